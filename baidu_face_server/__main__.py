@@ -1,0 +1,60 @@
+"""`python -m baidu_face_server`: run the local Baidu Face API server."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+from aiohttp import web
+
+from .gateway import TOKEN_LIFETIME, App
+from .server import FaceServer
+
+DIALECTS = {"v2": frozenset({"v2"}), "v3": frozenset({"v3"}), "both": frozenset({"v2", "v3"})}
+
+
+def parse_app(spec: str) -> App:
+    """`KEY:SECRET[:v2|v3|both]` → an App."""
+    parts = spec.split(":")
+    if len(parts) not in (2, 3) or not all(parts[:2]):
+        raise argparse.ArgumentTypeError("expected KEY:SECRET or KEY:SECRET:v2|v3|both")
+    dialects = DIALECTS.get(parts[2] if len(parts) == 3 else "both")
+    if dialects is None:
+        raise argparse.ArgumentTypeError("the dialect must be v2, v3 or both")
+    return App(parts[0], parts[1], dialects)
+
+
+def positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
+def build(argv: list[str] | None = None) -> tuple[FaceServer, argparse.Namespace]:
+    parser = argparse.ArgumentParser(prog="python -m baidu_face_server", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8300)
+    parser.add_argument("--db", default="faces.sqlite3", help="SQLite file holding the face sets")
+    parser.add_argument(
+        "--app", type=parse_app, action="append", required=True, metavar="KEY:SECRET[:v2|v3|both]",
+        help="an app's API key and secret key, and the dialects it may call (repeatable)",
+    )  # fmt: skip
+    parser.add_argument("--qps", type=positive, help="per-app QPS limit (error 18 beyond it)")
+    parser.add_argument("--daily-quota", type=positive, help="per-app calls a day (error 17 beyond it)")
+    parser.add_argument("--token-lifetime", type=positive, default=TOKEN_LIFETIME, help="seconds")
+    args = parser.parse_args(argv)
+    for app in args.app:
+        app.qps, app.daily_quota = args.qps, args.daily_quota
+    return FaceServer(args.db, args.app, args.token_lifetime), args
+
+
+def main(argv: list[str] | None = None) -> None:
+    server, args = build(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # No access log: request URLs carry access tokens.
+    web.run_app(server.application(), host=args.host, port=args.port, access_log=None)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,165 @@
+"""Offline face recognition with dlib: detection, landmarks, pose and embeddings.
+
+The models come from the `face-recognition-models` package; its own loader
+imports the removed `pkg_resources`, so the files are located directly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass
+from importlib.util import find_spec
+from pathlib import Path
+from typing import Any
+
+import dlib
+import numpy as np
+from numpy.typing import NDArray
+
+# Detection runs on a copy no larger than this (HOG time grows with pixels);
+# landmarks and embeddings use the full-resolution original.
+DETECT_MAX_SIDE = 1024
+# Small frames are upsampled once so that faces of ~40 px are still found.
+UPSAMPLE_BELOW = 800
+
+# Scores keep Baidu's meaning ("80 = same person"): a logistic curve of the
+# dlib embedding distance that crosses 80 at SAME_PERSON_DISTANCE. On the
+# shared photos same-person distances are <= 0.47 and others >= 0.69.
+SAME_PERSON_DISTANCE = 0.55
+SCORE_STEEPNESS = 12.0
+_SCORE_MIDPOINT = SAME_PERSON_DISTANCE + math.log(4) / SCORE_STEEPNESS
+# Where the nose tip sits between the eye line and the mouth centre in a level,
+# frontal face (measured on the shared frontal enrolment photos).
+FRONTAL_NOSE_RATIO = 0.52
+
+
+def _model_dir() -> Path:
+    spec = find_spec("face_recognition_models")
+    if spec is None or spec.origin is None:
+        raise RuntimeError("the face-recognition-models package is not installed")
+    return Path(spec.origin).parent / "models"
+
+
+@dataclass(frozen=True, slots=True)
+class Point:
+    x: float
+    y: float
+
+
+@dataclass(frozen=True, slots=True)
+class DetectedFace:
+    """One face, with every coordinate in the original image's pixels."""
+
+    face_token: str
+    left: float
+    top: float
+    width: float
+    height: float
+    rotation: int
+    probability: float
+    yaw: float
+    pitch: float
+    roll: float
+    landmarks: tuple[Point, Point, Point, Point]  # eye centres, nose tip, mouth centre
+    embedding: NDArray[np.float64]
+
+
+def similarity(a: NDArray[np.float64], b: NDArray[np.float64]) -> float:
+    """Baidu-style score 0-100 for two embeddings."""
+    distance = float(np.linalg.norm(a - b))
+    return round(100.0 / (1.0 + math.exp(SCORE_STEEPNESS * (distance - _SCORE_MIDPOINT))), 2)
+
+
+def _centre(points: NDArray[np.float64]) -> Point:
+    x, y = points.mean(axis=0)
+    return Point(round(float(x), 2), round(float(y), 2))
+
+
+def _pose(marks: NDArray[np.float64]) -> tuple[float, float, float]:
+    """Estimate yaw, pitch and roll in degrees from 68 landmarks (no 3-D model)."""
+    left_eye, right_eye = marks[36:42].mean(axis=0), marks[42:48].mean(axis=0)
+    nose, mouth = marks[30], marks[48:68].mean(axis=0)
+    dx, dy = right_eye - left_eye
+    roll = math.degrees(math.atan2(dy, dx))
+    # Undo the roll so the horizontal and vertical offsets are in face axes.
+    cos, sin = math.cos(-math.radians(roll)), math.sin(-math.radians(roll))
+    eyes = (left_eye + right_eye) / 2
+
+    def upright(p: NDArray[np.float64]) -> tuple[float, float]:
+        vx, vy = p - eyes
+        return vx * cos - vy * sin, vx * sin + vy * cos
+
+    eye_distance = max(math.hypot(dx, dy), 1.0)
+    nose_x, nose_y = upright(nose)
+    _, mouth_y = upright(mouth)
+    yaw = math.degrees(math.asin(max(-1.0, min(1.0, 2 * nose_x / eye_distance))))
+    ratio = nose_y / mouth_y if mouth_y > 0 else FRONTAL_NOSE_RATIO
+    pitch = math.degrees(math.asin(max(-1.0, min(1.0, (ratio - FRONTAL_NOSE_RATIO) * 2.5))))
+    return round(yaw, 2), round(pitch, 2), round(roll, 2)
+
+
+def face_token_for(image: bytes, index: int) -> str:
+    """The same image always gets the same token, as on Baidu."""
+    suffix = b"" if index == 0 else f"#{index}".encode()
+    return hashlib.md5(image + suffix, usedforsecurity=False).hexdigest()
+
+
+class FaceEngine:
+    """dlib models, loaded once. Not thread-safe: callers serialise use."""
+
+    def __init__(self) -> None:
+        models = _model_dir()
+        self._detector: Any = dlib.get_frontal_face_detector()
+        self._shapes: Any = dlib.shape_predictor(str(models / "shape_predictor_68_face_landmarks.dat"))
+        self._encoder: Any = dlib.face_recognition_model_v1(str(models / "dlib_face_recognition_resnet_model_v1.dat"))
+
+    def analyze(self, pixels: NDArray[np.uint8], source: bytes, max_faces: int) -> list[DetectedFace]:
+        """Find up to `max_faces` faces, largest first, in an RGB array."""
+        height, width = pixels.shape[:2]
+        scale = min(1.0, DETECT_MAX_SIDE / max(height, width))
+        small = pixels
+        if scale < 1.0:
+            step = math.ceil(1 / scale)
+            small = np.ascontiguousarray(pixels[::step, ::step])
+            scale = 1 / step
+        upsample = 1 if max(small.shape[:2]) < UPSAMPLE_BELOW else 0
+        rects, scores, _ = self._detector.run(small, upsample, 0.0)
+        found = sorted(zip(rects, scores, strict=True), key=lambda rs: -rs[0].area())[:max_faces]
+        return [self._describe(pixels, source, index, rect, score, scale) for index, (rect, score) in enumerate(found)]
+
+    def _describe(
+        self, pixels: NDArray[np.uint8], source: bytes, index: int, rect: Any, score: float, scale: float
+    ) -> DetectedFace:
+        box = dlib.rectangle(
+            round(rect.left() / scale),
+            round(rect.top() / scale),
+            round(rect.right() / scale),
+            round(rect.bottom() / scale),
+        )
+        shape = self._shapes(pixels, box)
+        marks = np.array([(p.x, p.y) for p in shape.parts()], dtype=np.float64)
+        embedding = np.array(self._encoder.compute_face_descriptor(pixels, shape, 1), dtype=np.float64)
+        yaw, pitch, roll = _pose(marks)
+        left = max(0, box.left())
+        top = max(0, box.top())
+        return DetectedFace(
+            face_token=face_token_for(source, index),
+            left=float(left),
+            top=float(top),
+            width=float(min(box.right(), pixels.shape[1] - 1) - left + 1),
+            height=float(min(box.bottom(), pixels.shape[0] - 1) - top + 1),
+            rotation=round(roll),
+            # The HOG margin is unbounded; a logistic squashes it into 0..1.
+            probability=round(1 / (1 + math.exp(-3 * (score + 0.5))), 4),
+            yaw=yaw,
+            pitch=pitch,
+            roll=roll,
+            landmarks=(
+                _centre(marks[36:42]),
+                _centre(marks[42:48]),
+                Point(float(marks[30][0]), float(marks[30][1])),
+                _centre(marks[48:68]),
+            ),
+            embedding=embedding,
+        )

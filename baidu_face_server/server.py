@@ -1,0 +1,75 @@
+"""Putting the layers together: engine → store → service → dialects → gateway."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from functools import cache
+from pathlib import Path
+
+from aiohttp import web
+
+from .engine import FaceEngine
+from .gateway import TOKEN_LIFETIME, App, Gateway
+from .service import FaceService
+from .store import FaceStore
+from .v2 import V2
+from .v3 import V3
+
+
+@cache
+def shared_engine() -> FaceEngine:
+    """dlib's models take a moment to load; every server in a process can share them."""
+    return FaceEngine()
+
+
+class FaceServer:
+    """The whole server; `application()` is an aiohttp app ready to run."""
+
+    def __init__(self, db: str | Path, apps: list[App], token_lifetime: int = TOKEN_LIFETIME) -> None:
+        self.service = FaceService(FaceStore(db), shared_engine())
+        self.gateway = Gateway(self.service, apps, [V2(), V3()], token_lifetime)
+
+    @property
+    def apps(self) -> dict[str, App]:
+        return self.gateway.apps
+
+    def application(self) -> web.Application:
+        app = self.gateway.application()
+        app.on_cleanup.append(self._close)
+        return app
+
+    async def _close(self, _: web.Application) -> None:
+        self.service.close()
+
+
+class RunningServer:
+    def __init__(self, server: FaceServer, url: str) -> None:
+        self.server = server
+        self.url = url
+
+    @property
+    def apps(self) -> dict[str, App]:
+        return self.server.apps
+
+
+@asynccontextmanager
+async def running_server(
+    apps: list[App],
+    db: str | Path = ":memory:",
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    token_lifetime: int = TOKEN_LIFETIME,
+) -> AsyncIterator[RunningServer]:
+    """Serve on loopback (a free port by default) for as long as the block runs."""
+    server = FaceServer(db, apps, token_lifetime)
+    runner = web.AppRunner(server.application(), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    bound = runner.addresses[0][1]
+    try:
+        yield RunningServer(server, f"http://{host}:{bound}")
+    finally:
+        await runner.cleanup()

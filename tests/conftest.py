@@ -1,0 +1,1 @@
+"""Test set-up shared by every suite."""
