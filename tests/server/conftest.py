@@ -8,27 +8,8 @@ from typing import Any
 import aiohttp
 import pytest
 
-from baidu_face_server import App, running_server
 from baidu_face_server.server import RunningServer
-
-BOTH = App("both_key", "both_secret")
-V3_ONLY = ("v3_key", "v3_secret")
-V2_ONLY = ("v2_key", "v2_secret")
-
-
-def apps() -> list[App]:
-    return [
-        App(BOTH.api_key, BOTH.secret_key),
-        App(*V3_ONLY, dialects=frozenset({"v3"})),
-        App(*V2_ONLY, dialects=frozenset({"v2"})),
-    ]
-
-
-@pytest.fixture
-async def server(socket_enabled: None) -> AsyncIterator[RunningServer]:
-    """The local server on a free loopback port (HA's test plugin blocks sockets unless asked)."""
-    async with running_server(apps()) as running:
-        yield running
+from tests.conftest import BOTH
 
 
 class Wire:

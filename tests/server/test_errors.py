@@ -11,9 +11,10 @@ from aiohttp import web
 from PIL import Image
 
 from baidu_face_server.server import RunningServer
+from tests.conftest import V2_ONLY, V3_ONLY
 from tests.faces import b64, blank_image, photo
 
-from .conftest import V2_ONLY, V3_ONLY, Wire
+from .conftest import Wire
 
 OBAMA = b64(photo("enroll/obama_1.jpg"))
 

@@ -9,9 +9,8 @@ import pytest
 from aip import AipFace
 
 from baidu_face_server.server import RunningServer
+from tests.conftest import BOTH
 from tests.faces import b64, photo
-
-from .conftest import BOTH
 
 BAIDU = "https://aip.baidubce.com"
 

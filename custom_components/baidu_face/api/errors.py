@@ -1,0 +1,78 @@
+"""Baidu's error codes (both dialects and the platform) mapped to exception types."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .exceptions import (
+    BaiduFaceAuthenticationError,
+    BaiduFaceError,
+    BaiduFaceFaceNotFoundError,
+    BaiduFaceGroupNotFoundError,
+    BaiduFaceInvalidImageError,
+    BaiduFaceInvalidInputError,
+    BaiduFaceNoFaceError,
+    BaiduFaceNotSupportedError,
+    BaiduFacePermissionError,
+    BaiduFaceQuotaExhaustedError,
+    BaiduFaceRateLimitedError,
+    BaiduFaceServerBusyError,
+    BaiduFaceUserNotFoundError,
+)
+
+TOKEN_REJECTED = frozenset({110, 111})
+QPS_EXCEEDED = 18
+
+_BY_CODE: dict[int, type[BaiduFaceError]] = {
+    3: BaiduFaceNotSupportedError,
+    4: BaiduFaceRateLimitedError,
+    6: BaiduFacePermissionError,
+    14: BaiduFaceAuthenticationError,
+    17: BaiduFaceQuotaExhaustedError,
+    18: BaiduFaceRateLimitedError,
+    19: BaiduFaceQuotaExhaustedError,
+    100: BaiduFaceAuthenticationError,
+    110: BaiduFaceAuthenticationError,
+    111: BaiduFaceAuthenticationError,
+    # V2
+    216102: BaiduFaceNotSupportedError,
+    216200: BaiduFaceInvalidImageError,
+    216201: BaiduFaceInvalidImageError,
+    216202: BaiduFaceInvalidImageError,
+    216402: BaiduFaceNoFaceError,
+    216611: BaiduFaceUserNotFoundError,
+    216612: BaiduFaceUserNotFoundError,
+    216618: BaiduFaceGroupNotFoundError,
+    # V3
+    222201: BaiduFaceNotSupportedError,
+    222202: BaiduFaceNoFaceError,
+    222203: BaiduFaceInvalidImageError,
+    222204: BaiduFaceInvalidImageError,
+    222209: BaiduFaceFaceNotFoundError,
+    223100: BaiduFaceGroupNotFoundError,
+    223103: BaiduFaceUserNotFoundError,
+    223106: BaiduFaceFaceNotFoundError,
+    223111: BaiduFaceGroupNotFoundError,
+}
+_BUSY = frozenset({216300, 216400, 216401, 216500, *range(222901, 222917)})
+
+
+def error_for(body: dict[str, Any], operation: str, completed: tuple[str, ...] = ()) -> BaiduFaceError:
+    """The exception for one of Baidu's error bodies."""
+    code = body.get("error_code")
+    message = str(body.get("error_msg", ""))
+    log_id = body.get("log_id") if isinstance(body.get("log_id"), int) else None
+    if isinstance(code, int) and code in _BY_CODE:
+        kind = _BY_CODE[code]
+    elif code in _BUSY:
+        kind = BaiduFaceServerBusyError
+    else:
+        # 2161xx/2220xx parameter errors, quality refusals, "already exists"...
+        kind = BaiduFaceInvalidInputError
+    return kind(
+        f"{operation} failed: {message} (error {code})",
+        error_code=code,
+        error_msg=message,
+        log_id=log_id,
+        completed=completed,
+    )

@@ -1,0 +1,142 @@
+"""Typed results, in one vocabulary whichever API version answered.
+
+uid, group ids and user_info as Baidu calls them; scores 0-100 where 80
+means "same person"; boxes in the pixels of the image the caller passed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class ApiVersion(StrEnum):
+    AUTO = "auto"
+    V2 = "v2"
+    V3 = "v3"
+
+
+# Attributes a caller may ask detect for; each dialect spells them its own way.
+ATTRIBUTES = frozenset(
+    {"age", "beauty", "expression", "gender", "glasses", "race", "emotion", "face_shape", "landmark"}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class FaceBox:
+    left: float
+    top: float
+    width: float
+    height: float
+    rotation: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Point:
+    x: float
+    y: float
+
+
+@dataclass(frozen=True, slots=True)
+class Face:
+    """One detected face. Attributes are None unless asked for and returned."""
+
+    box: FaceBox
+    probability: float
+    yaw: float
+    pitch: float
+    roll: float
+    face_token: str | None = None
+    age: float | None = None
+    beauty: float | None = None
+    gender: str | None = None  # "male" / "female"
+    glasses: str | None = None  # "none" / "common" / "sun"
+    expression: str | None = None  # "none" / "smile" / "laugh"
+    emotion: str | None = None
+    race: str | None = None
+    face_shape: str | None = None
+    landmarks: tuple[Point, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    uid: str
+    group_id: str
+    user_info: str
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class IdentifiedFace:
+    """A face and the registered users it resembles, best first (scores may be below 80)."""
+
+    candidates: tuple[Candidate, ...]
+    box: FaceBox | None = None
+    face_token: str | None = None
+
+    @property
+    def best(self) -> Candidate | None:
+        return self.candidates[0] if self.candidates else None
+
+
+@dataclass(frozen=True, slots=True)
+class MatchScore:
+    """The score of images `first` and `second` (indexes into the caller's list)."""
+
+    first: int
+    second: int
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyResult:
+    uid: str
+    score: float
+    group_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RegisterResult:
+    uid: str
+    groups: tuple[str, ...]
+    log_id: int | None = None
+    face_token: str | None = None
+    box: FaceBox | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Membership:
+    group_id: str
+    user_info: str
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    uid: str
+    memberships: tuple[Membership, ...]
+
+    @property
+    def groups(self) -> tuple[str, ...]:
+        return tuple(m.group_id for m in self.memberships)
+
+
+@dataclass(frozen=True, slots=True)
+class GroupUser:
+    """A user of a group; V3 lists ids only, so user_info may be None."""
+
+    uid: str
+    user_info: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredFace:
+    face_token: str
+    created: str
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """What a change returned: Baidu's log id for support requests."""
+
+    log_id: int | None = None
+    completed: tuple[str, ...] = field(default=())

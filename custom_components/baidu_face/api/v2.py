@@ -1,0 +1,209 @@
+"""The V2 dialect (the seed's API): form bodies, comma lists, several groups per call."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import io
+from typing import Any
+
+from PIL import Image
+
+from .dialect import EXPRESSIONS, GLASSES, Call, labelled
+from .exceptions import BaiduFaceNoFaceError, BaiduFaceNotSupportedError
+from .images import PreparedImage
+from .models import (
+    ApiVersion,
+    Candidate,
+    Face,
+    GroupUser,
+    IdentifiedFace,
+    MatchScore,
+    Membership,
+    RegisterResult,
+    Result,
+    StoredFace,
+    User,
+    VerifyResult,
+)
+
+# The client's attribute names, spelled V2's way; V2 has no emotion.
+ATTRIBUTES = {
+    "age": "age",
+    "beauty": "beauty",
+    "expression": "expression",
+    "gender": "gender",
+    "glasses": "glasses",
+    "race": "race",
+    "face_shape": "faceshape",
+    "landmark": "landmark",
+}
+MAX_TOP = 5
+# Each face is cut out with this much of its size around it before V2 identifies it.
+CROP_MARGIN = 0.6
+
+
+def _unsupported(what: str) -> BaiduFaceNotSupportedError:
+    return BaiduFaceNotSupportedError(f"{what} is not supported by API v2; a V3 app can do it")
+
+
+class V2:
+    version = ApiVersion.V2
+
+    def __init__(self, call: Call) -> None:
+        self._call = call
+
+    async def _form(self, operation: str, path: str, form: dict[str, Any]) -> dict[str, Any]:
+        return await self._call(operation, f"v2/{path}", {k: str(v) for k, v in form.items()}, form=True)
+
+    async def probe(self) -> None:
+        await self._form("probe", "faceset/group/getlist", {"start": 0, "num": 1})
+
+    async def detect(self, image: PreparedImage, max_faces: int, attributes: frozenset[str]) -> list[Face]:
+        if unsupported := attributes - ATTRIBUTES.keys():
+            raise BaiduFaceNotSupportedError(f"API v2 does not return {', '.join(sorted(unsupported))}")
+        form = {"image": image.base64, "max_face_num": max_faces}
+        if attributes:
+            form["face_fields"] = ",".join(sorted(ATTRIBUTES[a] for a in attributes))
+        body = await self._form("detect", "detect", form)
+        return [_face(image, f) for f in body.get("result", [])]
+
+    async def match(self, images: list[PreparedImage]) -> list[MatchScore]:
+        body = await self._form("match", "match", {"images": ",".join(i.base64 for i in images)})
+        return [MatchScore(r["index_i"], r["index_j"], float(r["score"])) for r in body.get("result", [])]
+
+    async def identify(self, image: PreparedImage, groups: list[str], max_faces: int, top: int) -> list[IdentifiedFace]:
+        if top > MAX_TOP:
+            raise _unsupported(f"more than {MAX_TOP} candidates")
+        if max_faces == 1:
+            return await self._identify_one(image, groups, top, None)
+        # V2 identifies only the largest face: find every face, then identify each cut out.
+        faces = await self.detect(image, max_faces, frozenset())
+        loop = asyncio.get_running_loop()
+        found = []
+        for face in faces:
+            crop = await loop.run_in_executor(None, _crop, image, face)
+            found += await self._identify_one(crop, groups, top, face)
+        return found
+
+    async def _identify_one(
+        self, image: PreparedImage, groups: list[str], top: int, face: Face | None
+    ) -> list[IdentifiedFace]:
+        form = {"image": image.base64, "group_id": ",".join(groups), "user_top_num": top}
+        try:
+            body = await self._form("identify", "identify", form)
+        except BaiduFaceNoFaceError:
+            return []
+        candidates = tuple(
+            Candidate(r["uid"], r["group_id"], r.get("user_info", ""), float(max(r.get("scores") or [0])))
+            for r in body.get("result", [])
+        )
+        return [IdentifiedFace(candidates, face.box if face else None, face.face_token if face else None)]
+
+    async def verify(self, image: PreparedImage, uid: str, groups: list[str]) -> VerifyResult:
+        body = await self._form("verify", "verify", {"image": image.base64, "uid": uid, "group_id": ",".join(groups)})
+        return VerifyResult(uid, float(max(body.get("result") or [0])))
+
+    async def register_user(
+        self, uid: str, image: PreparedImage, groups: list[str], user_info: str, replace: bool
+    ) -> RegisterResult:
+        # V2 requires user_info; the uid is the natural stand-in for "no info".
+        form = {"uid": uid, "user_info": user_info or uid, "group_id": ",".join(groups), "image": image.base64}
+        if replace:
+            form["action_type"] = "replace"
+        body = await self._form("register_user", "faceset/user/add", form)
+        return RegisterResult(uid, tuple(groups), body.get("log_id"))
+
+    async def update_user(
+        self, uid: str, image: PreparedImage, group: str, user_info: str | None, create: bool
+    ) -> RegisterResult:
+        form = {"uid": uid, "group_id": group, "image": image.base64}
+        if user_info is not None:
+            form["user_info"] = user_info
+        if create:
+            form["action_type"] = "replace"
+        body = await self._form("update_user", "faceset/user/update", form)
+        return RegisterResult(uid, (group,), body.get("log_id"))
+
+    async def delete_user(self, uid: str, groups: list[str] | None) -> Result:
+        form = {"uid": uid}
+        if groups:
+            form["group_id"] = ",".join(groups)
+        body = await self._form("delete_user", "faceset/user/delete", form)
+        return Result(body.get("log_id"), tuple(groups or ()))
+
+    async def get_user(self, uid: str, group: str | None) -> User:
+        form = {"uid": uid} | ({"group_id": group} if group else {})
+        result = (await self._form("get_user", "faceset/user/get", form)).get("result")
+        # Old docs show `result` as an object, newer as a list of one.
+        record = result[0] if isinstance(result, list) else result or {}
+        info = record.get("user_info", "")
+        return User(uid, tuple(Membership(g, info) for g in record.get("groups", [])))
+
+    async def list_groups(self, start: int, length: int) -> list[str]:
+        body = await self._form("list_groups", "faceset/group/getlist", {"start": start, "num": length})
+        return list(body.get("result", []))
+
+    async def list_group_users(self, group: str, start: int, length: int) -> list[GroupUser]:
+        form = {"group_id": group, "start": start, "num": length}
+        body = await self._form("list_group_users", "faceset/group/getusers", form)
+        return [GroupUser(u["uid"], u.get("user_info", "")) for u in body.get("result", [])]
+
+    async def add_user_to_group(self, uid: str, source: str, targets: list[str]) -> Result:
+        form = {"uid": uid, "src_group_id": source, "group_id": ",".join(targets)}
+        body = await self._form("add_user_to_group", "faceset/group/adduser", form)
+        return Result(body.get("log_id"), tuple(targets))
+
+    async def remove_user_from_group(self, uid: str, group: str) -> Result:
+        body = await self._form("remove_user_from_group", "faceset/group/deleteuser", {"uid": uid, "group_id": group})
+        return Result(body.get("log_id"), (group,))
+
+    async def create_group(self, group: str) -> Result:
+        raise _unsupported("Creating an empty group")
+
+    async def delete_group(self, group: str) -> Result:
+        raise _unsupported("Deleting a whole group")
+
+    async def list_faces(self, uid: str, group: str) -> list[StoredFace]:
+        raise _unsupported("Listing a user's faces")
+
+    async def delete_face(self, uid: str, group: str, face_token: str) -> Result:
+        raise _unsupported("Deleting one face")
+
+
+def _face(image: PreparedImage, face: dict[str, Any]) -> Face:
+    location = face["location"]
+    return Face(
+        box=image.box(
+            location["left"], location["top"], location["width"], location["height"], int(face.get("rotation_angle", 0))
+        ),
+        probability=float(face.get("face_probability", 0)),
+        yaw=float(face.get("yaw", 0)),
+        pitch=float(face.get("pitch", 0)),
+        roll=float(face.get("roll", 0)),
+        age=face.get("age"),
+        beauty=face.get("beauty"),
+        gender=face.get("gender"),
+        glasses=labelled(face.get("glasses"), GLASSES),
+        expression=labelled(face.get("expression"), EXPRESSIONS),
+        race=face.get("race"),
+        face_shape=labelled((face.get("faceshape") or [{}])[0], ()),
+        landmarks=tuple(image.point(p["x"], p["y"]) for p in face.get("landmark", [])),
+    )
+
+
+def _crop(image: PreparedImage, face: Face) -> PreparedImage:
+    """The face with a margin around it, as its own image (boxes are the caller's pixels)."""
+    with Image.open(io.BytesIO(base64.b64decode(image.base64))) as picture:
+        s = image.scale
+        box = face.box
+        margin = max(box.width, box.height) * CROP_MARGIN
+        area = (
+            max(0, round((box.left - margin) / s)),
+            max(0, round((box.top - margin) / s)),
+            min(picture.width, round((box.left + box.width + margin) / s)),
+            min(picture.height, round((box.top + box.height + margin) / s)),
+        )
+        out = io.BytesIO()
+        picture.convert("RGB").crop(area).save(out, "JPEG", quality=92)
+    return PreparedImage(base64.b64encode(out.getvalue()).decode(), area[2] - area[0], area[3] - area[1])

@@ -1,0 +1,248 @@
+"""The V3 dialect: JSON bodies, `result` envelopes, one group per face-set call."""
+
+from __future__ import annotations
+
+from itertools import combinations
+from typing import Any
+
+from .dialect import EXPRESSIONS, GLASSES, Call, labelled
+from .exceptions import (
+    BaiduFaceError,
+    BaiduFaceGroupNotFoundError,
+    BaiduFaceInvalidInputError,
+    BaiduFaceNoFaceError,
+    BaiduFaceNotSupportedError,
+)
+from .images import PreparedImage
+from .models import (
+    ApiVersion,
+    Candidate,
+    Face,
+    FaceBox,
+    GroupUser,
+    IdentifiedFace,
+    MatchScore,
+    Membership,
+    RegisterResult,
+    Result,
+    StoredFace,
+    User,
+    VerifyResult,
+)
+
+NO_MATCH = 222207
+# The client's attribute names are V3's own; V3 dropped race.
+ATTRIBUTES = frozenset({"age", "beauty", "expression", "gender", "glasses", "emotion", "face_shape", "landmark"})
+
+
+def _image(image: PreparedImage) -> dict[str, str]:
+    return {"image": image.base64, "image_type": "BASE64"}
+
+
+def _result(body: dict[str, Any]) -> Any:
+    return body.get("result") or {}
+
+
+class V3:
+    version = ApiVersion.V3
+
+    def __init__(self, call: Call) -> None:
+        self._call = call
+
+    async def probe(self) -> None:
+        await self._call("probe", "v3/faceset/group/getlist", {"start": 0, "length": 1})
+
+    async def detect(self, image: PreparedImage, max_faces: int, attributes: frozenset[str]) -> list[Face]:
+        payload = _image(image) | {"max_face_num": max_faces}
+        if unsupported := attributes - ATTRIBUTES:
+            raise BaiduFaceNotSupportedError(f"API v3 does not return {', '.join(sorted(unsupported))}")
+        if attributes:
+            payload["face_field"] = ",".join(sorted(attributes))
+        try:
+            body = await self._call("detect", "v3/detect", payload)
+        except BaiduFaceNoFaceError:
+            return []
+        return [_face(image, f) for f in _result(body).get("face_list", [])]
+
+    async def match(self, images: list[PreparedImage]) -> list[MatchScore]:
+        # V3 compares exactly two images: more are compared pairwise.
+        scores = []
+        for first, second in combinations(range(len(images)), 2):
+            body = await self._call("match", "v3/match", [_image(images[first]), _image(images[second])])
+            scores.append(MatchScore(first, second, float(_result(body)["score"])))
+        return scores
+
+    async def identify(self, image: PreparedImage, groups: list[str], max_faces: int, top: int) -> list[IdentifiedFace]:
+        # multi-search gives each face's box; a 0 threshold returns the best
+        # candidates even below 80, so callers can tell "unknown" by score.
+        payload = _image(image) | {
+            "group_id_list": ",".join(groups),
+            "max_face_num": max_faces,
+            "max_user_num": top,
+            "match_threshold": 0,
+        }
+        try:
+            body = await self._call("identify", "v3/multi-search", payload)
+        except BaiduFaceNoFaceError:
+            return []
+        except BaiduFaceError as err:
+            if err.error_code != NO_MATCH:
+                raise
+            # With a 0 threshold this only means there is nobody to compare with,
+            # which V2 reports as "no user in group": say the same in both.
+            raise BaiduFaceGroupNotFoundError(
+                f"no registered user in {', '.join(groups)}",
+                error_code=err.error_code,
+                error_msg=err.error_msg,
+                log_id=err.log_id,
+            ) from None
+        return [
+            IdentifiedFace(
+                tuple(_candidate(u) for u in face.get("user_list", [])),
+                _box(image, face["location"]) if "location" in face else None,
+                face.get("face_token"),
+            )
+            for face in _result(body).get("face_list", [])
+        ]
+
+    async def verify(self, image: PreparedImage, uid: str, groups: list[str]) -> VerifyResult:
+        payload = _image(image) | {"group_id_list": ",".join(groups), "user_id": uid}
+        user = _result(await self._call("verify", "v3/search", payload))["user_list"][0]
+        return VerifyResult(uid, float(user["score"]), user.get("group_id"))
+
+    async def register_user(
+        self, uid: str, image: PreparedImage, groups: list[str], user_info: str, replace: bool
+    ) -> RegisterResult:
+        # One group per call: the first takes the image, the rest reuse its face_token.
+        action = "REPLACE" if replace else "APPEND"
+        image_fields: dict[str, str] = _image(image)
+        first: dict[str, Any] = {}
+        log_id = None
+        for done, group in enumerate(groups):
+            payload = image_fields | {"group_id": group, "user_id": uid, "user_info": user_info, "action_type": action}
+            body = await self._step("register_user", "v3/faceset/user/add", payload, groups[:done])
+            log_id = body.get("log_id")
+            if not first:
+                first = _result(body)
+                image_fields = {"image": first["face_token"], "image_type": "FACE_TOKEN"}
+        return RegisterResult(uid, tuple(groups), log_id, first.get("face_token"), _box(image, first["location"]))
+
+    async def update_user(
+        self, uid: str, image: PreparedImage, group: str, user_info: str | None, create: bool
+    ) -> RegisterResult:
+        payload: dict[str, Any] = _image(image) | {
+            "group_id": group,
+            "user_id": uid,
+            "action_type": "REPLACE" if create else "UPDATE",
+        }
+        if user_info is not None:
+            payload["user_info"] = user_info
+        body = await self._call("update_user", "v3/faceset/user/update", payload)
+        result = _result(body)
+        return RegisterResult(
+            uid, (group,), body.get("log_id"), result.get("face_token"), _box(image, result["location"])
+        )
+
+    async def delete_user(self, uid: str, groups: list[str] | None) -> Result:
+        # V3 deletes from one group a call; "every group" is looked up first.
+        targets = groups or [m.group_id for m in (await self.get_user(uid, None)).memberships]
+        log_id = None
+        for done, group in enumerate(targets):
+            body = await self._step(
+                "delete_user", "v3/faceset/user/delete", {"group_id": group, "user_id": uid}, targets[:done]
+            )
+            log_id = body.get("log_id")
+        return Result(log_id, tuple(targets))
+
+    async def get_user(self, uid: str, group: str | None) -> User:
+        body = await self._call("get_user", "v3/faceset/user/get", {"user_id": uid, "group_id": group or "@ALL"})
+        users = _result(body).get("user_list", [])
+        return User(uid, tuple(Membership(u["group_id"], u.get("user_info", "")) for u in users))
+
+    async def list_groups(self, start: int, length: int) -> list[str]:
+        body = await self._call("list_groups", "v3/faceset/group/getlist", {"start": start, "length": length})
+        return list(_result(body).get("group_id_list", []))
+
+    async def list_group_users(self, group: str, start: int, length: int) -> list[GroupUser]:
+        payload = {"group_id": group, "start": start, "length": length}
+        body = await self._call("list_group_users", "v3/faceset/group/getusers", payload)
+        return [GroupUser(uid) for uid in _result(body).get("user_id_list", [])]
+
+    async def add_user_to_group(self, uid: str, source: str, targets: list[str]) -> Result:
+        log_id = None
+        for done, target in enumerate(targets):
+            payload = {"user_id": uid, "src_group_id": source, "dst_group_id": target}
+            try:
+                body = await self._step("add_user_to_group", "v3/faceset/user/copy", payload, targets[:done])
+            except BaiduFaceGroupNotFoundError as err:
+                if err.error_code != 223111:  # the target, not the source, is missing
+                    raise
+                # V2 creates target groups on the fly; V3 needs them made first.
+                await self._step("add_user_to_group", "v3/faceset/group/add", {"group_id": target}, targets[:done])
+                body = await self._step("add_user_to_group", "v3/faceset/user/copy", payload, targets[:done])
+            log_id = body.get("log_id")
+        return Result(log_id, tuple(targets))
+
+    async def remove_user_from_group(self, uid: str, group: str) -> Result:
+        # Both dialects keep a user in one group at least, as V2 does.
+        user = await self.get_user(uid, None)
+        if user.groups == (group,):
+            raise BaiduFaceInvalidInputError(f"{uid} is only in {group}; delete the user instead", error_code=216619)
+        body = await self._call("remove_user_from_group", "v3/faceset/user/delete", {"group_id": group, "user_id": uid})
+        return Result(body.get("log_id"), (group,))
+
+    async def create_group(self, group: str) -> Result:
+        body = await self._call("create_group", "v3/faceset/group/add", {"group_id": group})
+        return Result(body.get("log_id"), (group,))
+
+    async def delete_group(self, group: str) -> Result:
+        body = await self._call("delete_group", "v3/faceset/group/delete", {"group_id": group})
+        return Result(body.get("log_id"), (group,))
+
+    async def list_faces(self, uid: str, group: str) -> list[StoredFace]:
+        body = await self._call("list_faces", "v3/faceset/face/getlist", {"user_id": uid, "group_id": group})
+        return [StoredFace(f["face_token"], str(f.get("ctime", ""))) for f in _result(body).get("face_list", [])]
+
+    async def delete_face(self, uid: str, group: str, face_token: str) -> Result:
+        payload = {"user_id": uid, "group_id": group, "face_token": face_token}
+        body = await self._call("delete_face", "v3/faceset/face/delete", payload)
+        return Result(body.get("log_id"), (group,))
+
+    async def _step(self, operation: str, path: str, payload: Any, completed: list[str]) -> dict[str, Any]:
+        """One call of several; a failure says which parts already succeeded."""
+        try:
+            return await self._call(operation, path, payload)
+        except BaiduFaceError as err:
+            err.completed = tuple(completed)
+            raise
+
+
+def _box(image: PreparedImage, location: dict[str, Any]) -> FaceBox:
+    return image.box(
+        location["left"], location["top"], location["width"], location["height"], int(location.get("rotation", 0))
+    )
+
+
+def _candidate(user: dict[str, Any]) -> Candidate:
+    return Candidate(user["user_id"], user["group_id"], user.get("user_info", ""), float(user["score"]))
+
+
+def _face(image: PreparedImage, face: dict[str, Any]) -> Face:
+    angle = face.get("angle", {})
+    return Face(
+        box=_box(image, face["location"]),
+        probability=float(face.get("face_probability", 0)),
+        yaw=float(angle.get("yaw", 0)),
+        pitch=float(angle.get("pitch", 0)),
+        roll=float(angle.get("roll", 0)),
+        face_token=face.get("face_token"),
+        age=face.get("age"),
+        beauty=face.get("beauty"),
+        gender=labelled(face.get("gender"), ()),
+        glasses=labelled(face.get("glasses"), GLASSES),
+        expression=labelled(face.get("expression"), EXPRESSIONS),
+        emotion=labelled(face.get("emotion"), ()),
+        race=labelled(face.get("race"), ()),
+        face_shape=labelled(face.get("face_shape"), ()),
+        landmarks=tuple(image.point(p["x"], p["y"]) for p in face.get("landmark", [])),
+    )
