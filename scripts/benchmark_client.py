@@ -1,0 +1,109 @@
+"""Print the client's figures against the local server on loopback.
+
+- requests per operation in each API version (what a call costs of the quota);
+- upload bytes of a 4K camera frame before and after preparation;
+- the request rate the QPS limiter achieves, and how many calls Baidu refused.
+
+Usage: .venv/bin/python scripts/benchmark_client.py
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import aiohttp
+from PIL import Image
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from baidu_face_server import App, running_server
+from custom_components.baidu_face.api import BaiduFaceClient, prepare_image
+
+FACES = Path(__file__).resolve().parents[2] / "shared" / "faces"
+
+
+def photo(name: str) -> bytes:
+    return (FACES / name).read_bytes()
+
+
+def operations(c: BaiduFaceClient) -> list[tuple[str, Callable[[], Awaitable[object]]]]:
+    obama, biden, two = photo("enroll/obama_1.jpg"), photo("enroll/biden_1.jpg"), photo("probe/obama+biden.jpg")
+    return [
+        ("register_user (2 groups)", lambda: c.register_user("obama", obama, ["family", "vip"], user_info="Barack")),
+        ("register_user (1 group)", lambda: c.register_user("biden", biden, ["family"])),
+        ("detect", lambda: c.detect(two, max_faces=2)),
+        ("match (2 images)", lambda: c.match([obama, photo("probe/obama.jpg")])),
+        ("match (3 images)", lambda: c.match([obama, biden, photo("probe/obama.jpg")])),
+        ("identify (1 face)", lambda: c.identify(photo("probe/obama.jpg"), ["family"])),
+        ("identify (2 faces)", lambda: c.identify(two, ["family"], max_faces=2)),
+        ("verify", lambda: c.verify(photo("probe/obama.jpg"), "obama", ["family"])),
+        ("update_user", lambda: c.update_user("biden", photo("enroll/biden_2.jpg"), "family")),
+        ("get_user", lambda: c.get_user("obama")),
+        ("list_groups", lambda: c.list_groups()),
+        ("list_group_users", lambda: c.list_group_users("family")),
+        ("add_user_to_group (2 new groups)", lambda: c.add_user_to_group("biden", "family", ["work", "club"])),
+        ("remove_user_from_group", lambda: c.remove_user_from_group("biden", "work")),
+        ("delete_user (all groups)", lambda: c.delete_user("obama")),
+    ]
+
+
+async def requests_per_operation(session: aiohttp.ClientSession, url: str) -> None:
+    table: dict[str, dict[str, str]] = {}
+    for version in ("v2", "v3"):
+        client = BaiduFaceClient(session, "k", "s", base_url=url, api_version=version, qps=50)
+        await client.authenticate()
+        for name, run in operations(client):
+            before = sum(client.call_counts.values())
+            start = time.perf_counter()
+            await run()
+            elapsed = (time.perf_counter() - start) * 1000
+            table.setdefault(name, {})[version] = f"{sum(client.call_counts.values()) - before} ({elapsed:.0f} ms)"
+        await client.delete_user("biden")
+    print(f"{'operation':<36}{'V2 requests (time)':<22}V3 requests (time)")
+    for name, row in table.items():
+        print(f"{name:<36}{row['v2']:<22}{row['v3']}")
+
+
+def frame_4k() -> bytes:
+    with Image.open(io.BytesIO(photo("probe/obama_1080p.jpg"))) as picture:
+        out = io.BytesIO()
+        picture.resize((3840, 2160), Image.Resampling.LANCZOS).save(out, "JPEG", quality=95)
+        return out.getvalue()
+
+
+async def rate(session: aiohttp.ClientSession) -> None:
+    app = App("q", "s", qps=2)
+    async with running_server([app]) as server:
+        client = BaiduFaceClient(session, "q", "s", base_url=server.url, api_version="v3", qps=2)
+        await client.authenticate()
+        await asyncio.gather(*(client.list_groups() for _ in range(20)))
+    accepted = sorted(app.accepted)
+    steady = (len(accepted) - 2) / (accepted[-1] - accepted[0])
+    busiest = max(sum(1 for t in accepted if s <= t < s + 1.0) for s in accepted)
+    print(
+        f"QPS limit 2, 20 concurrent calls: {len(accepted)} accepted, "
+        f"{client.call_counts['list_groups'] - 20} refused with 18, steady rate {steady:.2f}/s, "
+        f"at most {busiest} in any 1 s window"
+    )
+
+
+async def main() -> None:
+    async with running_server([App("k", "s")]) as server, aiohttp.ClientSession() as session:
+        await requests_per_operation(session, server.url)
+        data = frame_4k()
+        start = time.perf_counter()
+        prepared = prepare_image(data)
+        took = (time.perf_counter() - start) * 1000
+        print(
+            f"4K frame (3840x2160 JPEG q95): {len(data):,} bytes, base64 {len(data) * 4 // 3:,} -> "
+            f"{prepared.sent_bytes:,} base64 bytes sent at 1/{prepared.scale:.2f} scale ({took:.0f} ms to prepare)"
+        )
+        await rate(session)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
