@@ -43,7 +43,7 @@ def operations(c: BaiduFaceClient) -> list[tuple[str, Callable[[], Awaitable[obj
         ("verify", lambda: c.verify(photo("probe/obama.jpg"), "obama", ["family"])),
         ("update_user", lambda: c.update_user("biden", photo("enroll/biden_2.jpg"), "family")),
         ("get_user", lambda: c.get_user("obama")),
-        ("list_groups", lambda: c.list_groups()),
+        ("list_groups", c.list_groups),
         ("list_group_users", lambda: c.list_group_users("family")),
         ("add_user_to_group (2 new groups)", lambda: c.add_user_to_group("biden", "family", ["work", "club"])),
         ("remove_user_from_group", lambda: c.remove_user_from_group("biden", "work")),
