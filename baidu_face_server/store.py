@@ -88,6 +88,10 @@ class FaceStore:
             db.execute("DELETE FROM access_tokens WHERE expires < ?", (time.time() - 86400,))
             db.execute("INSERT INTO access_tokens VALUES (?, ?, ?)", (token, api_key, expires))
 
+    def revoke_tokens(self, api_key: str) -> None:
+        with self._transaction() as db:
+            db.execute("DELETE FROM access_tokens WHERE api_key = ?", (api_key,))
+
     def token_owner(self, token: str) -> tuple[str, float] | None:
         row = self._db.execute("SELECT api_key, expires FROM access_tokens WHERE access_token = ?", (token,)).fetchone()
         return (row[0], row[1]) if row else None

@@ -6,6 +6,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+# pytest-homeassistant-custom-component ships a `custom_components` package of its
+# own; importing ours first makes Home Assistant find the integration.
+import custom_components.baidu_face  # noqa: F401
 from baidu_face_server import App, running_server
 from baidu_face_server.server import RunningServer
 

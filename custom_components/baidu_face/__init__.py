@@ -1,0 +1,62 @@
+"""Baidu AI Face for Home Assistant: recognise faces on cameras, manage the face set."""
+
+from __future__ import annotations
+
+from homeassistant.components.image_processing.const import DATA_COMPONENT as IMAGE_PROCESSING
+from homeassistant.components.image_processing.const import DOMAIN as IMAGE_PROCESSING_DOMAIN
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryError, ConfigEntryNotReady
+from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.typing import ConfigType
+from homeassistant.setup import async_setup_component
+
+from .api import BaiduFaceAuthenticationError, BaiduFaceError, BaiduFacePermissionError
+from .const import DOMAIN
+from .runtime import BaiduFaceConfigEntry, BaiduFaceData, create_client
+from .services import async_setup_services
+
+PLATFORMS: list[Platform] = [Platform.SENSOR]
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    async_setup_services(hass)
+    return True
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: BaiduFaceConfigEntry) -> bool:
+    client = create_client(hass, dict(entry.data), dict(entry.options))
+    try:
+        # Proves the keys and finds the API version (one cheap call).
+        await client.resolve_api_version()
+    except BaiduFaceAuthenticationError as err:
+        raise ConfigEntryAuthFailed(translation_domain=DOMAIN, translation_key="auth_failed") from err
+    except BaiduFacePermissionError as err:
+        raise ConfigEntryError(translation_domain=DOMAIN, translation_key="no_permission") from err
+    except BaiduFaceError as err:
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN, translation_key="setup_not_ready", translation_placeholders={"error": str(err)}
+        ) from err
+    entry.runtime_data = BaiduFaceData(client)
+
+    # image_processing has no async_setup_entry of its own, so the entry cannot be
+    # forwarded to it; its EntityComponent sets the entry up directly instead.
+    await async_setup_component(hass, IMAGE_PROCESSING_DOMAIN, {})
+    await hass.data[IMAGE_PROCESSING].async_setup_entry(entry)
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    # Subentries (cameras) and options change what is set up: reload on any change.
+    entry.async_on_unload(entry.add_update_listener(async_reload_entry))
+    return True
+
+
+async def async_reload_entry(hass: HomeAssistant, entry: BaiduFaceConfigEntry) -> None:
+    if entry.state is ConfigEntryState.LOADED:
+        await hass.config_entries.async_reload(entry.entry_id)
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: BaiduFaceConfigEntry) -> bool:
+    platforms_unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    cameras_unloaded = await hass.data[IMAGE_PROCESSING].async_unload_entry(entry)
+    return platforms_unloaded and cameras_unloaded

@@ -1,0 +1,272 @@
+"""Set up Baidu Face in the UI: credentials, options, and one subentry per camera."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import voluptuous as vol
+from homeassistant.config_entries import (
+    ConfigEntry,
+    ConfigEntryState,
+    ConfigFlow,
+    ConfigFlowResult,
+    ConfigSubentryFlow,
+    OptionsFlow,
+    SubentryFlowResult,
+)
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import selector
+from yarl import URL
+
+from .api import (
+    ApiVersion,
+    BaiduFaceAuthenticationError,
+    BaiduFaceClient,
+    BaiduFaceError,
+    BaiduFacePermissionError,
+)
+from .const import (
+    CONF_API_KEY,
+    CONF_API_VERSION,
+    CONF_ATTRIBUTES,
+    CONF_CAMERA,
+    CONF_ENDPOINT,
+    CONF_GROUPS,
+    CONF_MAX_FACES,
+    CONF_MODE,
+    CONF_QPS,
+    CONF_SCAN_INTERVAL,
+    CONF_SECRET_KEY,
+    CONF_THRESHOLD,
+    DEFAULT_ENDPOINT,
+    DEFAULT_MAX_FACES,
+    DEFAULT_QPS,
+    DEFAULT_SCAN_INTERVAL,
+    DEFAULT_THRESHOLD,
+    DETECT_ATTRIBUTES,
+    DOMAIN,
+    MODE_DETECT,
+    MODE_IDENTIFY,
+    SUBENTRY_CAMERA,
+)
+from .runtime import BaiduFaceConfigEntry, create_client
+
+_SECRET = selector.TextSelector(selector.TextSelectorConfig(type=selector.TextSelectorType.PASSWORD))
+_VERSION = selector.SelectSelector(
+    selector.SelectSelectorConfig(options=[v.value for v in ApiVersion], translation_key=CONF_API_VERSION)
+)
+_URL = selector.TextSelector(selector.TextSelectorConfig(type=selector.TextSelectorType.URL))
+_THRESHOLD = selector.NumberSelector(selector.NumberSelectorConfig(min=0, max=100, step=1))
+_MAX_FACES = selector.NumberSelector(selector.NumberSelectorConfig(min=1, max=10, step=1))
+
+
+def _groups_selector(groups: list[str]) -> selector.SelectSelector:
+    # custom_value: a group that does not exist yet is made on first registration.
+    return selector.SelectSelector(selector.SelectSelectorConfig(options=groups, multiple=True, custom_value=True))
+
+
+async def _validate(hass: HomeAssistant, data: Mapping[str, Any]) -> tuple[dict[str, str], ApiVersion | None]:
+    """Prove the keys and endpoint with real calls; return form errors or the API version."""
+    endpoint = URL(str(data.get(CONF_ENDPOINT) or DEFAULT_ENDPOINT))
+    if endpoint.scheme not in ("http", "https") or not endpoint.host:
+        return {CONF_ENDPOINT: "invalid_endpoint"}, None
+    client = create_client(hass, dict(data))
+    try:
+        await client.authenticate()
+        return {}, await client.resolve_api_version()
+    except BaiduFaceAuthenticationError:
+        return {"base": "invalid_auth"}, None
+    except BaiduFacePermissionError:
+        return {"base": "no_permission"}, None
+    except BaiduFaceError:
+        return {"base": "cannot_connect"}, None
+
+
+def _title(data: Mapping[str, Any]) -> str:
+    endpoint = URL(str(data.get(CONF_ENDPOINT) or DEFAULT_ENDPOINT))
+    if str(endpoint).rstrip("/") == DEFAULT_ENDPOINT:
+        return "Baidu Face"
+    return f"Baidu Face ({endpoint.host}:{endpoint.port})"
+
+
+class BaiduFaceConfigFlow(ConfigFlow, domain=DOMAIN):
+    VERSION = 1
+
+    @staticmethod
+    @callback
+    def async_get_options_flow(config_entry: ConfigEntry) -> BaiduFaceOptionsFlow:
+        return BaiduFaceOptionsFlow()
+
+    @classmethod
+    @callback
+    def async_get_supported_subentry_types(cls, config_entry: ConfigEntry) -> dict[str, type[ConfigSubentryFlow]]:
+        return {SUBENTRY_CAMERA: CameraSubentryFlow}
+
+    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            user_input[CONF_API_KEY] = user_input[CONF_API_KEY].strip()
+            await self.async_set_unique_id(user_input[CONF_API_KEY])
+            self._abort_if_unique_id_configured()
+            errors, _ = await _validate(self.hass, user_input)
+            if not errors:
+                return self.async_create_entry(title=_title(user_input), data=user_input)
+        schema = vol.Schema(
+            {
+                vol.Required(CONF_API_KEY): str,
+                vol.Required(CONF_SECRET_KEY): _SECRET,
+                vol.Required(CONF_API_VERSION, default=ApiVersion.AUTO.value): _VERSION,
+                vol.Required(CONF_ENDPOINT, default=DEFAULT_ENDPOINT): _URL,
+            }
+        )
+        return self.async_show_form(
+            step_id="user", data_schema=self.add_suggested_values_to_schema(schema, user_input), errors=errors
+        )
+
+    async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
+        return await self.async_step_reauth_confirm()
+
+    async def async_step_reauth_confirm(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        entry = self._get_reauth_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data = {**entry.data, CONF_SECRET_KEY: user_input[CONF_SECRET_KEY]}
+            errors, _ = await _validate(self.hass, data)
+            if not errors:
+                return self._update_and_reload(entry, data)
+        return self.async_show_form(
+            step_id="reauth_confirm",
+            data_schema=vol.Schema({vol.Required(CONF_SECRET_KEY): _SECRET}),
+            description_placeholders={"api_key": entry.data[CONF_API_KEY]},
+            errors=errors,
+        )
+
+    async def async_step_reconfigure(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        entry = self._get_reconfigure_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data = {**entry.data, **user_input}
+            errors, _ = await _validate(self.hass, data)
+            if not errors:
+                return self._update_and_reload(entry, data, title=_title(data))
+        schema = vol.Schema({vol.Required(CONF_API_VERSION): _VERSION, vol.Required(CONF_ENDPOINT): _URL})
+        return self.async_show_form(
+            step_id="reconfigure",
+            data_schema=self.add_suggested_values_to_schema(schema, user_input or entry.data),
+            errors=errors,
+        )
+
+    def _update_and_reload(self, entry: ConfigEntry, data: dict[str, Any], **changes: Any) -> ConfigFlowResult:
+        # A loaded entry reloads through its update listener; one that failed to
+        # set up (e.g. refused keys) has none, so it is reloaded here.
+        result = self.async_update_and_abort(entry, data=data, **changes)
+        if entry.state is not ConfigEntryState.LOADED:
+            self.hass.config_entries.async_schedule_reload(entry.entry_id)
+        return result
+
+
+async def _known_groups(entry: ConfigEntry) -> tuple[list[str], dict[str, str]]:
+    """The app's groups, to pick from (one API call), or an error for the form."""
+    try:
+        return await entry.runtime_data.client.list_groups(), {}
+    except BaiduFaceError:
+        return [], {"base": "cannot_list_groups"}
+
+
+class BaiduFaceOptionsFlow(OptionsFlow):
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        entry: BaiduFaceConfigEntry = self.config_entry
+        if user_input is not None:
+            return self.async_create_entry(data=user_input)
+        if entry.state is not ConfigEntryState.LOADED:
+            return self.async_abort(reason="entry_not_loaded")
+        groups, errors = await _known_groups(entry)
+        client: BaiduFaceClient = entry.runtime_data.client
+        attributes = [a for a in DETECT_ATTRIBUTES if client.api_version is ApiVersion.V3 or a != "emotion"]
+        schema = vol.Schema(
+            {
+                vol.Required(CONF_QPS, default=DEFAULT_QPS): selector.NumberSelector(
+                    selector.NumberSelectorConfig(min=1, max=50, step=1)
+                ),
+                vol.Optional(CONF_GROUPS, default=[]): _groups_selector(groups),
+                vol.Required(CONF_THRESHOLD, default=DEFAULT_THRESHOLD): _THRESHOLD,
+                vol.Required(CONF_MAX_FACES, default=DEFAULT_MAX_FACES): _MAX_FACES,
+                vol.Optional(CONF_ATTRIBUTES, default=[]): selector.SelectSelector(
+                    selector.SelectSelectorConfig(options=attributes, multiple=True, translation_key=CONF_ATTRIBUTES)
+                ),
+            }
+        )
+        return self.async_show_form(
+            step_id="init", data_schema=self.add_suggested_values_to_schema(schema, entry.options), errors=errors
+        )
+
+
+class CameraSubentryFlow(ConfigSubentryFlow):
+    """A camera to scan: detect faces, or identify them against groups."""
+
+    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
+        return await self._form("user", user_input)
+
+    async def async_step_reconfigure(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
+        return await self._form("reconfigure", user_input)
+
+    async def _form(self, step_id: str, user_input: dict[str, Any] | None) -> SubentryFlowResult:
+        entry = self._get_entry()
+        if entry.state is not ConfigEntryState.LOADED:
+            return self.async_abort(reason="entry_not_loaded")
+        current = self._get_reconfigure_subentry() if step_id == "reconfigure" else None
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data = {**user_input, CONF_THRESHOLD: float(user_input[CONF_THRESHOLD])}
+            data[CONF_MAX_FACES] = int(user_input[CONF_MAX_FACES])
+            data[CONF_SCAN_INTERVAL] = int(user_input[CONF_SCAN_INTERVAL])
+            unique_id = f"{data[CONF_CAMERA]}_{data[CONF_MODE]}"
+            taken = any(
+                s.unique_id == unique_id and (current is None or s.subentry_id != current.subentry_id)
+                for s in entry.subentries.values()
+            )
+            if taken:
+                errors["base"] = "camera_already_configured"
+            elif data[CONF_MODE] == MODE_IDENTIFY and not data.get(CONF_GROUPS):
+                errors[CONF_GROUPS] = "groups_required"
+            else:
+                title = self._title(data)
+                if current is None:
+                    return self.async_create_entry(title=title, data=data, unique_id=unique_id)
+                return self.async_update_and_abort(entry, current, data=data, title=title, unique_id=unique_id)
+        groups, list_errors = await _known_groups(entry)
+        errors = errors or list_errors
+        defaults = {
+            CONF_MODE: MODE_IDENTIFY,
+            CONF_GROUPS: entry.options.get(CONF_GROUPS, []),
+            CONF_THRESHOLD: entry.options.get(CONF_THRESHOLD, DEFAULT_THRESHOLD),
+            CONF_MAX_FACES: entry.options.get(CONF_MAX_FACES, DEFAULT_MAX_FACES),
+            CONF_SCAN_INTERVAL: DEFAULT_SCAN_INTERVAL,
+        }
+        schema = vol.Schema(
+            {
+                vol.Required(CONF_CAMERA): selector.EntitySelector(selector.EntitySelectorConfig(domain="camera")),
+                vol.Required(CONF_MODE): selector.SelectSelector(
+                    selector.SelectSelectorConfig(options=[MODE_IDENTIFY, MODE_DETECT], translation_key=CONF_MODE)
+                ),
+                vol.Optional(CONF_GROUPS): _groups_selector(groups),
+                vol.Required(CONF_THRESHOLD): _THRESHOLD,
+                vol.Required(CONF_MAX_FACES): _MAX_FACES,
+                # 0 = only when image_processing.scan is called (e.g. by a motion automation).
+                vol.Required(CONF_SCAN_INTERVAL): selector.NumberSelector(
+                    selector.NumberSelectorConfig(
+                        min=0, max=86400, step=1, unit_of_measurement="s", mode=selector.NumberSelectorMode.BOX
+                    )
+                ),
+            }
+        )
+        suggested = {**defaults, **(current.data if current else {}), **(user_input or {})}
+        return self.async_show_form(
+            step_id=step_id, data_schema=self.add_suggested_values_to_schema(schema, suggested), errors=errors
+        )
+
+    def _title(self, data: dict[str, Any]) -> str:
+        # The device takes this name, and the entity "<name> Recognised person" / "<name> Faces".
+        state = self.hass.states.get(data[CONF_CAMERA])
+        return state.name if state else data[CONF_CAMERA]

@@ -1,0 +1,40 @@
+"""Names shared by the Baidu Face integration."""
+
+from __future__ import annotations
+
+from typing import Final
+
+DOMAIN: Final = "baidu_face"
+
+CONF_API_KEY: Final = "api_key"
+CONF_SECRET_KEY: Final = "secret_key"  # noqa: S105 - a field name
+CONF_API_VERSION: Final = "api_version"
+CONF_ENDPOINT: Final = "endpoint"
+
+# Options
+CONF_QPS: Final = "qps"
+CONF_GROUPS: Final = "groups"
+CONF_THRESHOLD: Final = "threshold"
+CONF_MAX_FACES: Final = "max_faces"
+CONF_ATTRIBUTES: Final = "attributes"
+
+# Camera subentries
+SUBENTRY_CAMERA: Final = "camera"
+CONF_CAMERA: Final = "camera_entity_id"
+CONF_MODE: Final = "mode"
+CONF_SCAN_INTERVAL: Final = "scan_interval"
+MODE_DETECT: Final = "detect"
+MODE_IDENTIFY: Final = "identify"
+
+DEFAULT_ENDPOINT: Final = "https://aip.baidubce.com"
+DEFAULT_QPS: Final = 2
+DEFAULT_THRESHOLD: Final = 80.0
+DEFAULT_MAX_FACES: Final = 1
+DEFAULT_GROUPS: Final[list[str]] = []
+# Scans run only when asked (image_processing.scan): the free tier has 1,000 calls a month.
+DEFAULT_SCAN_INTERVAL: Final = 0
+DETECT_ATTRIBUTES: Final = ("age", "gender", "glasses", "expression", "beauty", "emotion", "face_shape", "landmark")
+DEFAULT_ATTRIBUTES: Final[list[str]] = []
+
+EVENT_RECOGNIZED: Final = "baidu_face_recognized"
+EVENT_UNKNOWN_FACE: Final = "baidu_face_unknown_face"

@@ -1,0 +1,26 @@
+"""Diagnostics for support: settings and usage, never the keys or tokens."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.core import HomeAssistant
+
+from .const import CONF_API_KEY, CONF_SECRET_KEY
+from .runtime import BaiduFaceConfigEntry
+
+TO_REDACT = {CONF_API_KEY, CONF_SECRET_KEY, "access_token"}
+
+
+async def async_get_config_entry_diagnostics(hass: HomeAssistant, entry: BaiduFaceConfigEntry) -> dict[str, Any]:
+    client = entry.runtime_data.client
+    return {
+        "entry": async_redact_data(dict(entry.data), TO_REDACT),
+        "options": dict(entry.options),
+        "cameras": [
+            {"title": s.title, "unique_id": s.unique_id, "settings": dict(s.data)} for s in entry.subentries.values()
+        ],
+        "api_version": client.api_version.value,
+        "calls": client.call_counts,
+    }

@@ -1,0 +1,137 @@
+"""Home Assistant with the integration, a real local_file camera and the local server with real faces."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from homeassistant.config_entries import ConfigSubentryData
+from homeassistant.core import HomeAssistant
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from baidu_face_server import running_server
+from baidu_face_server.images import decode_image_bytes
+from baidu_face_server.server import RunningServer, shared_engine
+from baidu_face_server.store import FaceStore
+from custom_components.baidu_face.const import (
+    CONF_API_KEY,
+    CONF_API_VERSION,
+    CONF_CAMERA,
+    CONF_ENDPOINT,
+    CONF_GROUPS,
+    CONF_MAX_FACES,
+    CONF_MODE,
+    CONF_SCAN_INTERVAL,
+    CONF_SECRET_KEY,
+    CONF_THRESHOLD,
+    DOMAIN,
+    SUBENTRY_CAMERA,
+)
+from tests.conftest import BOTH, apps
+from tests.faces import FACES, enrolment_photos, photo
+
+FAMILY = "family"
+
+
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
+    return None
+
+
+@pytest.fixture(scope="session")
+def enrolled_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A face set with everyone in ../shared/faces/enroll, built once (about a second)."""
+    path = tmp_path_factory.mktemp("faces") / "family.sqlite3"
+    store = FaceStore(path)
+    engine = shared_engine()
+    for app in apps():
+        for person, photos in enrolment_photos().items():
+            for name in photos:
+                image = decode_image_bytes(photo(name))
+                (face,) = engine.analyze(image.pixels, image.data, 1)
+                store.save_user(
+                    app.api_key, [FAMILY], person, person.replace("_", " ").title(), face, replace_faces=False
+                )
+    store.close()
+    return path
+
+
+@pytest.fixture
+async def baidu(socket_enabled: None, enrolled_db: Path, tmp_path: Path) -> AsyncIterator[RunningServer]:
+    """The local server, its face set holding every enrolled person in group `family`."""
+    db = tmp_path / "faces.sqlite3"
+    shutil.copy(enrolled_db, db)
+    async with running_server(apps(), db) as server:
+        yield server
+
+
+@pytest.fixture(params=["v3", "v2"])
+def api_version(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+def entry_data(server: RunningServer, api_version: str = "auto", secret: str = BOTH.secret_key) -> dict[str, Any]:
+    return {
+        CONF_API_KEY: BOTH.api_key,
+        CONF_SECRET_KEY: secret,
+        CONF_API_VERSION: api_version,
+        CONF_ENDPOINT: server.url,
+    }
+
+
+def camera_subentry(camera: str, mode: str = "identify", **settings: Any) -> ConfigSubentryData:
+    data = {
+        CONF_CAMERA: camera,
+        CONF_MODE: mode,
+        CONF_GROUPS: [FAMILY],
+        CONF_THRESHOLD: 80.0,
+        CONF_MAX_FACES: 2,
+        CONF_SCAN_INTERVAL: 0,
+    } | settings
+    return ConfigSubentryData(data=data, subentry_type=SUBENTRY_CAMERA, title="Door", unique_id=f"{camera}_{mode}")
+
+
+@pytest.fixture
+async def door_camera(hass: HomeAssistant, tmp_path: Path) -> Callable[[str], Awaitable[None]]:
+    """A real local_file camera, camera.door; calling the fixture's result shows another photo."""
+    frame = tmp_path / "door.jpg"
+    shutil.copy(FACES / "probe" / "obama.jpg", frame)
+    entry = MockConfigEntry(domain="local_file", options={"name": "Door", "file_path": str(frame)}, title="Door")
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+
+    async def show(name: str) -> None:
+        shown = tmp_path / Path(name).name
+        shutil.copy(FACES / name, shown)
+        await hass.services.async_call(
+            "local_file", "update_file_path", {"entity_id": "camera.door", "file_path": str(shown)}, blocking=True
+        )
+
+    return show
+
+
+@pytest.fixture
+async def setup_entry(
+    hass: HomeAssistant, baidu: RunningServer, door_camera: Callable[[str], Awaitable[None]]
+) -> Callable[..., Awaitable[MockConfigEntry]]:
+    async def setup(
+        api_version: str = "auto", subentries: list[ConfigSubentryData] | None = None, **options: Any
+    ) -> MockConfigEntry:
+        entry = MockConfigEntry(
+            domain=DOMAIN,
+            title="Baidu Face (127.0.0.1)",
+            data=entry_data(baidu, api_version),
+            options={CONF_GROUPS: [FAMILY]} | options,
+            unique_id=BOTH.api_key,
+            subentries_data=subentries if subentries is not None else [camera_subentry("camera.door")],
+        )
+        entry.add_to_hass(hass)
+        await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+        return entry
+
+    return setup

@@ -1,0 +1,178 @@
+"""Given a face set and a door camera, when a scan runs, then the right events fire."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+import pytest
+from homeassistant.components.image_processing import EVENT_DETECT_FACE
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import Event, HomeAssistant
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import entity_registry as er
+from homeassistant.util import dt as dt_util
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events, async_fire_time_changed
+
+from baidu_face_server.server import RunningServer
+from custom_components.baidu_face.const import EVENT_RECOGNIZED, EVENT_UNKNOWN_FACE
+
+from .conftest import camera_subentry
+
+IDENTIFY = "image_processing.door_recognised_person"
+DETECT = "image_processing.door_faces"
+
+Setup = Callable[..., Awaitable[MockConfigEntry]]
+Show = Callable[[str], Awaitable[None]]
+
+
+async def scan(hass: HomeAssistant, entity_id: str) -> None:
+    await hass.services.async_call("image_processing", "scan", {"entity_id": entity_id}, blocking=True)
+    await hass.async_block_till_done()
+
+
+async def test_a_known_face_fires_recognized_with_its_uid(
+    hass: HomeAssistant, setup_entry: Setup, door_camera: Show, api_version: str
+) -> None:
+    await setup_entry(api_version)
+    recognized = async_capture_events(hass, EVENT_RECOGNIZED)
+    unknown = async_capture_events(hass, EVENT_UNKNOWN_FACE)
+    detected = async_capture_events(hass, EVENT_DETECT_FACE)
+    assert hass.states.get(IDENTIFY).state == "unknown"  # nothing scanned yet
+
+    await door_camera("probe/obama.jpg")
+    await scan(hass, IDENTIFY)
+
+    (event,) = recognized
+    assert event.data["uid"] == "obama"
+    assert event.data["user_info"] == "Obama"
+    assert event.data["group_id"] == "family"
+    assert event.data["score"] >= 80
+    assert event.data["entity_id"] == IDENTIFY
+    assert event.data["camera_entity_id"] == "camera.door"
+    assert event.data["box"]["width"] > 100
+    assert not unknown
+    assert [e.data["name"] for e in detected] == ["Obama"]
+    state = hass.states.get(IDENTIFY)
+    assert state.state == "Obama"
+    assert state.attributes["total_faces"] == 1
+    assert state.attributes["faces"][0]["uid"] == "obama"
+
+
+async def test_two_people_in_one_frame(
+    hass: HomeAssistant, setup_entry: Setup, door_camera: Show, api_version: str
+) -> None:
+    await setup_entry(api_version)
+    recognized = async_capture_events(hass, EVENT_RECOGNIZED)
+    await door_camera("probe/kit_harington+rose_leslie.jpg")
+    await scan(hass, IDENTIFY)
+    assert sorted(e.data["uid"] for e in recognized) == ["kit_harington", "rose_leslie"]
+    assert hass.states.get(IDENTIFY).attributes["total_faces"] == 2
+
+
+async def test_a_stranger_fires_unknown_face(
+    hass: HomeAssistant, setup_entry: Setup, door_camera: Show, api_version: str
+) -> None:
+    await setup_entry(api_version)
+    recognized = async_capture_events(hass, EVENT_RECOGNIZED)
+    unknown = async_capture_events(hass, EVENT_UNKNOWN_FACE)
+    detected = async_capture_events(hass, EVENT_DETECT_FACE)
+    await door_camera("probe/stranger_lin_manuel_miranda.png")
+    await scan(hass, IDENTIFY)
+    (event,) = unknown
+    assert event.data["best_score"] < 80
+    assert event.data["camera_entity_id"] == "camera.door"
+    assert event.data["box"] is None or event.data["box"]["width"] > 100
+    assert not recognized
+    assert not detected  # below the threshold: not a detect_face either
+    assert hass.states.get(IDENTIFY).state == "unknown"
+    assert hass.states.get(IDENTIFY).attributes["total_faces"] == 1
+
+
+async def test_detect_mode_counts_faces(hass: HomeAssistant, setup_entry: Setup, door_camera: Show) -> None:
+    await setup_entry(subentries=[camera_subentry("camera.door", "detect", max_faces=5)], attributes=["landmark"])
+    detected = async_capture_events(hass, EVENT_DETECT_FACE)
+    await door_camera("probe/obama+biden.jpg")
+    await scan(hass, DETECT)
+    state = hass.states.get(DETECT)
+    assert state.state == "2"
+    assert len(state.attributes["faces"]) == 2
+    assert len(state.attributes["faces"][0]["landmarks"]) == 4
+    assert len(detected) == 2
+
+
+async def test_entities_belong_to_the_entry_and_a_device(hass: HomeAssistant, setup_entry: Setup) -> None:
+    entry = await setup_entry()
+    entity = er.async_get(hass).async_get(IDENTIFY)
+    assert entity is not None
+    assert entity.config_entry_id == entry.entry_id
+    (subentry_id,) = entry.subentries
+    assert entity.config_subentry_id == subentry_id
+    device = dr.async_get(hass).async_get(entity.device_id)
+    assert device is not None
+    assert device.name == "Door"
+
+
+async def test_the_image_processing_component_still_sets_up_entries(hass: HomeAssistant, setup_entry: Setup) -> None:
+    """Guards the one deviation: HA's image_processing must keep accepting entries on its EntityComponent."""
+    entry = await setup_entry()
+    assert entry.state is ConfigEntryState.LOADED
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    assert hass.states.get(IDENTIFY).state == "unavailable"
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert hass.states.get(IDENTIFY).state == "unknown"
+
+
+async def test_a_scan_interval_scans_by_itself(hass: HomeAssistant, setup_entry: Setup) -> None:
+    await setup_entry(subentries=[camera_subentry("camera.door", scan_interval=60)])
+    recognized = async_capture_events(hass, EVENT_RECOGNIZED)
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=61))
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert [e.data["uid"] for e in recognized] == ["obama"]
+
+
+async def test_a_failed_scan_keeps_the_last_result_and_logs_once(
+    hass: HomeAssistant, setup_entry: Setup, baidu: RunningServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    await setup_entry()
+    await scan(hass, IDENTIFY)
+    assert hass.states.get(IDENTIFY).state == "Obama"
+    # The face set loses its group: Baidu answers "no user in group".
+    baidu.server.service.store.delete_group("both_key", "family")
+    for _ in range(2):
+        await scan(hass, IDENTIFY)
+    assert hass.states.get(IDENTIFY).state == "Obama"
+    warnings = [r for r in caplog.records if r.levelname == "WARNING" and "could not scan" in r.message]
+    assert len(warnings) == 1
+
+
+async def test_refused_keys_during_a_scan_start_reauthentication(
+    hass: HomeAssistant, setup_entry: Setup, baidu: RunningServer
+) -> None:
+    entry = await setup_entry()
+    baidu.server.reset_secret("both_key", "rotated")
+    await scan(hass, IDENTIFY)
+    assert entry.state is ConfigEntryState.LOADED
+    flows = hass.config_entries.flow.async_progress_by_handler("baidu_face")
+    assert [f["context"]["source"] for f in flows] == ["reauth"]
+
+
+async def test_events_reach_automations(hass: HomeAssistant, setup_entry: Setup) -> None:
+    """An automation on baidu_face_recognized (e.g. unlocking the door) runs with the uid."""
+    from homeassistant.setup import async_setup_component
+
+    await setup_entry()
+    assert await async_setup_component(
+        hass,
+        "automation",
+        {
+            "automation": {
+                "trigger": {"platform": "event", "event_type": EVENT_RECOGNIZED, "event_data": {"uid": "obama"}},
+                "action": {"event": "door_unlocked", "event_data": {"who": "{{ trigger.event.data.user_info }}"}},
+            }
+        },
+    )
+    unlocked: list[Event] = async_capture_events(hass, "door_unlocked")
+    await scan(hass, IDENTIFY)
+    assert [e.data["who"] for e in unlocked] == ["Obama"]
