@@ -16,9 +16,11 @@ from homeassistant.components.image_processing import (
     FaceInformation,
     ImageProcessingFaceEntity,
 )
+from homeassistant.components.image_processing.const import DOMAIN as IMAGE_PROCESSING_DOMAIN
 from homeassistant.config_entries import ConfigSubentry
 from homeassistant.const import ATTR_ENTITY_ID, ATTR_NAME
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.event import async_track_time_interval
 
@@ -50,9 +52,15 @@ PARALLEL_UPDATES = 0
 async def async_setup_entry(
     hass: HomeAssistant, entry: BaiduFaceConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
 ) -> None:
-    for subentry in entry.subentries.values():
-        if subentry.subentry_type == SUBENTRY_CAMERA:
-            async_add_entities([BaiduFaceCamera(entry, subentry)], config_subentry_id=subentry.subentry_id)
+    cameras = [BaiduFaceCamera(entry, s) for s in entry.subentries.values() if s.subentry_type == SUBENTRY_CAMERA]
+    # A camera whose mode changed is a new entity: drop what no subentry describes any more.
+    registry = er.async_get(hass)
+    current = {camera.unique_id for camera in cameras}
+    for stale in er.async_entries_for_config_entry(registry, entry.entry_id):
+        if stale.domain == IMAGE_PROCESSING_DOMAIN and stale.unique_id not in current:
+            registry.async_remove(stale.entity_id)
+    for camera in cameras:
+        async_add_entities([camera], config_subentry_id=camera.subentry_id)
 
 
 def box_attributes(box: FaceBox | None) -> dict[str, float] | None:
@@ -83,7 +91,8 @@ class BaiduFaceCamera(ImageProcessingFaceEntity):
         self._attr_camera_entity = settings[CONF_CAMERA]
         # With a confidence, the state is the best face's name; without, the face count.
         self._attr_confidence = self._threshold if self._identify else None
-        self._attr_unique_id = subentry.subentry_id
+        self.subentry_id = subentry.subentry_id
+        self._attr_unique_id = f"{subentry.subentry_id}_{settings[CONF_MODE]}"
         self._attr_translation_key = settings[CONF_MODE]
         self._attr_device_info = camera_device(entry, subentry)
 

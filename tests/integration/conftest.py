@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from homeassistant.config_entries import ConfigSubentryData
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, State
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from baidu_face_server import running_server
@@ -34,6 +34,12 @@ from tests.conftest import BOTH, apps
 from tests.faces import FACES, enrolment_photos, photo
 
 FAMILY = "family"
+
+
+def state(hass: HomeAssistant, entity_id: str) -> State:
+    found = hass.states.get(entity_id)
+    assert found is not None, entity_id
+    return found
 
 
 @pytest.fixture(autouse=True)

@@ -17,7 +17,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 from baidu_face_server.server import RunningServer
 from custom_components.baidu_face.const import EVENT_RECOGNIZED, EVENT_UNKNOWN_FACE
 
-from .conftest import camera_subentry
+from .conftest import camera_subentry, state
 
 IDENTIFY = "image_processing.door_recognised_person"
 DETECT = "image_processing.door_faces"
@@ -38,7 +38,7 @@ async def test_a_known_face_fires_recognized_with_its_uid(
     recognized = async_capture_events(hass, EVENT_RECOGNIZED)
     unknown = async_capture_events(hass, EVENT_UNKNOWN_FACE)
     detected = async_capture_events(hass, EVENT_DETECT_FACE)
-    assert hass.states.get(IDENTIFY).state == "unknown"  # nothing scanned yet
+    assert state(hass, IDENTIFY).state == "unknown"  # nothing scanned yet
 
     await door_camera("probe/obama.jpg")
     await scan(hass, IDENTIFY)
@@ -53,10 +53,10 @@ async def test_a_known_face_fires_recognized_with_its_uid(
     assert event.data["box"]["width"] > 100
     assert not unknown
     assert [e.data["name"] for e in detected] == ["Obama"]
-    state = hass.states.get(IDENTIFY)
-    assert state.state == "Obama"
-    assert state.attributes["total_faces"] == 1
-    assert state.attributes["faces"][0]["uid"] == "obama"
+    identified = state(hass, IDENTIFY)
+    assert identified.state == "Obama"
+    assert identified.attributes["total_faces"] == 1
+    assert identified.attributes["faces"][0]["uid"] == "obama"
 
 
 async def test_two_people_in_one_frame(
@@ -67,7 +67,7 @@ async def test_two_people_in_one_frame(
     await door_camera("probe/kit_harington+rose_leslie.jpg")
     await scan(hass, IDENTIFY)
     assert sorted(e.data["uid"] for e in recognized) == ["kit_harington", "rose_leslie"]
-    assert hass.states.get(IDENTIFY).attributes["total_faces"] == 2
+    assert state(hass, IDENTIFY).attributes["total_faces"] == 2
 
 
 async def test_a_stranger_fires_unknown_face(
@@ -85,8 +85,8 @@ async def test_a_stranger_fires_unknown_face(
     assert event.data["box"] is None or event.data["box"]["width"] > 100
     assert not recognized
     assert not detected  # below the threshold: not a detect_face either
-    assert hass.states.get(IDENTIFY).state == "unknown"
-    assert hass.states.get(IDENTIFY).attributes["total_faces"] == 1
+    assert state(hass, IDENTIFY).state == "unknown"
+    assert state(hass, IDENTIFY).attributes["total_faces"] == 1
 
 
 async def test_detect_mode_counts_faces(hass: HomeAssistant, setup_entry: Setup, door_camera: Show) -> None:
@@ -94,10 +94,10 @@ async def test_detect_mode_counts_faces(hass: HomeAssistant, setup_entry: Setup,
     detected = async_capture_events(hass, EVENT_DETECT_FACE)
     await door_camera("probe/obama+biden.jpg")
     await scan(hass, DETECT)
-    state = hass.states.get(DETECT)
-    assert state.state == "2"
-    assert len(state.attributes["faces"]) == 2
-    assert len(state.attributes["faces"][0]["landmarks"]) == 4
+    counted = state(hass, DETECT)
+    assert counted.state == "2"
+    assert len(counted.attributes["faces"]) == 2
+    assert len(counted.attributes["faces"][0]["landmarks"]) == 4
     assert len(detected) == 2
 
 
@@ -108,6 +108,7 @@ async def test_entities_belong_to_the_entry_and_a_device(hass: HomeAssistant, se
     assert entity.config_entry_id == entry.entry_id
     (subentry_id,) = entry.subentries
     assert entity.config_subentry_id == subentry_id
+    assert entity.device_id is not None
     device = dr.async_get(hass).async_get(entity.device_id)
     assert device is not None
     assert device.name == "Door"
@@ -118,10 +119,10 @@ async def test_the_image_processing_component_still_sets_up_entries(hass: HomeAs
     entry = await setup_entry()
     assert entry.state is ConfigEntryState.LOADED
     assert await hass.config_entries.async_unload(entry.entry_id)
-    assert hass.states.get(IDENTIFY).state == "unavailable"
+    assert state(hass, IDENTIFY).state == "unavailable"
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
-    assert hass.states.get(IDENTIFY).state == "unknown"
+    assert state(hass, IDENTIFY).state == "unknown"
 
 
 async def test_a_scan_interval_scans_by_itself(hass: HomeAssistant, setup_entry: Setup) -> None:
@@ -137,12 +138,12 @@ async def test_a_failed_scan_keeps_the_last_result_and_logs_once(
 ) -> None:
     await setup_entry()
     await scan(hass, IDENTIFY)
-    assert hass.states.get(IDENTIFY).state == "Obama"
+    assert state(hass, IDENTIFY).state == "Obama"
     # The face set loses its group: Baidu answers "no user in group".
     baidu.server.service.store.delete_group("both_key", "family")
     for _ in range(2):
         await scan(hass, IDENTIFY)
-    assert hass.states.get(IDENTIFY).state == "Obama"
+    assert state(hass, IDENTIFY).state == "Obama"
     warnings = [r for r in caplog.records if r.levelname == "WARNING" and "could not scan" in r.message]
     assert len(warnings) == 1
 

@@ -139,7 +139,10 @@ class BaiduFaceClient:
         await self._transport.token(renew=True)
 
     async def resolve_api_version(self) -> ApiVersion:
-        """Find which API version the app may use (V3 first), and remember it."""
+        """Find which API version the app may use (V3 first) and remember it; a forced one is checked."""
+        if self._dialect is not None and self._wanted is not ApiVersion.AUTO:
+            await self._dialect.probe()
+            return self._dialect.version
         return (await self._use()).version
 
     async def _use(self) -> Dialect:
