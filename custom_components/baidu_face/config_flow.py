@@ -158,10 +158,11 @@ class BaiduFaceConfigFlow(ConfigFlow, domain=DOMAIN):
         )
 
     def _update_and_reload(self, entry: ConfigEntry, data: dict[str, Any], **changes: Any) -> ConfigFlowResult:
-        # A loaded entry reloads through its update listener; one that failed to
-        # set up (e.g. refused keys) has none, so it is reloaded here.
+        # A loaded entry reloads through its update listener (which starts at once,
+        # so look first); one that failed to set up (e.g. refused keys) has none.
+        has_listener = entry.state is ConfigEntryState.LOADED
         result = self.async_update_and_abort(entry, data=data, **changes)
-        if entry.state is not ConfigEntryState.LOADED:
+        if not has_listener:
             self.hass.config_entries.async_schedule_reload(entry.entry_id)
         return result
 

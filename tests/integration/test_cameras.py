@@ -146,6 +146,12 @@ async def test_a_failed_scan_keeps_the_last_result_and_logs_once(
     assert state(hass, IDENTIFY).state == "Obama"
     warnings = [r for r in caplog.records if r.levelname == "WARNING" and "could not scan" in r.message]
     assert len(warnings) == 1
+    # Someone registers again: the next scan works, and says so.
+    await hass.services.async_call(
+        "baidu_face", "register_user", {"uid": "obama", "camera_entity_id": "camera.door"}, blocking=True
+    )
+    await scan(hass, IDENTIFY)
+    assert any("scans work again" in r.message for r in caplog.records)
 
 
 async def test_refused_keys_during_a_scan_start_reauthentication(

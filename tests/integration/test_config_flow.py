@@ -291,3 +291,10 @@ async def test_setup_fails_for_an_app_without_permission(hass: HomeAssistant, so
         await hass.config_entries.async_setup(entry.entry_id)
     assert entry.state is ConfigEntryState.SETUP_ERROR
     assert not hass.config_entries.flow.async_progress_by_handler(DOMAIN)  # not a reauth: keys are fine
+
+
+def test_entries_for_baidu_itself_are_titled_plainly() -> None:
+    from custom_components.baidu_face.config_flow import _title
+
+    assert _title({CONF_ENDPOINT: "https://aip.baidubce.com/"}) == "Baidu Face"
+    assert _title({CONF_ENDPOINT: "http://192.0.2.7:8300"}) == "Baidu Face (192.0.2.7:8300)"

@@ -1,0 +1,269 @@
+"""Every action, in both API versions: what it returns, and how it refuses."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from baidu_face_server.server import RunningServer
+from custom_components.baidu_face.const import DOMAIN
+from tests.conftest import BOTH
+from tests.faces import FACES, blank_image
+
+from .conftest import FAMILY
+
+Setup = Callable[..., Awaitable[MockConfigEntry]]
+
+
+@pytest.fixture
+def photos(hass: HomeAssistant, tmp_path: Path) -> Path:
+    """A folder Home Assistant may read (allowlist_external_dirs), holding the shared photos."""
+    folder = tmp_path / "photos"
+    shutil.copytree(FACES, folder)
+    (folder / "blank.jpg").write_bytes(blank_image())
+    hass.config.allowlist_external_dirs = {str(folder)}
+    return folder
+
+
+async def act(hass: HomeAssistant, service: str, data: dict[str, Any], *, response: bool = True) -> Any:
+    return await hass.services.async_call(DOMAIN, service, data, blocking=True, return_response=response)
+
+
+@pytest.fixture
+async def entry(setup_entry: Setup, api_version: str) -> MockConfigEntry:
+    return await setup_entry(api_version, subentries=[])
+
+
+async def test_detect(hass: HomeAssistant, entry: MockConfigEntry, photos: Path) -> None:
+    result = await act(hass, "detect", {"image_path": str(photos / "probe/obama+biden.jpg"), "max_faces": 3})
+    assert result["total_faces"] == 2
+    face = result["faces"][0]
+    assert set(face["box"]) == {"left", "top", "width", "height"}
+    assert 0.5 < face["probability"] <= 1
+    from_camera = await act(hass, "detect", {"camera_entity_id": "camera.door", "attributes": ["landmark"]})
+    assert len(from_camera["faces"][0]["landmarks"]) == 4
+
+
+async def test_match(hass: HomeAssistant, entry: MockConfigEntry, photos: Path) -> None:
+    paths = [str(photos / "enroll/obama_2.jpg"), str(photos / "enroll/biden_1.jpg")]
+    result = await act(hass, "match", {"camera_entity_id": ["camera.door"], "image_path": paths})
+    assert result["images"] == ["camera.door", *paths]
+    scores = {(s["first"], s["second"]): s for s in result["scores"]}
+    assert scores[0, 1]["same_person"] is True  # the door shows obama.jpg
+    assert scores[0, 2]["same_person"] is False
+    with pytest.raises(ServiceValidationError) as one:
+        await act(hass, "match", {"image_path": paths[:1]})
+    assert one.value.translation_key == "match_image_count"
+
+
+async def test_identify(hass: HomeAssistant, entry: MockConfigEntry, photos: Path) -> None:
+    result = await act(hass, "identify", {"camera_entity_id": "camera.door", "top": 2})
+    (face,) = result["faces"]
+    assert face["uid"] == "obama"
+    assert face["recognized"] is True
+    assert face["candidates"][0] == {
+        "uid": "obama",
+        "group_id": FAMILY,
+        "user_info": "Obama",
+        "score": face["candidates"][0]["score"],
+    }
+    assert len(face["candidates"]) == 2
+    stranger = await act(hass, "identify", {"image_path": str(photos / "probe/stranger_lin_manuel_miranda.png")})
+    assert stranger["faces"][0]["recognized"] is False
+    assert stranger["faces"][0]["uid"] is None
+    with pytest.raises(HomeAssistantError) as missing:
+        await act(hass, "identify", {"camera_entity_id": "camera.door", "groups": ["nobody_here"]})
+    assert missing.value.translation_key == "group_not_found"
+
+
+async def test_verify(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    yes = await act(hass, "verify", {"camera_entity_id": "camera.door", "uid": "obama"})
+    assert yes["verified"] is True
+    assert yes["score"] >= 80
+    no = await act(hass, "verify", {"camera_entity_id": "camera.door", "uid": "biden", "groups": [FAMILY]})
+    assert no["verified"] is False
+    with pytest.raises(HomeAssistantError) as unknown:
+        await act(hass, "verify", {"camera_entity_id": "camera.door", "uid": "nobody"})
+    assert unknown.value.translation_key == "user_not_found"
+
+
+async def test_face_set_actions(hass: HomeAssistant, entry: MockConfigEntry, photos: Path) -> None:
+    """Register a visitor, move them between groups, update and delete them."""
+    image = {"image_path": str(photos / "probe/alex_lacamoire.jpg")}
+    registered = await act(
+        hass, "register_user", image | {"uid": "alex", "user_info": "亚历克斯", "groups": ["guests", "vip"]}
+    )
+    assert registered["uid"] == "alex"
+    assert registered["groups"] == ["guests", "vip"]
+    assert registered["log_id"]
+    assert await act(hass, "register_user", image | {"uid": "alex2", "groups": ["guests"]}, response=False) is None
+
+    user = await act(hass, "get_user", {"uid": "alex"})
+    assert user == {
+        "uid": "alex",
+        "groups": [{"group_id": "guests", "user_info": "亚历克斯"}, {"group_id": "vip", "user_info": "亚历克斯"}],
+    }
+    assert (await act(hass, "get_user", {"uid": "alex", "group_id": "vip"}))["groups"] == [
+        {"group_id": "vip", "user_info": "亚历克斯"}
+    ]
+    groups = (await act(hass, "list_groups", {}))["groups"]
+    assert {FAMILY, "guests", "vip"} <= set(groups)
+    assert (await act(hass, "list_groups", {"start": 1, "length": 1}))["groups"] == groups[1:2]
+    users = (await act(hass, "list_group_users", {"group_id": "guests"}))["users"]
+    assert [u["uid"] for u in users] == ["alex", "alex2"]
+
+    added = await act(hass, "add_user_to_group", {"uid": "alex", "source_group_id": "guests", "groups": ["friends"]})
+    assert added["groups"] == ["friends"]
+    removed = await act(hass, "remove_user_from_group", {"uid": "alex", "group_id": "vip"})
+    assert removed["groups"] == ["vip"]
+    assert [g["group_id"] for g in (await act(hass, "get_user", {"uid": "alex"}))["groups"]] == ["guests", "friends"]
+
+    updated = await act(hass, "update_user", image | {"uid": "alex", "group_id": "guests", "user_info": "Alex"})
+    assert updated["groups"] == ["guests"]
+    found = await act(hass, "identify", image | {"groups": ["guests"]})
+    assert found["faces"][0]["uid"] == "alex"
+
+    await act(hass, "delete_user", {"uid": "alex", "groups": ["friends"]})
+    assert [g["group_id"] for g in (await act(hass, "get_user", {"uid": "alex"}))["groups"]] == ["guests"]
+    with pytest.raises(HomeAssistantError) as last:
+        await act(hass, "remove_user_from_group", {"uid": "alex", "group_id": "guests"})
+    assert last.value.translation_key == "invalid_input"
+    await act(hass, "delete_user", {"uid": "alex"}, response=False)
+    with pytest.raises(HomeAssistantError) as gone:
+        await act(hass, "get_user", {"uid": "alex"})
+    assert gone.value.translation_key == "user_not_found"
+
+
+async def test_update_can_create(hass: HomeAssistant, entry: MockConfigEntry, photos: Path) -> None:
+    image = {"image_path": str(photos / "enroll/rose_leslie_2.jpg")}
+    with pytest.raises(HomeAssistantError) as missing:
+        await act(hass, "update_user", image | {"uid": "rose", "group_id": "new"})
+    assert missing.value.translation_key == "user_not_found"
+    await act(hass, "update_user", image | {"uid": "rose", "group_id": "new", "create": True})
+    assert (await act(hass, "get_user", {"uid": "rose"}))["groups"][0]["group_id"] == "new"
+
+
+async def test_register_refusals(hass: HomeAssistant, entry: MockConfigEntry, photos: Path) -> None:
+    blank = {"image_path": str(photos / "blank.jpg")}
+    with pytest.raises(HomeAssistantError) as no_face:
+        await act(hass, "register_user", blank | {"uid": "ghost"})
+    assert no_face.value.translation_key == "no_face"
+    assert not isinstance(no_face.value, ServiceValidationError)
+    again = {"image_path": str(photos / "enroll/obama_1.jpg"), "uid": "obama"}
+    with pytest.raises(HomeAssistantError) as exists:
+        await act(hass, "register_user", again)
+    assert exists.value.translation_key == "invalid_input"
+
+
+@pytest.mark.parametrize(
+    ("service", "data", "key"),
+    [
+        ("register_user", {"uid": "bad uid", "camera_entity_id": "camera.door"}, "invalid_uid"),
+        ("register_user", {"uid": "u" * 129, "camera_entity_id": "camera.door"}, "invalid_uid"),
+        ("register_user", {"uid": "u", "groups": ["bad-group"], "camera_entity_id": "camera.door"}, "invalid_group"),
+        (
+            "register_user",
+            {"uid": "u", "user_info": "字" * 86, "camera_entity_id": "camera.door"},
+            "user_info_too_long",
+        ),
+        (
+            "register_user",
+            {"uid": "u", "groups": [f"g{i}" for i in range(11)], "camera_entity_id": "camera.door"},
+            "too_many_groups",
+        ),
+        ("register_user", {"uid": "u"}, "one_image_source"),
+        (
+            "register_user",
+            {"uid": "u", "camera_entity_id": "camera.door", "image_path": "/tmp/x.jpg"},
+            "one_image_source",
+        ),
+        ("detect", {"image_path": "/etc/passwd"}, "path_not_allowed"),
+        ("get_user", {"uid": "u", "group_id": "中文"}, "invalid_group"),
+        ("delete_user", {"uid": "u", "groups": ["a b"]}, "invalid_group"),
+        ("add_user_to_group", {"uid": "u", "source_group_id": "x y", "groups": ["a"]}, "invalid_group"),
+        ("list_group_users", {"group_id": "x-y"}, "invalid_group"),
+        ("verify", {"uid": "u u", "camera_entity_id": "camera.door"}, "invalid_uid"),
+        (
+            "update_user",
+            {"uid": "u", "group_id": "g", "user_info": "字" * 86, "camera_entity_id": "camera.door"},
+            "user_info_too_long",
+        ),
+        ("remove_user_from_group", {"uid": "u", "group_id": "g g"}, "invalid_group"),
+        ("detect", {"config_entry_id": "nope", "camera_entity_id": "camera.door"}, "entry_not_found"),
+    ],
+)
+async def test_bad_input_is_refused_before_any_request(
+    hass: HomeAssistant, entry: MockConfigEntry, photos: Path, service: str, data: dict[str, Any], key: str
+) -> None:
+    before = dict(entry.runtime_data.client.call_counts)
+    with pytest.raises(ServiceValidationError) as refused:
+        await act(hass, service, data)
+    assert refused.value.translation_key == key
+    assert entry.runtime_data.client.call_counts == before
+
+
+async def test_unreadable_path_and_missing_camera(hass: HomeAssistant, entry: MockConfigEntry, photos: Path) -> None:
+    with pytest.raises(ServiceValidationError) as unreadable:
+        await act(hass, "detect", {"image_path": str(photos / "missing.jpg")})
+    assert unreadable.value.translation_key in {"path_unreadable", "path_not_allowed"}
+    with pytest.raises(HomeAssistantError) as camera:
+        await act(hass, "detect", {"camera_entity_id": "camera.nowhere"})
+    assert camera.value.translation_key == "camera_image_failed"
+
+
+async def test_groups_come_from_the_options_or_must_be_given(
+    hass: HomeAssistant, setup_entry: Setup, api_version: str
+) -> None:
+    await setup_entry(api_version, subentries=[], groups=[])
+    with pytest.raises(ServiceValidationError) as refused:
+        await act(hass, "identify", {"camera_entity_id": "camera.door"})
+    assert refused.value.translation_key == "groups_required"
+
+
+async def test_with_several_entries_one_must_be_named(
+    hass: HomeAssistant, entry: MockConfigEntry, baidu: RunningServer, api_version: str
+) -> None:
+    other = MockConfigEntry(
+        domain=DOMAIN,
+        data={"api_key": "v3_key", "secret_key": "v3_secret", "api_version": "auto", "endpoint": baidu.url},
+        unique_id="v3_key",
+    )
+    other.add_to_hass(hass)
+    await hass.config_entries.async_setup(other.entry_id)
+    await hass.async_block_till_done()
+    with pytest.raises(ServiceValidationError) as ambiguous:
+        await act(hass, "list_groups", {})
+    assert ambiguous.value.translation_key == "entry_required"
+    assert (await act(hass, "list_groups", {"config_entry_id": entry.entry_id}))["groups"] == [FAMILY]
+    await hass.config_entries.async_unload(other.entry_id)
+    with pytest.raises(ServiceValidationError) as unloaded:
+        await act(hass, "list_groups", {"config_entry_id": other.entry_id})
+    assert unloaded.value.translation_key == "entry_not_loaded"
+
+
+async def test_baidu_refusals_are_translated(hass: HomeAssistant, entry: MockConfigEntry, baidu: RunningServer) -> None:
+    baidu.apps[BOTH.api_key].daily_quota = 0
+    with pytest.raises(HomeAssistantError) as spent:
+        await act(hass, "list_groups", {})
+    assert spent.value.translation_key == "quota_exhausted"
+    assert "17" in str(spent.value.translation_placeholders)
+
+
+async def test_a_partly_done_registration_says_which_groups_succeeded(
+    hass: HomeAssistant, setup_entry: Setup, photos: Path
+) -> None:
+    """V3 registers one group a call; when a later group refuses, the error names the done ones."""
+    await setup_entry("v3", subentries=[])
+    image = {"image_path": str(photos / "enroll/obama_1.jpg")}
+    with pytest.raises(HomeAssistantError) as partial:
+        await act(hass, "register_user", image | {"uid": "obama", "groups": ["guests", FAMILY]})
+    assert partial.value.translation_key == "partial_failure"
+    assert partial.value.translation_placeholders is not None
+    assert partial.value.translation_placeholders["completed"] == "guests"
