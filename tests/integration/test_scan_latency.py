@@ -1,0 +1,44 @@
+"""Prints the time from image_processing.scan to baidu_face_recognized (median of 20), in both API versions.
+
+A figure for the notes, not a timed assertion: machines are shared and noisy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+from collections.abc import Awaitable, Callable
+
+from homeassistant.core import Event, HomeAssistant, callback
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.baidu_face.const import EVENT_RECOGNIZED
+
+SCANS = 20
+
+
+async def test_scan_to_event_latency(
+    hass: HomeAssistant, setup_entry: Callable[..., Awaitable[MockConfigEntry]], api_version: str
+) -> None:
+    await setup_entry(api_version, qps=50)
+    arrived: asyncio.Queue[float] = asyncio.Queue()
+
+    @callback
+    def recognised(event: Event) -> None:
+        arrived.put_nowait(time.perf_counter())
+
+    hass.bus.async_listen(EVENT_RECOGNIZED, recognised)
+    latencies = []
+    for _ in range(SCANS):
+        start = time.perf_counter()
+        await hass.services.async_call(
+            "image_processing", "scan", {"entity_id": "image_processing.door_recognised_person"}, blocking=False
+        )
+        latencies.append(await asyncio.wait_for(arrived.get(), 30) - start)
+    await hass.async_block_till_done()
+    print(
+        f"\n{api_version}: scan -> {EVENT_RECOGNIZED}: median {statistics.median(latencies) * 1000:.0f} ms, "
+        f"min {min(latencies) * 1000:.0f} ms, max {max(latencies) * 1000:.0f} ms over {SCANS} scans"
+    )
+    assert len(latencies) == SCANS
