@@ -261,6 +261,13 @@ class Demo:
             raise RuntimeError(f"{handler}: {result.get('errors') or result.get('reason')}")
         return result
 
+    async def remove_online_extras(self, session: aiohttp.ClientSession) -> None:
+        """Onboarding adds a few integrations that need the internet; this demo runs offline."""
+        for domain in ("google_translate", "met", "radio_browser"):
+            for entry in await self.entries(session, domain):
+                with contextlib.suppress(RuntimeError):
+                    await self.call(session, "DELETE", f"/api/config/config_entries/entry/{entry['entry_id']}")
+
     async def add_cameras(self, session: aiohttp.ClientSession) -> None:
         """Ordinary local_file cameras showing the frames the player changes."""
         have = {e["title"] for e in await self.entries(session, "local_file")}
@@ -371,6 +378,7 @@ class Demo:
                 await self.wait_for(session, self.baidu_url + "/oauth/2.0/token", 60)
                 await self.wait_for(session, self.url + "/api/onboarding", 240)
                 await self.log_in(session)
+                await self.remove_online_extras(session)
                 await self.add_cameras(session)
                 entry_id = ""
                 if self.configure_integration:

@@ -37,3 +37,23 @@ def blank_image(width: int = 64, height: int = 64, fmt: str = "JPEG") -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (width, height), (120, 160, 200)).save(out, fmt)
     return out.getvalue()
+
+
+def build_face_set(db: Path, api_keys: list[str], group: str = "family") -> None:
+    """Register everyone in ../shared/faces/enroll straight into a server database (fast set-up)."""
+    from baidu_face_server.images import decode_image_bytes
+    from baidu_face_server.server import shared_engine
+    from baidu_face_server.store import FaceStore
+
+    store = FaceStore(db)
+    engine = shared_engine()
+    try:
+        for person, photos in enrolment_photos().items():
+            for name in photos:
+                image = decode_image_bytes(photo(name))
+                (face,) = engine.analyze(image.pixels, image.data, 1)
+                info = person.replace("_", " ").title()
+                for key in api_keys:
+                    store.save_user(key, [group], person, info, face, replace_faces=False)
+    finally:
+        store.close()

@@ -13,9 +13,7 @@ from homeassistant.core import HomeAssistant, State
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from baidu_face_server import running_server
-from baidu_face_server.images import decode_image_bytes
-from baidu_face_server.server import RunningServer, shared_engine
-from baidu_face_server.store import FaceStore
+from baidu_face_server.server import RunningServer
 from custom_components.baidu_face.const import (
     CONF_API_KEY,
     CONF_API_VERSION,
@@ -31,7 +29,7 @@ from custom_components.baidu_face.const import (
     SUBENTRY_CAMERA,
 )
 from tests.conftest import BOTH, apps
-from tests.faces import FACES, enrolment_photos, photo
+from tests.faces import FACES, build_face_set
 
 FAMILY = "family"
 
@@ -51,17 +49,7 @@ def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
 def enrolled_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A face set with everyone in ../shared/faces/enroll, built once (about a second)."""
     path = tmp_path_factory.mktemp("faces") / "family.sqlite3"
-    store = FaceStore(path)
-    engine = shared_engine()
-    for app in apps():
-        for person, photos in enrolment_photos().items():
-            for name in photos:
-                image = decode_image_bytes(photo(name))
-                (face,) = engine.analyze(image.pixels, image.data, 1)
-                store.save_user(
-                    app.api_key, [FAMILY], person, person.replace("_", " ").title(), face, replace_faces=False
-                )
-    store.close()
+    build_face_set(path, [app.api_key for app in apps()], FAMILY)
     return path
 
 
