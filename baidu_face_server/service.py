@@ -99,11 +99,15 @@ class FaceService:
         self.store.remember_faces(found)
         return found
 
-    async def one_face(self, image: DecodedImage | DetectedFace) -> DetectedFace:
-        found = await self.faces(image, 1)
+    async def some_faces(self, image: DecodedImage | DetectedFace, max_faces: int = 1) -> list[DetectedFace]:
+        """As `faces`, but an image without a face is the caller's error."""
+        found = await self.faces(image, max_faces)
         if not found:
             raise ProblemError(Problem.NO_FACE, "image")
-        return found[0]
+        return found
+
+    async def one_face(self, image: DecodedImage | DetectedFace) -> DetectedFace:
+        return (await self.some_faces(image))[0]
 
     def search(
         self, app: str, face: DetectedFace, group_ids: list[str], user_id: str | None = None, top: int = 1

@@ -185,9 +185,7 @@ async def detect(call: Call) -> dict[str, Any]:
     if not fields <= FACE_FIELDS:
         raise ProblemError(Problem.INVALID_PARAM, "face_field")
     max_faces = p.integer(params, "max_face_num", 1, 1, 120)
-    faces = await call.service.faces(await _load(call, params), max_faces)
-    if not faces:
-        raise ProblemError(Problem.NO_FACE, "image")
+    faces = await call.service.some_faces(await _load(call, params), max_faces)
     face_list = []
     for face in faces:
         body: dict[str, Any] = {
@@ -232,9 +230,7 @@ async def multi_search(call: Call) -> dict[str, Any]:
     top = p.integer(params, "max_user_num", 1, 1, 50)
     max_faces = p.integer(params, "max_face_num", 1, 1, 10)
     threshold = p.integer(params, "match_threshold", 80, 0, 100)
-    faces = await call.service.faces(await _load(call, params), max_faces)
-    if not faces:
-        raise ProblemError(Problem.NO_FACE, "image")
+    faces = await call.service.some_faces(await _load(call, params), max_faces)
     face_list = []
     for face in faces:
         matches = [m for m in call.service.search(call.app.api_key, face, groups, top=top) if m.score >= threshold]

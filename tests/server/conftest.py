@@ -28,19 +28,17 @@ class Wire:
         return self.tokens[key]
 
     async def v3(self, path: str, body: Any, *, key: str = BOTH.api_key, secret: str = BOTH.secret_key) -> Any:
-        token = await self.token(key, secret)
-        async with self.session.post(
-            f"{self.url}/rest/2.0/face/v3/{path}", params={"access_token": token}, json=body
-        ) as response:
-            assert response.status == 200
-            return await response.json()
+        return await self._post(f"v3/{path}", key, secret, json=body)
 
     async def v2(
         self, path: str, form: dict[str, str], *, key: str = BOTH.api_key, secret: str = BOTH.secret_key
     ) -> Any:
+        return await self._post(f"v2/{path}", key, secret, data=form)
+
+    async def _post(self, path: str, key: str, secret: str, **body: Any) -> Any:
         token = await self.token(key, secret)
         async with self.session.post(
-            f"{self.url}/rest/2.0/face/v2/{path}", params={"access_token": token}, data=form
+            f"{self.url}/rest/2.0/face/{path}", params={"access_token": token}, **body
         ) as response:
             assert response.status == 200
             return await response.json()
