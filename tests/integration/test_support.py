@@ -146,3 +146,40 @@ def test_manifest_and_hacs() -> None:
 def test_the_client_has_no_home_assistant_imports() -> None:
     for path in (INTEGRATION / "api").glob("*.py"):
         assert "homeassistant" not in path.read_text(), path.name
+
+
+async def test_logbook_lines_for_recognitions(hass: HomeAssistant) -> None:
+    from homeassistant.core import Event
+
+    from custom_components.baidu_face.logbook import async_describe_events
+
+    described: dict[str, Any] = {}
+    async_describe_events(hass, lambda domain, event_type, describe: described.update({event_type: describe}))
+    known = described["baidu_face_recognized"](
+        Event(
+            "baidu_face_recognized",
+            {
+                "uid": "obama",
+                "user_info": "",
+                "camera_entity_id": "camera.door",
+                "score": 97.1,
+                "entity_id": "image_processing.door_recognised_person",
+            },
+        )
+    )
+    assert known == {
+        "name": "obama",
+        "message": "was recognised on camera.door (score 97.1)",
+        "entity_id": "image_processing.door_recognised_person",
+    }
+    stranger = described["baidu_face_unknown_face"](
+        Event(
+            "baidu_face_unknown_face",
+            {
+                "best_score": 39.8,
+                "camera_entity_id": "camera.door",
+                "entity_id": "image_processing.door_recognised_person",
+            },
+        )
+    )
+    assert stranger["message"] == "seen on camera.door (best score 39.8)"
