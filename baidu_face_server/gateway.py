@@ -148,12 +148,14 @@ class Gateway:
             return _invalid_client("unknown client id")
         if not secrets.compare_digest(form.get("client_secret", ""), app.secret_key):
             return _invalid_client("Client authentication failed")
-        expires = int(time.time()) + self.token_lifetime
-        token = f"24.{secrets.token_hex(16)}.{self.token_lifetime}.{expires}.{secrets.randbelow(10**6)}-{app.app_id}"
+        # The exact expiry is kept; whole seconds would cut short-lived tokens short.
+        expires = time.time() + self.token_lifetime
+        stamp = int(expires)
+        token = f"24.{secrets.token_hex(16)}.{self.token_lifetime}.{stamp}.{secrets.randbelow(10**6)}-{app.app_id}"
         self.service.store.save_token(token, app.api_key, expires)
         return web.json_response(
             {
-                "refresh_token": f"25.{secrets.token_hex(16)}.{10 * self.token_lifetime}.{expires}.{app.app_id}",
+                "refresh_token": f"25.{secrets.token_hex(16)}.{10 * self.token_lifetime}.{stamp}.{app.app_id}",
                 "expires_in": self.token_lifetime,
                 "scope": SCOPE,
                 "session_key": secrets.token_urlsafe(48),
