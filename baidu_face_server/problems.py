@@ -34,7 +34,6 @@ class Problem(Enum):
     LAST_GROUP = auto()
     NO_MATCH = auto()
     GROUP_LIST_TOO_LARGE = auto()
-    NOT_SUPPORTED = auto()
     INTERNAL = auto()
 
 

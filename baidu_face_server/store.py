@@ -135,9 +135,6 @@ class FaceStore:
         )
         return [row[0] for row in rows]
 
-    def count_groups(self, app: str) -> int:
-        return int(self._db.execute("SELECT COUNT(*) FROM groups WHERE app = ?", (app,)).fetchone()[0])
-
     # Users.
 
     def user_groups(self, app: str, user_id: str) -> dict[str, str]:

@@ -45,7 +45,6 @@ _ERRORS: dict[Problem, tuple[int, str]] = {
     Problem.LAST_GROUP: (216619, "user must be in one group at least"),
     Problem.NO_MATCH: (216618, "no user in group"),
     Problem.GROUP_LIST_TOO_LARGE: (216100, "invalid param"),
-    Problem.NOT_SUPPORTED: (216102, "service not support"),
     Problem.INTERNAL: (216401, "internal error"),
 }
 

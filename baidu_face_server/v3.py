@@ -69,7 +69,6 @@ _ERRORS: dict[Problem, tuple[int, str]] = {
     Problem.LAST_GROUP: (223103, "user is not exist"),
     Problem.NO_MATCH: (222207, "match user is not found"),
     Problem.GROUP_LIST_TOO_LARGE: (223104, "group_list is too large"),
-    Problem.NOT_SUPPORTED: (222201, "server not support"),
     Problem.INTERNAL: (222901, "system busy"),
 }
 
