@@ -30,11 +30,9 @@ DEFAULT_ENDPOINT: Final = "https://aip.baidubce.com"
 DEFAULT_QPS: Final = 2
 DEFAULT_THRESHOLD: Final = 80.0
 DEFAULT_MAX_FACES: Final = 1
-DEFAULT_GROUPS: Final[list[str]] = []
 # Scans run only when asked (image_processing.scan): the free tier has 1,000 calls a month.
 DEFAULT_SCAN_INTERVAL: Final = 0
 DETECT_ATTRIBUTES: Final = ("age", "gender", "glasses", "expression", "beauty", "emotion", "face_shape", "landmark")
-DEFAULT_ATTRIBUTES: Final[list[str]] = []
 
 EVENT_RECOGNIZED: Final = "baidu_face_recognized"
 EVENT_UNKNOWN_FACE: Final = "baidu_face_unknown_face"
