@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import asdict
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from homeassistant.components.image_processing import (
     ATTR_AGE,
@@ -159,7 +159,8 @@ class BaiduFaceCamera(ImageProcessingFaceEntity):
                 score = best.score if best else 0.0
                 info = {ATTR_CONFIDENCE: score, "box": box}
                 self.hass.bus.async_fire(EVENT_UNKNOWN_FACE, {**base, "best_score": score})
-            found.append(info)  # type: ignore[arg-type]
+            # FaceInformation lists HA's keys only; ours (uid, box, ...) ride along.
+            found.append(cast(FaceInformation, info))
         return found
 
     def _detected(self, face: Face) -> FaceInformation:
@@ -178,4 +179,4 @@ class BaiduFaceCamera(ImageProcessingFaceEntity):
                 info[key] = value
         if face.landmarks:
             info["landmarks"] = [asdict(point) for point in face.landmarks]
-        return info  # type: ignore[return-value]
+        return cast(FaceInformation, info)
