@@ -92,7 +92,7 @@ class Demo:
     photos: Path | None
     port: int = 8123
     baidu_port: int = 8300
-    # False leaves adding the integration to a person (or the browser test).
+    # False leaves adding the integration, and scanning, to a person (or the browser test).
     configure_integration: bool = True
     processes: list[asyncio.subprocess.Process] = field(default_factory=list)
     token: str = ""
@@ -146,7 +146,7 @@ class Demo:
         (self.config / "configuration.yaml").write_text(
             CONFIGURATION.format(photos=(self.state / "photos").resolve(), http=http)
         )
-        (self.config / "automations.yaml").write_text(AUTOMATIONS)
+        (self.config / "automations.yaml").write_text(AUTOMATIONS if self.configure_integration else "[]\n")
         components = self.config / "custom_components"
         components.mkdir(exist_ok=True)
         link = components / "baidu_face"
@@ -234,17 +234,23 @@ class Demo:
             )
         await self.confirm_http_config(session)
 
-    async def confirm_http_config(self, session: aiohttp.ClientSession) -> None:
-        """Confirm the HTTP settings taken from YAML, or Home Assistant reverts them in 5 minutes."""
+    async def websocket(self, session: aiohttp.ClientSession, *commands: dict[str, Any]) -> list[Any]:
+        """Send commands over Home Assistant's WebSocket API; their results, in order."""
+        results = []
         async with session.ws_connect(self.url + "/api/websocket") as ws:
             await ws.receive_json()
             await ws.send_json({"type": "auth", "access_token": self.token})
             await ws.receive_json()
-            await ws.send_json({"id": 1, "type": "http/config"})
-            config = (await ws.receive_json())["result"]
-            if config["pending"] is not None and config["active_config_type"] == "pending":
-                await ws.send_json({"id": 2, "type": "http/config/promote"})
-                await ws.receive_json()
+            for number, command in enumerate(commands, 1):
+                await ws.send_json({"id": number, **command})
+                results.append((await ws.receive_json())["result"])
+        return results
+
+    async def confirm_http_config(self, session: aiohttp.ClientSession) -> None:
+        """Confirm the HTTP settings taken from YAML, or Home Assistant reverts them in 5 minutes."""
+        (config,) = await self.websocket(session, {"type": "http/config"})
+        if config["pending"] is not None and config["active_config_type"] == "pending":
+            await self.websocket(session, {"type": "http/config/promote"})
 
     async def entries(self, session: aiohttp.ClientSession, domain: str) -> list[dict[str, Any]]:
         entries = await self.call(session, "GET", f"/api/config/config_entries/entry?domain={domain}")
@@ -296,10 +302,11 @@ class Demo:
             await asyncio.sleep(0.3)
 
     async def ensure_cameras(self, session: aiohttp.ClientSession, entry_id: str) -> None:
-        states = {s["entity_id"] for s in await self.call(session, "GET", "/api/states")}
+        # Subentries, not entities: on a second run the entities may not be set up yet.
+        (subentries,) = await self.websocket(session, {"type": "config_entries/subentries/list", "entry_id": entry_id})
+        have = {subentry["unique_id"] for subentry in subentries}
         for camera, mode in CAMERAS.items():
-            entity = f"image_processing.{camera}_{'recognised_person' if mode == 'identify' else 'faces'}"
-            if entity in states:
+            if f"camera.{camera}_{mode}" in have:
                 continue
             await self.wait_loaded(session)
             data = {
@@ -324,7 +331,8 @@ class Demo:
             return
         await self.wait_loaded(session)
         known = set()
-        with contextlib.suppress(RuntimeError):
+        groups = await self.action(session, "list_groups", {}, response=True)
+        if GROUP in groups["service_response"]["groups"]:  # asking for a missing group logs an error
             users = await self.action(session, "list_group_users", {"group_id": GROUP}, response=True)
             known = {u["uid"] for u in users["service_response"]["users"]}
         for photo in sorted((self.state / "photos" / "enroll").glob("*.jpg")):

@@ -14,7 +14,6 @@ import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import aiohttp
 import pytest
 from playwright.async_api import Page, async_playwright, expect
 
@@ -105,19 +104,24 @@ async def test_add_the_integration_and_a_camera_then_see_who_is_at_the_door(home
             await expect(page.get_by_text("Created configuration for Door")).to_be_visible()
             await shot(page, "05_camera_added")
 
-            # The door camera shows alex_lacamoire.jpg; scan it as an automation would.
-            async with aiohttp.ClientSession() as session:
-                await demo.log_in(session)
-                await demo.call(
-                    session,
-                    "POST",
-                    "/api/services/image_processing/scan",
-                    {"entity_id": "image_processing.door_recognised_person"},
-                )
+            # The door camera shows alex_lacamoire.jpg and nothing scans on its own in this
+            # set-up: scan it from Developer tools, as a person trying an automation's action would.
+            await page.goto(demo.url + "/developer-tools/action")
+            await page.get_by_role("button", name="YAML mode").click()
+            await page.locator("ha-code-editor .cm-content").click()
+            await page.keyboard.press("Control+a")
+            # insert_text, not type: the editor would auto-indent typed new lines.
+            await page.keyboard.insert_text(
+                "action: image_processing.scan\ntarget:\n  entity_id: image_processing.door_recognised_person\n"
+            )
+            await shot(page, "06_scan_action")
+            await page.get_by_role("button", name="Perform action").click()
+            # The button turns green once Home Assistant has run the action.
+            await expect(page.locator("ha-progress-button ha-button.success")).to_be_attached()
             await page.goto(demo.url + "/developer-tools/state")
             await page.get_by_role("textbox", name="Filter entities").fill("image_processing.door")
             await expect(page.get_by_text("Alex Lacamoire").first).to_be_visible()
-            await shot(page, "06_recognised")
+            await shot(page, "07_recognised")
         finally:
             await shot(page, "99_last_page")
             await browser.close()
