@@ -231,6 +231,25 @@ async def test_truncated_and_tiny_images(client: BaiduFaceClient) -> None:
     assert client.call_counts == {}
 
 
+async def test_a_sideways_phone_photo_is_turned_upright(client: BaiduFaceClient) -> None:
+    """Stored rotated a quarter turn with EXIF orientation 6, as phones do: as stored, it shows no upright face."""
+    with Image.open(io.BytesIO(photo("probe/obama.jpg"))) as picture:
+        upright_size = picture.size
+        sideways = picture.rotate(90, expand=True)
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90° clockwise to display
+    stored = io.BytesIO()
+    sideways.save(stored, "JPEG", quality=95, exif=exif)
+    as_stored = io.BytesIO()
+    sideways.save(as_stored, "JPEG", quality=95)
+    assert await client.detect(as_stored.getvalue()) == []
+    (face,) = await client.detect(stored.getvalue())
+    # The same box as in the upright photo (about (566, 236), 373 px wide).
+    assert abs(face.box.left - 566) < 40
+    assert abs(face.box.top - 236) < 40
+    assert face.box.left + face.box.width <= upright_size[0]
+
+
 async def test_formats_baidu_refuses_are_re_encoded(client: BaiduFaceClient) -> None:
     with Image.open(io.BytesIO(photo("probe/obama_small.jpg"))) as picture:
         out = io.BytesIO()

@@ -6,7 +6,7 @@ import base64
 import io
 from dataclasses import dataclass
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from .exceptions import BaiduFaceInvalidImageError
 from .models import FaceBox, Point
@@ -18,6 +18,7 @@ MAX_SIDE = 4096
 MIN_SIDE = 15
 SENDABLE_FORMATS = frozenset({"JPEG", "PNG", "BMP"})
 JPEG_QUALITY = 90
+EXIF_ORIENTATION = 0x0112
 # A 4K camera frame must not be a decompression bomb warning.
 Image.MAX_IMAGE_PIXELS = 16384 * 16384
 
@@ -44,7 +45,10 @@ class PreparedImage:
 
 
 def prepare_image(data: bytes, max_base64: int = MAX_BASE64_BYTES) -> PreparedImage:
-    """Check and, if needed, re-encode and downscale an image so Baidu accepts it.
+    """Check and, if needed, turn upright, re-encode and downscale an image so Baidu accepts it.
+
+    Boxes and points map back to the caller's pixels, of the upright picture
+    when the image carries an EXIF orientation.
 
     Raises BaiduFaceInvalidImageError for anything that is not a usable image,
     before any request is made.
@@ -55,6 +59,10 @@ def prepare_image(data: bytes, max_base64: int = MAX_BASE64_BYTES) -> PreparedIm
             width, height = image.size
             if min(width, height) < MIN_SIDE:
                 raise BaiduFaceInvalidImageError(f"the image is too small ({width}x{height}); {MIN_SIDE} px at least")
+            if image.getexif().get(EXIF_ORIENTATION, 1) != 1:
+                # Phones store many photos sideways with an EXIF note; Baidu reads the
+                # pixels as stored and finds no face. Send (and box) the upright picture.
+                return _reencode(ImageOps.exif_transpose(image).convert("RGB"), max_base64)
             encoded = base64.b64encode(data)
             if image.format in SENDABLE_FORMATS and max(width, height) <= MAX_SIDE and len(encoded) <= max_base64:
                 return PreparedImage(encoded.decode(), width, height)
