@@ -42,6 +42,7 @@ CONFIGURATION = """\
 # Written by scripts/demo. Only what the demo needs, so that it starts offline.
 homeassistant:
   name: Baidu Face demo
+  country: CN  # else Home Assistant raises a repair issue asking for it
   allowlist_external_dirs:
     - {photos}
 {http}frontend:

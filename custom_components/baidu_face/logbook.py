@@ -19,9 +19,12 @@ def async_describe_events(
     @callback
     def recognized(event: Event) -> dict[str, Any]:
         data = event.data
+        who = data.get("user_info") or data.get("uid")
+        # The frontend shows the entity's name before the message (and the camera's
+        # device under it), so the message names the person.
         return {
-            LOGBOOK_ENTRY_NAME: data.get("user_info") or data.get("uid"),
-            LOGBOOK_ENTRY_MESSAGE: f"was recognised on {data.get('camera_entity_id')} (score {data.get('score')})",
+            LOGBOOK_ENTRY_NAME: who,
+            LOGBOOK_ENTRY_MESSAGE: f"saw {who} (score {data.get('score', 0):.1f})",
             LOGBOOK_ENTRY_ENTITY_ID: data.get("entity_id"),
         }
 
@@ -30,7 +33,7 @@ def async_describe_events(
         data = event.data
         return {
             LOGBOOK_ENTRY_NAME: "Unknown face",
-            LOGBOOK_ENTRY_MESSAGE: f"seen on {data.get('camera_entity_id')} (best score {data.get('best_score')})",
+            LOGBOOK_ENTRY_MESSAGE: f"saw an unknown face (best score {data.get('best_score', 0):.1f})",
             LOGBOOK_ENTRY_ENTITY_ID: data.get("entity_id"),
         }
 

@@ -169,17 +169,17 @@ async def test_logbook_lines_for_recognitions(hass: HomeAssistant) -> None:
     )
     assert known == {
         "name": "obama",
-        "message": "was recognised on camera.door (score 97.1)",
+        "message": "saw obama (score 97.1)",
         "entity_id": "image_processing.door_recognised_person",
     }
     stranger = described["baidu_face_unknown_face"](
         Event(
             "baidu_face_unknown_face",
             {
-                "best_score": 39.8,
+                "best_score": 39.79,
                 "camera_entity_id": "camera.door",
                 "entity_id": "image_processing.door_recognised_person",
             },
         )
     )
-    assert stranger["message"] == "seen on camera.door (best score 39.8)"
+    assert stranger["message"] == "saw an unknown face (best score 39.8)"
