@@ -27,6 +27,8 @@ from typing import Any
 
 import aiohttp
 
+from custom_components.baidu_face.const import camera_unique_id
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_FACES = ROOT.parent / "shared" / "faces"
 DEMO_USER = "demo"
@@ -307,7 +309,7 @@ class Demo:
         (subentries,) = await self.websocket(session, {"type": "config_entries/subentries/list", "entry_id": entry_id})
         have = {subentry["unique_id"] for subentry in subentries}
         for camera, mode in CAMERAS.items():
-            if f"camera.{camera}_{mode}" in have:
+            if camera_unique_id(f"camera.{camera}", mode) in have:
                 continue
             await self.wait_loaded(session)
             data = {

@@ -49,6 +49,7 @@ from .const import (
     MODE_DETECT,
     MODE_IDENTIFY,
     SUBENTRY_CAMERA,
+    camera_unique_id,
 )
 from .runtime import BaiduFaceConfigEntry, create_client
 
@@ -222,7 +223,7 @@ class CameraSubentryFlow(ConfigSubentryFlow):
             data = {**user_input, CONF_THRESHOLD: float(user_input[CONF_THRESHOLD])}
             data[CONF_MAX_FACES] = int(user_input[CONF_MAX_FACES])
             data[CONF_SCAN_INTERVAL] = int(user_input[CONF_SCAN_INTERVAL])
-            unique_id = f"{data[CONF_CAMERA]}_{data[CONF_MODE]}"
+            unique_id = camera_unique_id(data[CONF_CAMERA], data[CONF_MODE])
             taken = any(
                 s.unique_id == unique_id and (current is None or s.subentry_id != current.subentry_id)
                 for s in entry.subentries.values()

@@ -26,6 +26,12 @@ CONF_SCAN_INTERVAL: Final = "scan_interval"
 MODE_DETECT: Final = "detect"
 MODE_IDENTIFY: Final = "identify"
 
+
+def camera_unique_id(camera_entity_id: str, mode: str) -> str:
+    """A camera subentry's unique id: one subentry per camera and mode."""
+    return f"{camera_entity_id}_{mode}"
+
+
 DEFAULT_ENDPOINT: Final = "https://aip.baidubce.com"
 DEFAULT_QPS: Final = 2
 DEFAULT_THRESHOLD: Final = 80.0

@@ -27,6 +27,7 @@ from custom_components.baidu_face.const import (
     CONF_THRESHOLD,
     DOMAIN,
     SUBENTRY_CAMERA,
+    camera_unique_id,
 )
 from tests.conftest import BOTH, apps
 from tests.faces import FACES, build_face_set
@@ -85,7 +86,9 @@ def camera_subentry(camera: str, mode: str = "identify", **settings: Any) -> Con
         CONF_MAX_FACES: 2,
         CONF_SCAN_INTERVAL: 0,
     } | settings
-    return ConfigSubentryData(data=data, subentry_type=SUBENTRY_CAMERA, title="Door", unique_id=f"{camera}_{mode}")
+    return ConfigSubentryData(
+        data=data, subentry_type=SUBENTRY_CAMERA, title="Door", unique_id=camera_unique_id(camera, mode)
+    )
 
 
 @pytest.fixture
