@@ -29,7 +29,7 @@ from custom_components.baidu_face.api import (
     BaiduFaceServerBusyError,
     prepare_image,
 )
-from custom_components.baidu_face.api.images import MAX_BASE64_BYTES
+from custom_components.baidu_face.api.images import EXIF_ORIENTATION, MAX_BASE64_BYTES
 from custom_components.baidu_face.api.transport import RateLimiter
 from tests.conftest import BOTH, V2_ONLY, V3_ONLY
 from tests.faces import photo
@@ -237,7 +237,7 @@ async def test_a_sideways_phone_photo_is_turned_upright(client: BaiduFaceClient)
         upright_size = picture.size
         sideways = picture.rotate(90, expand=True)
     exif = Image.Exif()
-    exif[0x0112] = 6  # rotate 90° clockwise to display
+    exif[EXIF_ORIENTATION] = 6  # rotate 90° clockwise to display
     stored = io.BytesIO()
     sideways.save(stored, "JPEG", quality=95, exif=exif)
     as_stored = io.BytesIO()
