@@ -22,8 +22,7 @@ from PIL import Image
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from baidu_face_server import App, running_server
 from custom_components.baidu_face.api import BaiduFaceClient, prepare_image
-
-FACES = Path(__file__).resolve().parents[2] / "shared" / "faces"
+from sample_faces import FOLDER as FACES
 
 
 def photo(name: str) -> bytes:

@@ -18,8 +18,7 @@ import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from baidu_face_server import App, running_server
-
-FACES = Path(__file__).resolve().parents[2] / "shared" / "faces"
+from sample_faces import FOLDER as FACES
 
 
 async def main(rounds: int) -> None:

@@ -3,7 +3,7 @@ integration, two live cameras and an automation that scans them.
 
     scripts/demo [--photos DIR] [--port 8123] [--state DIR]
 
-DIR holds `enroll/<person>_<n>.jpg` and `probe/*.jpg|png` (like ../shared/faces): every
+DIR holds `enroll/<person>_<n>.jpg` and `probe/*.jpg|png` (like sample_faces/): every
 person in enroll/ is registered through the integration's own action, and the cameras
 play probe/. A second run reuses the state directory. Ctrl-C stops everything.
 """
@@ -28,9 +28,9 @@ from typing import Any
 import aiohttp
 
 from custom_components.baidu_face.const import camera_unique_id
+from sample_faces import FOLDER as SAMPLE_FACES
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED_FACES = ROOT.parent / "shared" / "faces"
 DEMO_USER = "demo"
 DEMO_PASSWORD = "baidu-face-demo"  # noqa: S105 - the documented demo login, loopback only
 API_KEY = "demo_api_key"
@@ -410,8 +410,7 @@ def _blank() -> Path:
 
 async def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="scripts/demo", description=__doc__.split("\n\n")[0])
-    default_photos = SHARED_FACES if SHARED_FACES.is_dir() else None
-    parser.add_argument("--photos", type=Path, default=default_photos, help="folder with enroll/ and probe/")
+    parser.add_argument("--photos", type=Path, default=SAMPLE_FACES, help="folder with enroll/ and probe/")
     parser.add_argument("--state", type=Path, default=ROOT / "state", help="where the demo keeps its state")
     parser.add_argument("--port", type=int, default=8123)
     parser.add_argument("--baidu-port", type=int, default=8300)

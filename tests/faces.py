@@ -1,4 +1,4 @@
-"""The shared real face photos, and images made up on the spot."""
+"""The sample face photos (sample_faces/), and images made up on the spot."""
 
 from __future__ import annotations
 
@@ -9,9 +9,11 @@ from pathlib import Path
 
 from PIL import Image
 
-FACES = Path(__file__).resolve().parents[2] / "shared" / "faces"
-PEOPLE = ("obama", "biden", "kit_harington", "rose_leslie", "alex_lacamoire")
-STRANGER = "probe/stranger_lin_manuel_miranda.png"
+from sample_faces import FOLDER as FACES
+from sample_faces import PEOPLE, STRANGER
+from sample_faces import enrolment_photos as _enrolment_photos
+
+__all__ = ["FACES", "PEOPLE", "STRANGER", "b64", "blank_image", "build_face_set", "enrolment_photos", "photo"]
 
 
 @cache
@@ -26,10 +28,7 @@ def b64(data: bytes) -> str:
 
 def enrolment_photos() -> dict[str, list[str]]:
     """Each person's enrolment photos, by person."""
-    photos: dict[str, list[str]] = {}
-    for path in sorted((FACES / "enroll").glob("*.jpg")):
-        photos.setdefault(path.stem.rsplit("_", 1)[0], []).append(f"enroll/{path.name}")
-    return photos
+    return {person: [f"enroll/{p.name}" for p in paths] for person, paths in _enrolment_photos().items()}
 
 
 def blank_image(width: int = 64, height: int = 64, fmt: str = "JPEG") -> bytes:
@@ -40,7 +39,7 @@ def blank_image(width: int = 64, height: int = 64, fmt: str = "JPEG") -> bytes:
 
 
 def build_face_set(db: Path, api_keys: list[str], group: str = "family") -> None:
-    """Register everyone in ../shared/faces/enroll straight into a server database (fast set-up)."""
+    """Register everyone in sample_faces/enroll straight into a server database (fast set-up)."""
     from baidu_face_server.images import decode_image_bytes
     from baidu_face_server.server import shared_engine
     from baidu_face_server.store import FaceStore

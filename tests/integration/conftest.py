@@ -48,7 +48,7 @@ def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
 
 @pytest.fixture(scope="session")
 def enrolled_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A face set with everyone in ../shared/faces/enroll, built once (about a second)."""
+    """A face set with everyone in sample_faces/enroll, built once (about a second)."""
     path = tmp_path_factory.mktemp("faces") / "family.sqlite3"
     build_face_set(path, [app.api_key for app in apps()], FAMILY)
     return path
