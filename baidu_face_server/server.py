@@ -11,9 +11,10 @@ from pathlib import Path
 from aiohttp import web
 
 from .engine import FaceEngine
-from .gateway import TOKEN_LIFETIME, App, Gateway
+from .gateway import MAX_REQUEST_BYTES, SERVICE, TOKEN_LIFETIME, App, Gateway
 from .service import FaceService
 from .store import FaceStore
+from .urls import UrlImages
 from .v2 import V2
 from .v3 import V3
 
@@ -46,34 +47,49 @@ class FaceServer:
         allow_url_images: bool = False,
     ) -> None:
         self.config = ServerConfig(token_lifetime=token_lifetime, allow_url_images=allow_url_images)
-        self.service = FaceService(FaceStore(db), shared_engine())
-        self.gateway = Gateway(self.service, apps, [V2(), V3()], token_lifetime)
+        self._url_images = UrlImages() if allow_url_images else None
+        self.service = FaceService(FaceStore(db), shared_engine(), self._url_images)
+        self.gateway = Gateway(apps, [V2(), V3()], token_lifetime)
 
     @property
     def apps(self) -> dict[str, App]:
+        """The apps by API key."""
         return self.gateway.apps
 
     def reset_secret(self, api_key: str, secret_key: str) -> None:
         """What "reset Secret Key" in Baidu's console does: a new secret, old tokens void."""
         self.apps[api_key].secret_key = secret_key
-        self.service.store.revoke_tokens(api_key)
+        self.service.revoke_tokens(api_key)
 
     def application(self) -> web.Application:
-        app = self.gateway.application()
-        app.on_cleanup.append(self._close)
+        """An aiohttp application serving this server; its cleanup closes the database."""
+        app = web.Application(client_max_size=MAX_REQUEST_BYTES)
+        app[SERVICE] = self.service
+        self.gateway.routes(app)
+        app.cleanup_ctx.append(self._lifetime)
         return app
 
-    async def _close(self, _: web.Application) -> None:
-        self.service.close()
+    async def _lifetime(self, _: web.Application) -> AsyncIterator[None]:
+        if self._url_images is not None:
+            await self._url_images.start()
+        try:
+            yield
+        finally:
+            if self._url_images is not None:
+                await self._url_images.close()
+            self.service.close()
 
 
 class RunningServer:
+    """A server serving on loopback: its URL, and the server for tests to reach into."""
+
     def __init__(self, server: FaceServer, url: str) -> None:
         self.server = server
         self.url = url
 
     @property
     def apps(self) -> dict[str, App]:
+        """The apps by API key."""
         return self.server.apps
 
 
