@@ -142,19 +142,18 @@ class Gateway:
         """`/oauth/2.0/token`: client credentials in, an access token out."""
         form = dict(request.query)
         if request.method == "POST" and request.can_read_body:
-            form.update({k: v for k, v in (await request.post()).items() if isinstance(v, str)})
+            try:
+                body = await request.post()
+            except ValueError, AssertionError, LookupError, web.HTTPException:
+                # Not UTF-8, a broken multipart body, an unknown charset, too big.
+                return _oauth_error("invalid_request", "The request body could not be read", 400)
+            form.update({k: v for k, v in body.items() if isinstance(v, str)})
         if form.get("grant_type") != "client_credentials":
-            return web.json_response(
-                {
-                    "error": "unsupported_grant_type",
-                    "error_description": "The authorization grant type is not supported",
-                },
-                status=400,
-            )
+            return _oauth_error("unsupported_grant_type", "The authorization grant type is not supported", 400)
         app = self.apps.get(form.get("client_id", ""))
         if app is None:
             return _invalid_client("unknown client id")
-        if not secrets.compare_digest(form.get("client_secret", ""), app.secret_key):
+        if not secrets.compare_digest(form.get("client_secret", "").encode(), app.secret_key.encode()):
             return _invalid_client("Client authentication failed")
         # The exact expiry is kept; whole seconds would cut short-lived tokens short.
         expires = time.time() + self.token_lifetime
@@ -222,7 +221,11 @@ def _platform_error(error: tuple[int, str]) -> web.Response:
 
 
 def _invalid_client(description: str) -> web.Response:
-    return web.json_response({"error": "invalid_client", "error_description": description}, status=401)
+    return _oauth_error("invalid_client", description, 401)
+
+
+def _oauth_error(error: str, description: str, status: int) -> web.Response:
+    return web.json_response({"error": error, "error_description": description}, status=status)
 
 
 def _dumps(value: Any) -> str:

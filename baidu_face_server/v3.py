@@ -103,7 +103,8 @@ class V3:
         """A JSON object or array; anything else is 222200."""
         try:
             value = json.loads(body.decode() or "{}")
-        except UnicodeDecodeError, ValueError:
+        except ValueError, RecursionError:
+            # Not UTF-8, not JSON, or nested too deep to read.
             raise ProblemError(Problem.INVALID_PARAM, "body") from None
         if not isinstance(value, (dict, list)):
             raise ProblemError(Problem.INVALID_PARAM, "body")
