@@ -87,6 +87,8 @@ class FaceStore:
         """Open (or create) the database and load every group's embeddings."""
         self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA foreign_keys = ON")
+        # What is deleted (faces, tokens) is overwritten, not left in free pages.
+        self._db.execute("PRAGMA secure_delete = ON")
         if str(path) != ":memory:":
             self._db.execute("PRAGMA journal_mode = WAL")
         _migrate(self._db)
@@ -100,6 +102,10 @@ class FaceStore:
     def close(self) -> None:
         """Close the database."""
         self._db.close()
+
+    def checkpoint(self) -> None:
+        """Move the write-ahead log into the database file and empty it."""
+        self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:

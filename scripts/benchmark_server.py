@@ -116,6 +116,16 @@ def enrol_photos(db: Path) -> None:
         store.close()
 
 
+def peak_rss_mib() -> float:
+    """This process's peak RSS. ru_maxrss would also count the parent's peak, which Linux keeps across exec."""
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 async def measure(db: Path) -> dict[str, Any]:
     """In this process: start a server on `db`, identify the probe, report times and peak RSS."""
     started = time.perf_counter()
@@ -138,8 +148,11 @@ async def measure(db: Path) -> dict[str, Any]:
             times.append(time.perf_counter() - begin)
             user = result["face_list"][0]["user_list"][0]
             best = f"{user['user_id']} {user['score']}"
-    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"identify_ms": statistics.median(times) * 1000, "rss_mib": peak_mib, "startup_s": startup, "best": best}
+    peak_mib = peak_rss_mib()
+    return {
+        "identify_ms": statistics.median(times) * 1000, "rss_mib": peak_mib,
+        "startup_s": startup, "best": best,
+    }  # fmt: skip
 
 
 def scale(sizes: list[int]) -> None:

@@ -34,7 +34,7 @@ def reference(db: Path, face: DetectedFace, groups: list[str], top: int) -> list
     with sqlite3.connect(db) as connection:
         rows = connection.execute(
             "SELECT f.group_id, f.uid, u.user_info, f.embedding FROM faces f JOIN users u USING (app, group_id, uid)"
-            f" WHERE f.app = ? AND f.group_id IN ({','.join('?' * len(groups))})",  # noqa: S608
+            f" WHERE f.app = ? AND f.group_id IN ({','.join('?' * len(groups))})",
             [APP, *groups],
         ).fetchall()
     best: dict[tuple[str, str], tuple[float, Match]] = {}
