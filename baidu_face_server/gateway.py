@@ -109,19 +109,19 @@ class Dialect(Protocol):
         ...
 
     def parse(self, body: bytes) -> Any:
-        """The request body as the routes read it."""
+        """Read the request body as the routes expect it."""
         ...
 
     def success(self, result: Any, log_id: int) -> dict[str, Any]:
-        """A successful answer's body."""
+        """Build a successful answer's body."""
         ...
 
     def error(self, code: int, message: str, log_id: int) -> dict[str, Any]:
-        """An error answer's body."""
+        """Build an error answer's body."""
         ...
 
     def problem(self, error: ProblemError) -> tuple[int, str]:
-        """This dialect's code and message for a problem."""
+        """Give this dialect's code and message for a problem."""
         ...
 
 
@@ -129,6 +129,7 @@ class Gateway:
     """The routes of the token endpoint and of every dialect, with what they share."""
 
     def __init__(self, apps: list[App], dialects: list[Dialect], token_lifetime: int = TOKEN_LIFETIME) -> None:
+        """Serve these apps in these dialects, issuing tokens valid for `token_lifetime` seconds."""
         self.apps = {app.api_key: app for app in apps}
         self.dialects = {d.name: d for d in dialects}
         self.token_lifetime = token_lifetime

@@ -34,7 +34,7 @@ class GroupIndex:
         self._codes: dict[str, int] = {}
 
     def __len__(self) -> int:
-        """The number of faces."""
+        """Count the faces."""
         return self._count
 
     def add(self, uid: str, face_id: int, embedding: NDArray[np.floating]) -> None:
@@ -62,7 +62,7 @@ class GroupIndex:
             self.add(uid, face_id, embedding)
 
     def nearest(self, embedding: NDArray[np.floating], top: int, faces_per_user: int) -> list[int]:
-        """The row ids of every face of each user that can be among the `top` closest users."""
+        """Return the row ids of every face of each user that can be among the `top` closest users."""
         count = self._count
         if count == 0:
             return []

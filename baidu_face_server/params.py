@@ -9,6 +9,7 @@ from .problems import Problem, ProblemError
 
 
 def text(params: Mapping[str, Any], name: str, *, required: bool = True, default: str = "") -> str:
+    """Read a string parameter; missing is an error when `required`, another type always."""
     value = params.get(name)
     if value is None or value == "":
         if required:
@@ -20,6 +21,7 @@ def text(params: Mapping[str, Any], name: str, *, required: bool = True, default
 
 
 def integer(params: Mapping[str, Any], name: str, default: int, low: int, high: int) -> int:
+    """Read a whole number from `low` to `high` (a string or a number), or the default when absent."""
     value = params.get(name)
     if value is None or value == "":
         return default
@@ -33,7 +35,7 @@ def integer(params: Mapping[str, Any], name: str, default: int, low: int, high: 
 
 
 def id_list(params: Mapping[str, Any], name: str, limit: int, *, required: bool = True) -> list[str]:
-    """A comma-separated list of ids, without blanks or repeats."""
+    """Read a comma-separated list of ids, without blanks or repeats."""
     items = list(dict.fromkeys(part.strip() for part in text(params, name, required=required).split(",")))
     items = [item for item in items if item]
     if required and not items:
@@ -44,6 +46,7 @@ def id_list(params: Mapping[str, Any], name: str, limit: int, *, required: bool 
 
 
 def choice(params: Mapping[str, Any], name: str, options: frozenset[str], default: str) -> str:
+    """Read one of `options`, in any case, or the default when absent."""
     value = text(params, name, required=False, default=default).upper()
     if value not in options:
         raise ProblemError(Problem.INVALID_PARAM, name)

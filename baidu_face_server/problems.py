@@ -41,6 +41,7 @@ class ProblemError(Exception):
     """An operation failed; `field` names the request parameter at fault, if any."""
 
     def __init__(self, problem: Problem, field: str = "") -> None:
+        """Name the problem and the parameter at fault."""
         super().__init__(f"{problem.name} {field}".strip())
         self.problem = problem
         self.field = field

@@ -21,7 +21,7 @@ from .v3 import V3
 
 @cache
 def shared_engine() -> FaceEngine:
-    """dlib's models take a moment to load; every server in a process can share them."""
+    """Load dlib's models once: they take a moment, and every server in a process can share them."""
     return FaceEngine()
 
 
@@ -46,6 +46,7 @@ class FaceServer:
         *,
         allow_url_images: bool = False,
     ) -> None:
+        """Open the database and assemble the layers."""
         self.config = ServerConfig(token_lifetime=token_lifetime, allow_url_images=allow_url_images)
         self._url_images = UrlImages() if allow_url_images else None
         self.service = FaceService(FaceStore(db), shared_engine(), self._url_images)
@@ -57,12 +58,12 @@ class FaceServer:
         return self.gateway.apps
 
     def reset_secret(self, api_key: str, secret_key: str) -> None:
-        """What "reset Secret Key" in Baidu's console does: a new secret, old tokens void."""
+        """Do what "reset Secret Key" in Baidu's console does: a new secret, old tokens void."""
         self.apps[api_key].secret_key = secret_key
         self.service.revoke_tokens(api_key)
 
     def application(self) -> web.Application:
-        """An aiohttp application serving this server; its cleanup closes the database."""
+        """Build an aiohttp application serving this server; its cleanup closes the database."""
         app = web.Application(client_max_size=MAX_REQUEST_BYTES)
         app[SERVICE] = self.service
         self.gateway.routes(app)
@@ -84,6 +85,7 @@ class RunningServer:
     """A server serving on loopback: its URL, and the server for tests to reach into."""
 
     def __init__(self, server: FaceServer, url: str) -> None:
+        """Remember the server and where it listens."""
         self.server = server
         self.url = url
 

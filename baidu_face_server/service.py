@@ -53,12 +53,12 @@ def check_id(value: str, field: str, max_bytes: int) -> str:
 
 
 def check_uid(value: str, field: str = "uid") -> str:
-    """A valid uid, or the parameter error."""
+    """Return a valid uid, or raise the parameter error."""
     return check_id(value, field, MAX_UID_BYTES)
 
 
 def check_group_id(value: str, field: str = "group_id") -> str:
-    """A valid group id, or the parameter error."""
+    """Return a valid group id, or raise the parameter error."""
     return check_id(value, field, MAX_GROUP_BYTES)
 
 
@@ -73,6 +73,7 @@ class FaceService:
     """Runs recognition off the event loop and keeps each app's face set in the store."""
 
     def __init__(self, store: FaceStore, engine: FaceEngine, url_images: UrlImages | None = None) -> None:
+        """Work on `store` with `engine`; `url_images` fetches URL images (None: they are refused)."""
         self._store = store
         self._engine = engine
         self._url_images = url_images
@@ -99,7 +100,7 @@ class FaceService:
         self._store.save_token(token, api_key, expires)
 
     def token_owner(self, token: str) -> tuple[str, float] | None:
-        """The API key and expiry of an access token, if it was issued."""
+        """Return the API key and expiry of an access token, if it was issued."""
         return self._store.token_owner(token)
 
     def revoke_tokens(self, api_key: str) -> None:
@@ -139,13 +140,13 @@ class FaceService:
         return found
 
     async def one_face(self, image: DecodedImage | DetectedFace) -> DetectedFace:
-        """The largest face of an image."""
+        """Return the largest face of an image."""
         return (await self.some_faces(image))[0]
 
     # Recognition.
 
     def identify(self, app: str, face: DetectedFace, groups: list[str], top: int = 1) -> list[Match]:
-        """The best `top` users of the groups for a face, each scored by its closest registered face."""
+        """Find the best `top` users of the groups for a face, each scored by its closest registered face."""
         return self._search(app, face, groups, None, top)
 
     def verify(self, app: str, face: DetectedFace, groups: list[str], uid: str) -> Match:
@@ -190,7 +191,7 @@ class FaceService:
         self._store.delete_user(app, uid, groups if groups else list(self._store.user_groups(app, uid)))
 
     def get_user(self, app: str, uid: str, groups: list[str] | None = None) -> dict[str, str]:
-        """The groups (of those named, if any) a uid is in, each with its user_info, oldest first."""
+        """Map the groups (of those named, if any) a uid is in to its user_info, oldest first."""
         found = self._store.user_groups(app, uid)
         if groups:
             found = {g: info for g, info in found.items() if g in groups}
@@ -215,15 +216,15 @@ class FaceService:
         self._store.delete_group(app, group)
 
     def list_groups(self, app: str, start: int, length: int) -> list[str]:
-        """A page of the app's groups, oldest first."""
+        """List a page of the app's groups, oldest first."""
         return self._store.list_groups(app, start, length)
 
     def list_group_users(self, app: str, group: str, start: int, length: int) -> list[tuple[str, str]]:
-        """A page of a group's users (uid, user_info), oldest first."""
+        """List a page of a group's users (uid, user_info), oldest first."""
         return self._store.list_group_users(app, group, start, length)
 
     def list_faces(self, app: str, group: str, uid: str) -> list[StoredFace]:
-        """A user's registered faces in a group."""
+        """List a user's registered faces in a group."""
         return self._store.list_faces(app, group, uid)
 
     def delete_face(self, app: str, group: str, uid: str, face_token: str) -> None:

@@ -161,7 +161,7 @@ class FaceStore:
             db.execute("DELETE FROM access_tokens WHERE api_key = ?", (api_key,))
 
     def token_owner(self, token: str) -> tuple[str, float] | None:
-        """The API key and expiry of a token, if it was issued."""
+        """Return the API key and expiry of a token, if it was issued."""
         row = self._db.execute(
             "SELECT api_key, expires FROM access_tokens WHERE token_sha256 = ?", (_digest(token),)
         ).fetchone()
@@ -183,7 +183,7 @@ class FaceStore:
             )
 
     def seen_face(self, face_token: str) -> DetectedFace:
-        """A face seen within the lifetime, by its token."""
+        """Return a face seen within the lifetime, by its token."""
         row = self._db.execute(
             "SELECT face, embedding FROM seen_faces WHERE face_token = ? AND seen >= ?",
             (face_token, time.time() - SEEN_FACE_LIFETIME),
@@ -216,7 +216,7 @@ class FaceStore:
             self._dropped_groups.add((app, group_id))
 
     def list_groups(self, app: str, start: int, length: int) -> list[str]:
-        """A page of the app's groups, oldest first."""
+        """List a page of the app's groups, oldest first."""
         rows = self._db.execute(
             "SELECT group_id FROM groups WHERE app = ? ORDER BY created, rowid LIMIT ? OFFSET ?",
             (app, length, start),
@@ -234,7 +234,7 @@ class FaceStore:
         return dict(rows.fetchall())
 
     def list_group_users(self, app: str, group_id: str, start: int, length: int) -> list[tuple[str, str]]:
-        """A page of a group's (uid, user_info), oldest first."""
+        """List a page of a group's (uid, user_info), oldest first."""
         if not self.group_exists(app, group_id):
             raise ProblemError(Problem.GROUP_NOT_FOUND, "group_id")
         rows = self._db.execute(
@@ -350,7 +350,7 @@ class FaceStore:
     # Faces.
 
     def list_faces(self, app: str, group_id: str, uid: str) -> list[StoredFace]:
-        """A user's faces in a group, oldest first."""
+        """List a user's faces in a group, oldest first."""
         if group_id not in self.user_groups(app, uid):
             raise ProblemError(Problem.USER_NOT_FOUND, "uid")
         rows = self._db.execute(
@@ -375,7 +375,7 @@ class FaceStore:
                 db.execute("DELETE FROM users WHERE app = ? AND group_id = ? AND uid = ?", key)
 
     def enrolled_faces(self, app: str, group_ids: list[str], uid: str) -> list[EnrolledFace]:
-        """A uid's registered faces in some groups."""
+        """Return a uid's registered faces in some groups."""
         marks = ",".join("?" * len(group_ids))
         # Only "?" placeholders are interpolated into the SQL.
         return self._enrolled(

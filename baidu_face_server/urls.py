@@ -59,7 +59,7 @@ class PublicResolver(AbstractResolver):
     async def resolve(
         self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
     ) -> list[ResolveResult]:
-        """The host's addresses, all checked."""
+        """Return the host's addresses, all checked."""
         found = await self._resolver.resolve(host, port, family)
         if not found or not all(is_public(item["host"], self._extra_networks) for item in found):
             raise RefusedAddressError(f"{host} is not a public address")

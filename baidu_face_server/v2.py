@@ -55,6 +55,7 @@ class V2:
     name = "v2"
 
     def __init__(self) -> None:
+        """Map each V2 path to its handler, named as the client names the operation."""
         self.routes: dict[str, Route] = {
             "detect": detect,
             "match": match,
@@ -72,14 +73,14 @@ class V2:
         }
 
     def parse(self, body: bytes) -> dict[str, str]:
-        """A form body; a body that is not UTF-8 is a parameter error."""
+        """Read a form body; one that is not UTF-8 is a parameter error."""
         try:
             return dict(parse_qsl(body.decode(), keep_blank_values=True))
         except UnicodeDecodeError:
             raise ProblemError(Problem.INVALID_PARAM, "body") from None
 
     def success(self, result: Any, log_id: int) -> dict[str, Any]:
-        """The result's keys beside log_id, without error_code."""
+        """Put the result's keys beside log_id, without error_code."""
         return {"log_id": log_id, **result}
 
     def error(self, code: int, message: str, log_id: int) -> dict[str, Any]:

@@ -81,6 +81,7 @@ class V3:
     name = "v3"
 
     def __init__(self) -> None:
+        """Map each V3 path to its handler, named as the client names the operation."""
         self.routes: dict[str, Route] = {
             "detect": detect,
             "match": match,
@@ -100,7 +101,7 @@ class V3:
         }
 
     def parse(self, body: bytes) -> Any:
-        """A JSON object or array; anything else is 222200."""
+        """Read a JSON object or array; anything else is 222200."""
         try:
             value = json.loads(body.decode() or "{}")
         except ValueError, RecursionError:
@@ -111,11 +112,11 @@ class V3:
         return value
 
     def success(self, result: Any, log_id: int) -> dict[str, Any]:
-        """The envelope with error_code 0 around a result."""
+        """Wrap a result in the envelope with error_code 0."""
         return _envelope(0, "SUCCESS", log_id, result)
 
     def error(self, code: int, message: str, log_id: int) -> dict[str, Any]:
-        """The envelope with a null result."""
+        """Build the envelope with a null result."""
         return _envelope(code, message, log_id, None)
 
     def problem(self, error: ProblemError) -> tuple[int, str]:

@@ -41,6 +41,7 @@ SCALE_ROUNDS = 15
 
 
 async def main(rounds: int) -> None:
+    """Print detect and identify times and scores for every probe photo."""
     async with running_server([App("k", "s")]) as server, aiohttp.ClientSession() as session:
         query = {"grant_type": "client_credentials", "client_id": "k", "client_secret": "s"}
         async with session.get(f"{server.url}/oauth/2.0/token", params=query) as response:
@@ -105,7 +106,7 @@ def enrol_synthetic(db: Path, start: int, stop: int) -> None:
 
 
 def enrol_photos(db: Path) -> None:
-    """The sample enrolment photos, so that the probe has its person to find."""
+    """Enrol the sample photos, so that the probe has its person to find."""
     store = FaceStore(db)
     try:
         for path in sorted((FACES / "enroll").glob("*.jpg")):
@@ -117,7 +118,7 @@ def enrol_photos(db: Path) -> None:
 
 
 def peak_rss_mib() -> float:
-    """This process's peak RSS. ru_maxrss would also count the parent's peak, which Linux keeps across exec."""
+    """Return this process's peak RSS (ru_maxrss would count the parent's peak too: Linux keeps it across exec)."""
     status = Path("/proc/self/status")
     if status.exists():
         for line in status.read_text().splitlines():

@@ -24,7 +24,7 @@ GROUPS = ["family", "friends", "staff"]
 
 
 def synthetic_face(rng: np.random.Generator, centre: np.ndarray, token: str) -> DetectedFace:
-    """A face whose embedding lies near `centre`, as one person's photos do."""
+    """Make a face whose embedding lies near `centre`, as one person's photos do."""
     embedding = centre + rng.normal(0, 0.03, 128)
     point = Point(1.0, 1.0)
     return DetectedFace(token, 0, 0, 10, 10, 0, 0.9, 0, 0, 0, (point, point, point, point), embedding)
@@ -49,7 +49,7 @@ def reference(db: Path, face: DetectedFace, groups: list[str], top: int) -> list
 
 @pytest.fixture
 def world(tmp_path: Path) -> tuple[Path, np.random.Generator, np.ndarray]:
-    """A database of 80 people in three groups, one to six faces each."""
+    """Build a database of 80 people in three groups, one to six faces each."""
     rng = np.random.default_rng(7)
     centres = rng.normal(0, 0.09, (80, 128))
     store = FaceStore(tmp_path / "faces.sqlite3")

@@ -16,7 +16,7 @@ BAIDU = "https://aip.baidubce.com"
 
 
 def official_client(url: str) -> AipFace:
-    """An AipFace whose (name-mangled) endpoint URLs point at the local server."""
+    """Make an AipFace whose (name-mangled) endpoint URLs point at the local server."""
     client = AipFace("1", BOTH.api_key, BOTH.secret_key)
     for cls in type(client).__mro__:
         for name, value in vars(cls).items():

@@ -17,7 +17,7 @@ BYTES_PER_SEEN_FACE = 2048
 
 
 def frame_face(rng: np.random.Generator, n: int) -> DetectedFace:
-    """The face a camera frame showed: every frame a new token and a new embedding."""
+    """Make the face a camera frame showed: every frame a new token and a new embedding."""
     point = Point(float(n), float(n))
     return DetectedFace(f"{n:032x}", n, n, 80, 80, 0, 0.99, 1.5, -2.0, 0.5, (point,) * 4, rng.normal(0, 0.09, 128))
 

@@ -121,7 +121,7 @@ PRODUCERS: dict[str, Producer] = {
 
 
 def kind(value: Any) -> str:
-    """The JSON kind of a value, with integers and fractions apart."""
+    """Name the JSON kind of a value, with integers and fractions apart."""
     if value is None or isinstance(value, (bool, str, list, dict)):
         return type(value).__name__
     return "int" if isinstance(value, int) else "float"

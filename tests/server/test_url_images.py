@@ -32,7 +32,7 @@ NOT_PUBLIC = (
 
 @pytest.fixture
 async def camera(socket_enabled: None) -> AsyncIterator[str]:
-    """A web server on loopback with a snapshot, redirects, a huge file and a slow one."""
+    """Serve on loopback a snapshot, redirects, a huge file and a slow one."""
 
     async def door(_: web.Request) -> web.Response:
         return web.Response(body=DOOR, content_type="image/jpeg")
