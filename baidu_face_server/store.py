@@ -113,12 +113,13 @@ class FaceStore:
         try:
             yield self._db
             fresh = {key: self._user_faces(*key) for key in self._touched_users}
+            self._db.execute("COMMIT")
         except BaseException:
-            self._db.execute("ROLLBACK")
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
             self._touched_users.clear()
             self._dropped_groups.clear()
             raise
-        self._db.execute("COMMIT")
         self._apply(fresh)
 
     def _touch(self, app: str, group_id: str, uid: str) -> None:
