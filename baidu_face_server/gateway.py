@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol
 
-import aiohttp
 from aiohttp import web
 
 from .problems import Problem, ProblemError
@@ -59,6 +58,7 @@ class App:
 
     @property
     def app_id(self) -> str:
+        """The numeric AppID Baidu's console shows (and puts at the end of tokens)."""
         return str(10_000_000 + zlib.crc32(self.api_key.encode()) % 90_000_000)
 
     def admit(self, now: float) -> tuple[int, str] | None:
@@ -77,82 +77,89 @@ class App:
         return None
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class Call:
-    """One API call as a route sees it."""
+    """One API call as a route sees it: the calling app, its parsed body, the operations."""
 
     app: App
     params: Any
     service: FaceService
-    session: aiohttp.ClientSession
+
+    @property
+    def app_key(self) -> str:
+        """The calling app's API key: each app has a face library of its own."""
+        return self.app.api_key
 
 
 Route = Callable[[Call], Awaitable[Any]]
+SERVICE = web.AppKey("service", FaceService)
 
 
 class Dialect(Protocol):
-    @property
-    def name(self) -> str: ...
-    @property
-    def routes(self) -> Mapping[str, Route]: ...
+    """An API version: its routes, body format, envelopes and error codes."""
 
-    def parse(self, body: bytes) -> Any: ...
-    def success(self, result: Any, log_id: int) -> dict[str, Any]: ...
-    def error(self, code: int, message: str, log_id: int) -> dict[str, Any]: ...
-    def problem(self, error: ProblemError) -> tuple[int, str]: ...
+    @property
+    def name(self) -> str:
+        """The version in the path (`v2`, `v3`)."""
+        ...
+
+    @property
+    def routes(self) -> Mapping[str, Route]:
+        """Handlers by path below `/rest/2.0/face/<name>/`."""
+        ...
+
+    def parse(self, body: bytes) -> Any:
+        """The request body as the routes read it."""
+        ...
+
+    def success(self, result: Any, log_id: int) -> dict[str, Any]:
+        """A successful answer's body."""
+        ...
+
+    def error(self, code: int, message: str, log_id: int) -> dict[str, Any]:
+        """An error answer's body."""
+        ...
+
+    def problem(self, error: ProblemError) -> tuple[int, str]:
+        """This dialect's code and message for a problem."""
+        ...
 
 
 class Gateway:
-    def __init__(
-        self,
-        service: FaceService,
-        apps: list[App],
-        dialects: list[Dialect],
-        token_lifetime: int = TOKEN_LIFETIME,
-    ) -> None:
-        self.service = service
+    """The routes of the token endpoint and of every dialect, with what they share."""
+
+    def __init__(self, apps: list[App], dialects: list[Dialect], token_lifetime: int = TOKEN_LIFETIME) -> None:
         self.apps = {app.api_key: app for app in apps}
         self.dialects = {d.name: d for d in dialects}
         self.token_lifetime = token_lifetime
-        self._session: aiohttp.ClientSession | None = None
 
-    def application(self) -> web.Application:
-        app = web.Application(client_max_size=MAX_REQUEST_BYTES)
+    def routes(self, app: web.Application) -> None:
+        """Add the token endpoint and the face API to an application."""
         app.router.add_route("*", "/oauth/2.0/token", self.token)
         app.router.add_route("*", "/rest/2.0/face/{version}/{path:.*}", self.api)
-        app.on_startup.append(self._start)
-        app.on_cleanup.append(self._stop)
-        return app
-
-    async def _start(self, _: web.Application) -> None:
-        self._session = aiohttp.ClientSession()
-
-    async def _stop(self, _: web.Application) -> None:
-        if self._session is not None:
-            await self._session.close()
 
     async def token(self, request: web.Request) -> web.Response:
+        """`/oauth/2.0/token`: client credentials in, an access token out."""
         form = dict(request.query)
         if request.method == "POST" and request.can_read_body:
-            form.update({k: v for k, v in (await request.post()).items() if isinstance(v, str)})
+            try:
+                body = await request.post()
+            except ValueError, AssertionError, LookupError, web.HTTPException:
+                # Not UTF-8, a broken multipart body, an unknown charset, too big.
+                return _oauth_error("invalid_request", "The request body could not be read", 400)
+            form.update({k: v for k, v in body.items() if isinstance(v, str)})
         if form.get("grant_type") != "client_credentials":
-            return web.json_response(
-                {
-                    "error": "unsupported_grant_type",
-                    "error_description": "The authorization grant type is not supported",
-                },
-                status=400,
-            )
+            return _oauth_error("unsupported_grant_type", "The authorization grant type is not supported", 400)
         app = self.apps.get(form.get("client_id", ""))
         if app is None:
             return _invalid_client("unknown client id")
-        if not secrets.compare_digest(form.get("client_secret", ""), app.secret_key):
+        if not secrets.compare_digest(form.get("client_secret", "").encode(), app.secret_key.encode()):
             return _invalid_client("Client authentication failed")
         # The exact expiry is kept; whole seconds would cut short-lived tokens short.
         expires = time.time() + self.token_lifetime
         stamp = int(expires)
         token = f"24.{secrets.token_hex(16)}.{self.token_lifetime}.{stamp}.{secrets.randbelow(10**6)}-{app.app_id}"
-        self.service.store.save_token(token, app.api_key, expires)
+        request.app[SERVICE].save_token(token, app.api_key, expires)
         return web.json_response(
             {
                 "refresh_token": f"25.{secrets.token_hex(16)}.{10 * self.token_lifetime}.{stamp}.{app.app_id}",
@@ -165,31 +172,30 @@ class Gateway:
         )
 
     async def api(self, request: web.Request) -> web.Response:
+        """`/rest/2.0/face/<version>/<path>`: authorise, admit, parse, run the route, wrap the answer."""
+        service = request.app[SERVICE]
         log_id = secrets.randbits(52)
         dialect = self.dialects.get(request.match_info["version"])
-        if dialect is None:
-            return web.json_response({"error_code": UNSUPPORTED_METHOD[0], "error_msg": UNSUPPORTED_METHOD[1]})
+        route = dialect.routes.get(request.match_info["path"].strip("/")) if dialect else None
+        if dialect is None or route is None or request.method != "POST":
+            return _platform_error(UNSUPPORTED_METHOD)
+        app, refusal = self._authorise(service, request.query.get("access_token", ""))
+        if app is None:
+            return _platform_error(refusal)
+        if dialect.name not in app.dialects:
+            return _platform_error(NO_PERMISSION)
+        if limited := app.admit(time.monotonic()):
+            return _platform_error(limited)
 
         def fail(code: int, message: str) -> web.Response:
             return web.json_response(dialect.error(code, message, log_id), dumps=_dumps)
 
-        route = dialect.routes.get(request.match_info["path"].strip("/"))
-        if route is None or request.method != "POST":
-            return fail(*UNSUPPORTED_METHOD)
-        app, refusal = self._authorise(request.query.get("access_token", ""))
-        if app is None:
-            return fail(*refusal)
-        if dialect.name not in app.dialects:
-            return fail(*NO_PERMISSION)
-        if limited := app.admit(time.monotonic()):
-            return fail(*limited)
         try:
             try:
                 params = dialect.parse(await request.read())
             except web.HTTPRequestEntityTooLarge:
                 raise ProblemError(Problem.IMAGE_SIZE, "image") from None
-            assert self._session is not None
-            result = await route(Call(app, params, self.service, self._session))
+            result = await route(Call(app, params, service))
         except ProblemError as error:
             return fail(*dialect.problem(error))
         except Exception:
@@ -198,10 +204,10 @@ class Gateway:
             return fail(*dialect.problem(ProblemError(Problem.INTERNAL)))
         return web.json_response(dialect.success(result, log_id), dumps=_dumps)
 
-    def _authorise(self, token: str) -> tuple[App | None, tuple[int, str]]:
+    def _authorise(self, service: FaceService, token: str) -> tuple[App | None, tuple[int, str]]:
         if not token:
             return None, INVALID_TOKEN_PARAM
-        owner = self.service.store.token_owner(token)
+        owner = service.token_owner(token)
         if owner is None or owner[0] not in self.apps:
             return None, TOKEN_INVALID
         if owner[1] <= time.time():
@@ -209,8 +215,17 @@ class Gateway:
         return self.apps[owner[0]], (0, "")
 
 
+def _platform_error(error: tuple[int, str]) -> web.Response:
+    # The platform in front of both dialects answers bare, without envelope or log_id.
+    return web.json_response({"error_code": error[0], "error_msg": error[1]})
+
+
 def _invalid_client(description: str) -> web.Response:
-    return web.json_response({"error": "invalid_client", "error_description": description}, status=401)
+    return _oauth_error("invalid_client", description, 401)
+
+
+def _oauth_error(error: str, description: str, status: int) -> web.Response:
+    return web.json_response({"error": error, "error_description": description}, status=status)
 
 
 def _dumps(value: Any) -> str:

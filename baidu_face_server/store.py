@@ -28,15 +28,15 @@ CREATE TABLE IF NOT EXISTS groups (
     app TEXT NOT NULL, group_id TEXT NOT NULL, created REAL NOT NULL,
     PRIMARY KEY (app, group_id));
 CREATE TABLE IF NOT EXISTS users (
-    app TEXT NOT NULL, group_id TEXT NOT NULL, user_id TEXT NOT NULL,
+    app TEXT NOT NULL, group_id TEXT NOT NULL, uid TEXT NOT NULL,
     user_info TEXT NOT NULL, created REAL NOT NULL,
-    PRIMARY KEY (app, group_id, user_id),
+    PRIMARY KEY (app, group_id, uid),
     FOREIGN KEY (app, group_id) REFERENCES groups ON DELETE CASCADE);
 CREATE TABLE IF NOT EXISTS faces (
-    app TEXT NOT NULL, group_id TEXT NOT NULL, user_id TEXT NOT NULL,
+    app TEXT NOT NULL, group_id TEXT NOT NULL, uid TEXT NOT NULL,
     face_token TEXT NOT NULL, embedding BLOB NOT NULL, ctime TEXT NOT NULL,
-    PRIMARY KEY (app, group_id, user_id, face_token),
-    FOREIGN KEY (app, group_id, user_id) REFERENCES users ON DELETE CASCADE);
+    PRIMARY KEY (app, group_id, uid, face_token),
+    FOREIGN KEY (app, group_id, uid) REFERENCES users ON DELETE CASCADE);
 CREATE TABLE IF NOT EXISTS seen_faces (
     face_token TEXT PRIMARY KEY, face TEXT NOT NULL, embedding BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS access_tokens (
@@ -45,30 +45,36 @@ CREATE TABLE IF NOT EXISTS access_tokens (
 
 
 @dataclass(frozen=True, slots=True)
-class Candidate:
+class EnrolledFace:
     """A registered face that a probe can be compared with."""
 
     group_id: str
-    user_id: str
+    uid: str
     user_info: str
     embedding: NDArray[np.float64]
 
 
 @dataclass(frozen=True, slots=True)
 class StoredFace:
+    """One of a user's registered faces, as `faceset/face/getlist` lists it."""
+
     face_token: str
     ctime: str
 
 
 class FaceStore:
+    """The SQLite database of one server: face sets, seen faces and access tokens."""
+
     def __init__(self, path: str | Path) -> None:
         self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA foreign_keys = ON")
         if str(path) != ":memory:":
             self._db.execute("PRAGMA journal_mode = WAL")
+        _migrate(self._db)
         self._db.executescript(_SCHEMA)
 
     def close(self) -> None:
+        """Close the database."""
         self._db.close()
 
     @contextmanager
@@ -137,11 +143,11 @@ class FaceStore:
 
     # Users.
 
-    def user_groups(self, app: str, user_id: str) -> dict[str, str]:
+    def user_groups(self, app: str, uid: str) -> dict[str, str]:
         """The groups a uid is in, each with its user_info, oldest first."""
         rows = self._db.execute(
-            "SELECT group_id, user_info FROM users WHERE app = ? AND user_id = ? ORDER BY created, rowid",
-            (app, user_id),
+            "SELECT group_id, user_info FROM users WHERE app = ? AND uid = ? ORDER BY created, rowid",
+            (app, uid),
         )
         return dict(rows.fetchall())
 
@@ -149,8 +155,7 @@ class FaceStore:
         if not self.group_exists(app, group_id):
             raise ProblemError(Problem.GROUP_NOT_FOUND, "group_id")
         rows = self._db.execute(
-            "SELECT user_id, user_info FROM users WHERE app = ? AND group_id = ?"
-            " ORDER BY created, rowid LIMIT ? OFFSET ?",
+            "SELECT uid, user_info FROM users WHERE app = ? AND group_id = ? ORDER BY created, rowid LIMIT ? OFFSET ?",
             (app, group_id, length, start),
         )
         return [(row[0], row[1]) for row in rows]
@@ -159,7 +164,7 @@ class FaceStore:
         self,
         app: str,
         group_ids: list[str],
-        user_id: str,
+        uid: str,
         user_info: str | None,
         face: DetectedFace,
         *,
@@ -177,25 +182,23 @@ class FaceStore:
         with self._transaction() as db:
             for group_id in group_ids:
                 row = db.execute(
-                    "SELECT user_info FROM users WHERE app = ? AND group_id = ? AND user_id = ?",
-                    (app, group_id, user_id),
+                    "SELECT user_info FROM users WHERE app = ? AND group_id = ? AND uid = ?",
+                    (app, group_id, uid),
                 ).fetchone()
                 if row is None and must_exist:
-                    raise ProblemError(Problem.NO_USER_TO_UPDATE, "user_id")
+                    raise ProblemError(Problem.NO_USER_TO_UPDATE, "uid")
                 db.execute("INSERT OR IGNORE INTO groups VALUES (?, ?, ?)", (app, group_id, now))
                 info = user_info if user_info is not None else (row[0] if row else "")
                 db.execute(
                     "INSERT INTO users VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET user_info = excluded.user_info",
-                    (app, group_id, user_id, info, now),
+                    (app, group_id, uid, info, now),
                 )
-                key = (app, group_id, user_id)
+                key = (app, group_id, uid)
                 if replace_faces:
-                    db.execute("DELETE FROM faces WHERE app = ? AND group_id = ? AND user_id = ?", key)
+                    db.execute("DELETE FROM faces WHERE app = ? AND group_id = ? AND uid = ?", key)
                 tokens = {
                     r[0]
-                    for r in db.execute(
-                        "SELECT face_token FROM faces WHERE app = ? AND group_id = ? AND user_id = ?", key
-                    )
+                    for r in db.execute("SELECT face_token FROM faces WHERE app = ? AND group_id = ? AND uid = ?", key)
                 }
                 if face.face_token in tokens:
                     raise ProblemError(Problem.FACE_EXISTS, "image")
@@ -206,84 +209,93 @@ class FaceStore:
                     (*key, face.face_token, face.embedding.tobytes(), ctime),
                 )
 
-    def delete_user(self, app: str, user_id: str, group_ids: list[str], *, keep_one: bool = False) -> None:
+    def delete_user(self, app: str, uid: str, group_ids: list[str], *, keep_one: bool = False) -> None:
         """Remove a uid from groups; with `keep_one`, refuse to empty its group list."""
         with self._transaction() as db:
-            current = self.user_groups(app, user_id)
+            current = self.user_groups(app, uid)
             missing = [g for g in group_ids if g not in current]
             if missing or not current:
-                raise ProblemError(Problem.USER_NOT_FOUND, "user_id")
+                raise ProblemError(Problem.USER_NOT_FOUND, "uid")
             if keep_one and set(current) <= set(group_ids):
                 raise ProblemError(Problem.LAST_GROUP, "group_id")
             db.executemany(
-                "DELETE FROM users WHERE app = ? AND group_id = ? AND user_id = ?",
-                [(app, g, user_id) for g in group_ids],
+                "DELETE FROM users WHERE app = ? AND group_id = ? AND uid = ?",
+                [(app, g, uid) for g in group_ids],
             )
 
-    def copy_user(self, app: str, user_id: str, src_group: str, dst_groups: list[str], *, create: bool) -> None:
+    def copy_user(self, app: str, uid: str, src_group: str, dst_groups: list[str], *, create: bool) -> None:
         """Put a uid (user_info and faces) into more groups; `create` makes missing groups."""
         with self._transaction() as db:
-            if src_group not in self.user_groups(app, user_id):
-                raise ProblemError(Problem.USER_NOT_FOUND, "user_id")
+            if src_group not in self.user_groups(app, uid):
+                raise ProblemError(Problem.USER_NOT_FOUND, "uid")
             for dst in dst_groups:
                 if not self.group_exists(app, dst):
                     if not create:
                         raise ProblemError(Problem.DST_GROUP_NOT_FOUND, "dst_group_id")
                     db.execute("INSERT INTO groups VALUES (?, ?, ?)", (app, dst, time.time()))
-                if dst in self.user_groups(app, user_id):
-                    raise ProblemError(Problem.USER_EXISTS, "user_id")
+                if dst in self.user_groups(app, uid):
+                    raise ProblemError(Problem.USER_EXISTS, "uid")
                 db.execute(
-                    "INSERT INTO users SELECT app, ?, user_id, user_info, ? FROM users"
-                    " WHERE app = ? AND group_id = ? AND user_id = ?",
-                    (dst, time.time(), app, src_group, user_id),
+                    "INSERT INTO users SELECT app, ?, uid, user_info, ? FROM users"
+                    " WHERE app = ? AND group_id = ? AND uid = ?",
+                    (dst, time.time(), app, src_group, uid),
                 )
                 db.execute(
-                    "INSERT INTO faces SELECT app, ?, user_id, face_token, embedding, ctime FROM faces"
-                    " WHERE app = ? AND group_id = ? AND user_id = ?",
-                    (dst, app, src_group, user_id),
+                    "INSERT INTO faces SELECT app, ?, uid, face_token, embedding, ctime FROM faces"
+                    " WHERE app = ? AND group_id = ? AND uid = ?",
+                    (dst, app, src_group, uid),
                 )
 
     # Faces.
 
-    def list_faces(self, app: str, group_id: str, user_id: str) -> list[StoredFace]:
-        if group_id not in self.user_groups(app, user_id):
-            raise ProblemError(Problem.USER_NOT_FOUND, "user_id")
+    def list_faces(self, app: str, group_id: str, uid: str) -> list[StoredFace]:
+        if group_id not in self.user_groups(app, uid):
+            raise ProblemError(Problem.USER_NOT_FOUND, "uid")
         rows = self._db.execute(
-            "SELECT face_token, ctime FROM faces WHERE app = ? AND group_id = ? AND user_id = ? ORDER BY rowid",
-            (app, group_id, user_id),
+            "SELECT face_token, ctime FROM faces WHERE app = ? AND group_id = ? AND uid = ? ORDER BY rowid",
+            (app, group_id, uid),
         )
         return [StoredFace(row[0], row[1]) for row in rows]
 
-    def delete_face(self, app: str, group_id: str, user_id: str, face_token: str) -> None:
+    def delete_face(self, app: str, group_id: str, uid: str, face_token: str) -> None:
         """Delete one face; a user left with no face is deleted too, as on Baidu."""
-        key = (app, group_id, user_id)
+        key = (app, group_id, uid)
         with self._transaction() as db:
-            if group_id not in self.user_groups(app, user_id):
-                raise ProblemError(Problem.USER_NOT_FOUND, "user_id")
+            if group_id not in self.user_groups(app, uid):
+                raise ProblemError(Problem.USER_NOT_FOUND, "uid")
             if not db.execute(
-                "DELETE FROM faces WHERE app = ? AND group_id = ? AND user_id = ? AND face_token = ?",
+                "DELETE FROM faces WHERE app = ? AND group_id = ? AND uid = ? AND face_token = ?",
                 (*key, face_token),
             ).rowcount:
                 raise ProblemError(Problem.FACE_NOT_FOUND, "face_token")
-            if not db.execute("SELECT 1 FROM faces WHERE app = ? AND group_id = ? AND user_id = ?", key).fetchone():
-                db.execute("DELETE FROM users WHERE app = ? AND group_id = ? AND user_id = ?", key)
+            if not db.execute("SELECT 1 FROM faces WHERE app = ? AND group_id = ? AND uid = ?", key).fetchone():
+                db.execute("DELETE FROM users WHERE app = ? AND group_id = ? AND uid = ?", key)
 
-    def candidates(self, app: str, group_ids: list[str], user_id: str | None = None) -> list[Candidate]:
+    def enrolled_faces(self, app: str, group_ids: list[str], uid: str | None = None) -> list[EnrolledFace]:
+        """The registered faces of some groups (of one uid, if given)."""
         marks = ",".join("?" * len(group_ids))
         # Only "?" placeholders are interpolated into the SQL.
         sql = (
-            "SELECT f.group_id, f.user_id, u.user_info, f.embedding FROM faces f JOIN users u"  # noqa: S608
-            " USING (app, group_id, user_id)"
+            "SELECT f.group_id, f.uid, u.user_info, f.embedding FROM faces f JOIN users u"  # noqa: S608
+            " USING (app, group_id, uid)"
             f" WHERE f.app = ? AND f.group_id IN ({marks})"
         )
         params: list[str] = [app, *group_ids]
-        if user_id is not None:
-            sql += " AND f.user_id = ?"
-            params.append(user_id)
+        if uid is not None:
+            sql += " AND f.uid = ?"
+            params.append(uid)
         return [
-            Candidate(row[0], row[1], row[2], np.frombuffer(row[3], dtype=np.float64))
+            EnrolledFace(row[0], row[1], row[2], np.frombuffer(row[3], dtype=np.float64))
             for row in self._db.execute(sql, params)
         ]
+
+
+def _migrate(db: sqlite3.Connection) -> None:
+    # Databases written before the server said `uid` everywhere.
+    for table in ("users", "faces"):
+        columns = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+        if "user_id" in columns:
+            db.execute(f"ALTER TABLE {table} RENAME COLUMN user_id TO uid")
 
 
 def _face_json(face: DetectedFace) -> str:

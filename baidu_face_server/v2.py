@@ -11,7 +11,7 @@ from .engine import DetectedFace, similarity
 from .gateway import Call, Route
 from .images import DecodedImage
 from .problems import Problem, ProblemError
-from .service import check_group_id, check_user_id, check_user_info
+from .service import Match, check_group_id, check_uid, check_user_info
 
 MB = 1024 * 1024
 DETECT_MAX_BASE64 = 2 * MB
@@ -33,7 +33,7 @@ _ERRORS: dict[Problem, tuple[int, str]] = {
     Problem.IMAGE_COUNT: (216614, "not enough images"),
     Problem.NO_FACE: (216402, "face not found"),
     Problem.FACE_TOKEN_NOT_FOUND: (216100, "invalid param"),
-    Problem.USER_NOT_FOUND: (216611, "user not exist"),
+    Problem.USER_NOT_FOUND: (216612, "user not exist"),
     Problem.NO_USER_TO_UPDATE: (216612, "user not exist"),
     Problem.GROUP_NOT_FOUND: (216618, "no user in group"),
     Problem.DST_GROUP_NOT_FOUND: (216618, "no user in group"),
@@ -50,6 +50,8 @@ _ERRORS: dict[Problem, tuple[int, str]] = {
 
 
 class V2:
+    """The V2 dialect: form bodies, bare results, 216xxx codes."""
+
     name = "v2"
 
     def __init__(self) -> None:
@@ -57,30 +59,35 @@ class V2:
             "detect": detect,
             "match": match,
             "identify": identify,
+            "multi-identify": identify_faces,
             "verify": verify,
-            "faceset/user/add": register,
-            "faceset/user/update": update,
+            "faceset/user/add": register_user,
+            "faceset/user/update": update_user,
             "faceset/user/delete": delete_user,
             "faceset/user/get": get_user,
             "faceset/group/getlist": list_groups,
             "faceset/group/getusers": list_group_users,
-            "faceset/group/adduser": add_to_group,
-            "faceset/group/deleteuser": remove_from_group,
+            "faceset/group/adduser": add_user_to_group,
+            "faceset/group/deleteuser": remove_user_from_group,
         }
 
     def parse(self, body: bytes) -> dict[str, str]:
+        """A form body; a body that is not UTF-8 is a parameter error."""
         try:
             return dict(parse_qsl(body.decode(), keep_blank_values=True))
         except UnicodeDecodeError:
             raise ProblemError(Problem.INVALID_PARAM, "body") from None
 
     def success(self, result: Any, log_id: int) -> dict[str, Any]:
+        """The result's keys beside log_id, without error_code."""
         return {"log_id": log_id, **result}
 
     def error(self, code: int, message: str, log_id: int) -> dict[str, Any]:
+        """error_code, error_msg and log_id."""
         return {"error_code": code, "error_msg": message, "log_id": log_id}
 
     def problem(self, error: ProblemError) -> tuple[int, str]:
+        """V2's code and message."""
         if error.problem is Problem.INVALID_PARAM and error.field in {"uid", "user_id"}:
             return 216111, "invalid userid"
         return _ERRORS[error.problem]
@@ -104,7 +111,7 @@ def _groups(call: Call, name: str = "group_id", *, required: bool = True) -> lis
 
 
 def _uid(call: Call) -> str:
-    return check_user_id(p.text(call.params, "uid"), "uid")
+    return check_uid(p.text(call.params, "uid"))
 
 
 def _paging(call: Call) -> tuple[int, int]:
@@ -114,9 +121,14 @@ def _paging(call: Call) -> tuple[int, int]:
     return start, p.integer(call.params, "num", default, 1, 1000)
 
 
+def _box(face: DetectedFace) -> dict[str, int]:
+    # V2 gives every coordinate as a whole number.
+    return {"left": round(face.left), "top": round(face.top), "width": round(face.width), "height": round(face.height)}
+
+
 def _face_body(face: DetectedFace, fields: set[str]) -> dict[str, Any]:
     body: dict[str, Any] = {
-        "location": {"left": face.left, "top": face.top, "width": face.width, "height": face.height},
+        "location": _box(face),
         "face_probability": face.probability,
         "rotation_angle": face.rotation,
         "yaw": face.yaw,
@@ -125,11 +137,12 @@ def _face_body(face: DetectedFace, fields: set[str]) -> dict[str, Any]:
     }
     # Only landmarks are computed locally; age, beauty, race... are never invented.
     if "landmark" in fields:
-        body["landmark"] = [{"x": pt.x, "y": pt.y} for pt in face.landmarks]
+        body["landmark"] = [{"x": round(pt.x), "y": round(pt.y)} for pt in face.landmarks]
     return body
 
 
 async def detect(call: Call) -> dict[str, Any]:
+    """`detect`: faces with box, probability and angles (and landmarks when asked)."""
     fields = _face_fields(call)
     max_faces = p.integer(call.params, "max_face_num", 1, 1, 10)
     faces = await call.service.faces(await _image(call, DETECT_MAX_BASE64), max_faces)
@@ -137,6 +150,7 @@ async def detect(call: Call) -> dict[str, Any]:
 
 
 async def match(call: Call) -> dict[str, Any]:
+    """`match`: a score for every pair of the comma-joined images."""
     images = [i for i in p.text(call.params, "images", required=False).split(",") if i]
     if len(images) < 2:
         raise ProblemError(Problem.IMAGE_COUNT, "images")
@@ -150,95 +164,107 @@ async def match(call: Call) -> dict[str, Any]:
     return {"result_num": len(result), "result": result}
 
 
+def _user(match: Match) -> dict[str, Any]:
+    return {"group_id": match.group_id, "uid": match.uid, "user_info": match.user_info, "scores": [match.score]}
+
+
 async def identify(call: Call) -> dict[str, Any]:
+    """`identify`: the best users for the largest face (V2 applies no threshold)."""
     groups = _groups(call)
     top = p.integer(call.params, "user_top_num", 1, 1, 5)
     face = await call.service.one_face(await _image(call, FACESET_MAX_BASE64))
-    matches = call.service.search(call.app.api_key, face, groups, top=top)
+    matches = call.service.identify(call.app_key, face, groups, top)
     if not matches:
         raise ProblemError(Problem.NO_MATCH, "group_id")
+    return {"result_num": len(matches), "result": [_user(m) for m in matches]}
+
+
+async def identify_faces(call: Call) -> dict[str, Any]:
+    """`multi-identify` as the last V2 SDK (baidu-aip 2.2.2) calls it: each face's best users and position."""
+    groups = _groups(call)
+    top = p.integer(call.params, "user_top_num", 1, 1, 20)
+    max_faces = p.integer(call.params, "detect_top_num", 1, 1, 10)
+    faces = await call.service.some_faces(await _image(call, FACESET_MAX_BASE64), max_faces)
     result = [
-        {"group_id": m.group_id, "uid": m.user_id, "user_info": m.user_info, "scores": [m.score]} for m in matches
+        _user(m) | {"position": _box(face) | {"degree": round(face.rotation), "prob": face.probability}}
+        for face in faces
+        for m in call.service.identify(call.app_key, face, groups, top)
     ]
+    if not result:
+        raise ProblemError(Problem.NO_MATCH, "group_id")
     return {"result_num": len(result), "result": result}
 
 
 async def verify(call: Call) -> dict[str, Any]:
+    """`verify`: how well each face (up to top_num) matches the uid."""
     uid, groups = _uid(call), _groups(call)
     top = p.integer(call.params, "top_num", 1, 1, 10)
-    if not set(groups) & set(call.service.store.user_groups(call.app.api_key, uid)):
-        raise ProblemError(Problem.USER_NOT_FOUND, "uid")
+    call.service.get_user(call.app_key, uid, groups)
     faces = await call.service.some_faces(await _image(call, FACESET_MAX_BASE64), top)
-    scores = [call.service.search(call.app.api_key, face, groups, uid)[0].score for face in faces]
+    scores = [call.service.verify(call.app_key, face, groups, uid).score for face in faces]
     return {"result_num": len(scores), "result": scores}
 
 
-async def _save(call: Call, *, update: bool) -> dict[str, Any]:
+async def _face_of_user(call: Call, *, user_info_required: bool) -> tuple[str, list[str], str | None, bool, Any]:
     uid, groups = _uid(call), _groups(call)
-    user_info = check_user_info(p.text(call.params, "user_info", required=not update))
+    # An empty user_info keeps the stored one.
+    user_info = check_user_info(p.text(call.params, "user_info", required=user_info_required)) or None
     replace = p.text(call.params, "action_type", required=False).lower() == "replace"
     face = await call.service.one_face(await _image(call, FACESET_MAX_BASE64))
-    call.service.store.save_user(
-        call.app.api_key,
-        groups,
-        uid,
-        user_info or None,
-        face,
-        # An update swaps the faces; a register appends unless asked to replace.
-        replace_faces=replace or update,
-        must_exist=update and not replace,
-    )
+    return uid, groups, user_info, replace, face
+
+
+async def register_user(call: Call) -> dict[str, Any]:
+    """`faceset/user/add`: append a face (or replace them with action_type=replace), in one or more groups."""
+    uid, groups, user_info, replace, face = await _face_of_user(call, user_info_required=True)
+    call.service.register_user(call.app_key, groups, uid, user_info, face, replace=replace)
     return {}
 
 
-async def register(call: Call) -> dict[str, Any]:
-    return await _save(call, update=False)
-
-
-async def update(call: Call) -> dict[str, Any]:
-    return await _save(call, update=True)
+async def update_user(call: Call) -> dict[str, Any]:
+    """`faceset/user/update`: replace a user's faces; action_type=replace creates a missing user."""
+    uid, groups, user_info, replace, face = await _face_of_user(call, user_info_required=False)
+    call.service.update_user(call.app_key, groups, uid, user_info, face, create=replace)
+    return {}
 
 
 async def delete_user(call: Call) -> dict[str, Any]:
-    uid = _uid(call)
-    store = call.service.store
-    groups = _groups(call, required=False) or list(store.user_groups(call.app.api_key, uid))
-    store.delete_user(call.app.api_key, uid, groups)
+    """`faceset/user/delete`: from the groups named, or from all."""
+    call.service.delete_user(call.app_key, _uid(call), _groups(call, required=False))
     return {}
 
 
 async def get_user(call: Call) -> dict[str, Any]:
+    """`faceset/user/get`, in one of the two documented shapes: an object naming every group."""
     uid = _uid(call)
-    groups = call.service.store.user_groups(call.app.api_key, uid)
-    wanted = _groups(call, required=False)
-    if wanted:
-        groups = {g: info for g, info in groups.items() if g in wanted}
-    if not groups:
-        raise ProblemError(Problem.USER_NOT_FOUND, "uid")
-    return {"result": [{"uid": uid, "user_info": next(iter(groups.values())), "groups": list(groups)}]}
+    groups = call.service.get_user(call.app_key, uid, _groups(call, required=False))
+    return {"result": {"uid": uid, "user_info": next(iter(groups.values())), "groups": list(groups)}}
 
 
 async def list_groups(call: Call) -> dict[str, Any]:
+    """`faceset/group/getlist`."""
     start, num = _paging(call)
-    groups = call.service.store.list_groups(call.app.api_key, start, num)
+    groups = call.service.list_groups(call.app_key, start, num)
     return {"result_num": len(groups), "result": groups}
 
 
 async def list_group_users(call: Call) -> dict[str, Any]:
+    """`faceset/group/getusers`: uid and user_info of each."""
     (group,) = _groups(call)[:1]
     start, num = _paging(call)
-    users = call.service.store.list_group_users(call.app.api_key, group, start, num)
+    users = call.service.list_group_users(call.app_key, group, start, num)
     return {"result_num": len(users), "result": [{"uid": u, "user_info": info} for u, info in users]}
 
 
-async def add_to_group(call: Call) -> dict[str, Any]:
+async def add_user_to_group(call: Call) -> dict[str, Any]:
+    """`faceset/group/adduser`: copy a user into groups, creating them."""
     uid = _uid(call)
     (source,) = _groups(call, "src_group_id")[:1]
-    call.service.store.copy_user(call.app.api_key, uid, source, _groups(call), create=True)
+    call.service.add_user_to_group(call.app_key, uid, source, _groups(call), create_groups=True)
     return {}
 
 
-async def remove_from_group(call: Call) -> dict[str, Any]:
-    uid = _uid(call)
-    call.service.store.delete_user(call.app.api_key, uid, _groups(call), keep_one=True)
+async def remove_user_from_group(call: Call) -> dict[str, Any]:
+    """`faceset/group/deleteuser`: a user keeps one group at least."""
+    call.service.remove_user_from_group(call.app_key, _uid(call), _groups(call))
     return {}

@@ -10,7 +10,7 @@ from . import params as p
 from .engine import DetectedFace, similarity
 from .gateway import Call, Route
 from .problems import Problem, ProblemError
-from .service import Match, check_group_id, check_user_id, check_user_info
+from .service import Match, check_group_id, check_uid, check_user_info
 
 MAX_BASE64 = 2 * 1024 * 1024
 MAX_GROUPS = 10
@@ -23,6 +23,8 @@ FACE_FIELDS = frozenset(
     }
 )  # fmt: skip
 ALL_GROUPS = "@ALL"
+# Baidu's documented default for search and multi-search: below it, nobody is found.
+DEFAULT_MATCH_THRESHOLD = 80
 
 # `param[x] format error` codes by parameter. 222006, 222013, 222015 and 222018
 # are documented; the others follow the order of Baidu's published table.
@@ -74,19 +76,21 @@ _ERRORS: dict[Problem, tuple[int, str]] = {
 
 
 class V3:
+    """The V3 dialect: JSON bodies, the `result` envelope, 222xxx/223xxx codes."""
+
     name = "v3"
 
     def __init__(self) -> None:
         self.routes: dict[str, Route] = {
             "detect": detect,
             "match": match,
-            "search": search,
-            "multi-search": multi_search,
-            "faceset/user/add": register,
-            "faceset/user/update": update,
+            "search": verify,
+            "multi-search": identify,
+            "faceset/user/add": register_user,
+            "faceset/user/update": update_user,
             "faceset/user/delete": delete_user,
             "faceset/user/get": get_user,
-            "faceset/user/copy": copy_user,
+            "faceset/user/copy": add_user_to_group,
             "faceset/group/add": create_group,
             "faceset/group/delete": delete_group,
             "faceset/group/getlist": list_groups,
@@ -96,22 +100,27 @@ class V3:
         }
 
     def parse(self, body: bytes) -> Any:
+        """A JSON object or array; anything else is 222200."""
         try:
             value = json.loads(body.decode() or "{}")
-        except UnicodeDecodeError, ValueError:
+        except ValueError, RecursionError:
+            # Not UTF-8, not JSON, or nested too deep to read.
             raise ProblemError(Problem.INVALID_PARAM, "body") from None
         if not isinstance(value, (dict, list)):
             raise ProblemError(Problem.INVALID_PARAM, "body")
         return value
 
     def success(self, result: Any, log_id: int) -> dict[str, Any]:
+        """The envelope with error_code 0 around a result."""
         return _envelope(0, "SUCCESS", log_id, result)
 
     def error(self, code: int, message: str, log_id: int) -> dict[str, Any]:
+        """The envelope with a null result."""
         return _envelope(code, message, log_id, None)
 
     def problem(self, error: ProblemError) -> tuple[int, str]:
-        field = error.field
+        """V3's code and message; parameter errors name the wire parameter."""
+        field = "user_id" if error.field == "uid" else error.field
         match error.problem:
             case Problem.INVALID_PARAM if field == "body":
                 return 222200, "request body should be json format"
@@ -151,15 +160,22 @@ async def _load(call: Call, item: dict[str, Any]) -> Any:
         raise ProblemError(Problem.EMPTY_IMAGE, "image")
     if not isinstance(image, str):
         raise ProblemError(Problem.INVALID_PARAM, "image")
-    return await call.service.load(image, image_type, MAX_BASE64, call.session)
+    return await call.service.load(image, image_type, MAX_BASE64)
 
 
 def _location(face: DetectedFace) -> dict[str, Any]:
-    return {"left": face.left, "top": face.top, "width": face.width, "height": face.height, "rotation": face.rotation}
+    # Baidu's types: left/top are floats, width/height/rotation integers.
+    return {
+        "left": float(face.left),
+        "top": float(face.top),
+        "width": round(face.width),
+        "height": round(face.height),
+        "rotation": round(face.rotation),
+    }
 
 
 def _user(match: Match) -> dict[str, Any]:
-    return {"group_id": match.group_id, "user_id": match.user_id, "user_info": match.user_info, "score": match.score}
+    return {"group_id": match.group_id, "user_id": match.uid, "user_info": match.user_info, "score": match.score}
 
 
 def _groups(params: dict[str, Any]) -> list[str]:
@@ -171,7 +187,11 @@ def _group(params: dict[str, Any], name: str = "group_id") -> str:
 
 
 def _uid(params: dict[str, Any]) -> str:
-    return check_user_id(p.text(params, "user_id"))
+    return check_uid(p.text(params, "user_id"), "user_id")
+
+
+def _threshold(params: dict[str, Any]) -> int:
+    return p.integer(params, "match_threshold", DEFAULT_MATCH_THRESHOLD, 0, 100)
 
 
 def _paging(params: dict[str, Any]) -> tuple[int, int]:
@@ -179,6 +199,7 @@ def _paging(params: dict[str, Any]) -> tuple[int, int]:
 
 
 async def detect(call: Call) -> dict[str, Any]:
+    """`detect`: faces with box, probability and angles (and landmarks when asked)."""
     params = _object(call)
     fields = {f.strip() for f in p.text(params, "face_field", required=False).split(",") if f.strip()}
     if not fields <= FACE_FIELDS:
@@ -201,6 +222,7 @@ async def detect(call: Call) -> dict[str, Any]:
 
 
 async def match(call: Call) -> dict[str, Any]:
+    """`match`: the score of two images' largest faces (the body is a JSON array of two)."""
     items = call.params
     if not isinstance(items, list) or len(items) != 2 or not all(isinstance(i, dict) for i in items):
         raise ProblemError(Problem.IMAGE_COUNT, "image")
@@ -211,28 +233,35 @@ async def match(call: Call) -> dict[str, Any]:
     }
 
 
-async def search(call: Call) -> dict[str, Any]:
+async def verify(call: Call) -> dict[str, Any]:
+    """`search`: with `user_id` the client's verify (1:1), without it 1:N of the largest face."""
     params = _object(call)
     groups = _groups(params)
-    user_id = check_user_id(p.text(params, "user_id", required=False)) if params.get("user_id") else None
+    uid = _uid(params) if params.get("user_id") else None
     top = p.integer(params, "max_user_num", 1, 1, 50)
+    threshold = _threshold(params)
     face = await call.service.one_face(await _load(call, params))
-    matches = call.service.search(call.app.api_key, face, groups, user_id, top)
+    if uid is None:
+        matches = call.service.identify(call.app_key, face, groups, top)
+    else:
+        matches = [call.service.verify(call.app_key, face, groups, uid)]
+    matches = [m for m in matches if m.score >= threshold]
     if not matches:
-        raise ProblemError(Problem.USER_NOT_FOUND if user_id else Problem.NO_MATCH, "user_id")
+        raise ProblemError(Problem.NO_MATCH, "group_id_list")
     return {"face_token": face.face_token, "user_list": [_user(m) for m in matches]}
 
 
-async def multi_search(call: Call) -> dict[str, Any]:
+async def identify(call: Call) -> dict[str, Any]:
+    """`multi-search`: the best users of each face in a frame, at or above match_threshold."""
     params = _object(call)
     groups = _groups(params)
     top = p.integer(params, "max_user_num", 1, 1, 50)
     max_faces = p.integer(params, "max_face_num", 1, 1, 10)
-    threshold = p.integer(params, "match_threshold", 80, 0, 100)
+    threshold = _threshold(params)
     faces = await call.service.some_faces(await _load(call, params), max_faces)
     face_list = []
     for face in faces:
-        matches = [m for m in call.service.search(call.app.api_key, face, groups, top=top) if m.score >= threshold]
+        matches = [m for m in call.service.identify(call.app_key, face, groups, top) if m.score >= threshold]
         face_list.append(
             {"face_token": face.face_token, "location": _location(face), "user_list": [_user(m) for m in matches]}
         )
@@ -241,83 +270,84 @@ async def multi_search(call: Call) -> dict[str, Any]:
     return {"face_num": len(face_list), "face_list": face_list}
 
 
-async def _save(call: Call, *, modes: frozenset[str], default: str) -> dict[str, Any]:
+async def _face_of_user(call: Call, modes: frozenset[str], default: str) -> tuple[str, str, str | None, str, Any]:
     params = _object(call)
     group, uid = _group(params), _uid(params)
     user_info = check_user_info(p.text(params, "user_info", required=False)) if "user_info" in params else None
     mode = p.choice(params, "action_type", modes, default)
     face = await call.service.one_face(await _load(call, params))
-    call.service.store.save_user(
-        call.app.api_key,
-        [group],
-        uid,
-        user_info,
-        face,
-        replace_faces=mode != "APPEND",
-        must_exist=mode == "UPDATE",
-    )
+    return group, uid, user_info, mode, face
+
+
+async def register_user(call: Call) -> dict[str, Any]:
+    """`faceset/user/add`: APPEND (default) or REPLACE a user's faces in a group."""
+    group, uid, user_info, mode, face = await _face_of_user(call, frozenset({"APPEND", "REPLACE"}), "APPEND")
+    call.service.register_user(call.app_key, [group], uid, user_info, face, replace=mode == "REPLACE")
     return {"face_token": face.face_token, "location": _location(face)}
 
 
-async def register(call: Call) -> dict[str, Any]:
-    return await _save(call, modes=frozenset({"APPEND", "REPLACE"}), default="APPEND")
-
-
-async def update(call: Call) -> dict[str, Any]:
-    return await _save(call, modes=frozenset({"UPDATE", "REPLACE"}), default="UPDATE")
+async def update_user(call: Call) -> dict[str, Any]:
+    """`faceset/user/update`: UPDATE (the user must exist) or REPLACE (creates it)."""
+    group, uid, user_info, mode, face = await _face_of_user(call, frozenset({"UPDATE", "REPLACE"}), "UPDATE")
+    call.service.update_user(call.app_key, [group], uid, user_info, face, create=mode == "REPLACE")
+    return {"face_token": face.face_token, "location": _location(face)}
 
 
 async def delete_user(call: Call) -> None:
+    """`faceset/user/delete`: a user leaves one group (the client's delete and remove)."""
     params = _object(call)
-    call.service.store.delete_user(call.app.api_key, _uid(params), [_group(params)])
+    call.service.delete_user(call.app_key, _uid(params), [_group(params)])
 
 
 async def get_user(call: Call) -> dict[str, Any]:
+    """`faceset/user/get`: the user's user_info in one group or, with `@ALL`, in each."""
     params = _object(call)
     uid = _uid(params)
     group = p.text(params, "group_id")
-    groups = call.service.store.user_groups(call.app.api_key, uid)
-    if group != ALL_GROUPS:
-        check_group_id(group)
-        groups = {g: info for g, info in groups.items() if g == group}
-    if not groups:
-        raise ProblemError(Problem.USER_NOT_FOUND, "user_id")
+    groups = call.service.get_user(call.app_key, uid, None if group == ALL_GROUPS else [check_group_id(group)])
     return {"user_list": [{"user_info": info, "group_id": g} for g, info in groups.items()]}
 
 
-async def copy_user(call: Call) -> None:
+async def add_user_to_group(call: Call) -> None:
+    """`faceset/user/copy`: into an existing group only."""
     params = _object(call)
     uid, source, target = _uid(params), _group(params, "src_group_id"), _group(params, "dst_group_id")
-    call.service.store.copy_user(call.app.api_key, uid, source, [target], create=False)
+    call.service.add_user_to_group(call.app_key, uid, source, [target], create_groups=False)
 
 
 async def create_group(call: Call) -> None:
-    call.service.store.create_group(call.app.api_key, _group(_object(call)))
+    """`faceset/group/add`."""
+    call.service.create_group(call.app_key, _group(_object(call)))
 
 
 async def delete_group(call: Call) -> None:
-    call.service.store.delete_group(call.app.api_key, _group(_object(call)))
+    """`faceset/group/delete`."""
+    call.service.delete_group(call.app_key, _group(_object(call)))
 
 
 async def list_groups(call: Call) -> dict[str, Any]:
+    """`faceset/group/getlist`."""
     start, length = _paging(_object(call))
-    return {"group_id_list": call.service.store.list_groups(call.app.api_key, start, length)}
+    return {"group_id_list": call.service.list_groups(call.app_key, start, length)}
 
 
 async def list_group_users(call: Call) -> dict[str, Any]:
+    """`faceset/group/getusers`: uids only, as on Baidu."""
     params = _object(call)
     start, length = _paging(params)
-    users = call.service.store.list_group_users(call.app.api_key, _group(params), start, length)
+    users = call.service.list_group_users(call.app_key, _group(params), start, length)
     return {"user_id_list": [uid for uid, _ in users]}
 
 
 async def list_faces(call: Call) -> dict[str, Any]:
+    """`faceset/face/getlist`."""
     params = _object(call)
-    faces = call.service.store.list_faces(call.app.api_key, _group(params), _uid(params))
+    faces = call.service.list_faces(call.app_key, _group(params), _uid(params))
     return {"face_list": [{"face_token": f.face_token, "ctime": f.ctime} for f in faces]}
 
 
 async def delete_face(call: Call) -> None:
+    """`faceset/face/delete`."""
     params = _object(call)
     token = p.text(params, "face_token")
-    call.service.store.delete_face(call.app.api_key, _group(params), _uid(params), token)
+    call.service.delete_face(call.app_key, _group(params), _uid(params), token)
