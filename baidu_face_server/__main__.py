@@ -49,10 +49,14 @@ def build(argv: list[str] | None = None) -> tuple[FaceServer, argparse.Namespace
     parser.add_argument("--qps", type=positive, help="per-app QPS limit (error 18 beyond it)")
     parser.add_argument("--daily-quota", type=positive, help="per-app calls a day (error 17 beyond it)")
     parser.add_argument("--token-lifetime", type=positive, default=TOKEN_LIFETIME, help="seconds")
+    parser.add_argument(
+        "--allow-url-images", action="store_true",
+        help="accept image_type=URL: the server then fetches public http(s) addresses for its clients (default: off)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     for app in args.app:
         app.qps, app.daily_quota = args.qps, args.daily_quota
-    return FaceServer(args.db, args.app, args.token_lifetime), args
+    return FaceServer(args.db, args.app, args.token_lifetime, allow_url_images=args.allow_url_images), args
 
 
 def enroll_command(argv: list[str]) -> int:

@@ -42,6 +42,8 @@ def server_flags(options: Mapping[str, Any]) -> list[str]:
     for option, flag in NUMBER_FLAGS.items():
         if options.get(option) is not None:
             flags += [flag, str(options[option])]
+    if options.get("allow_url_images"):
+        flags.append("--allow-url-images")
     return flags
 
 

@@ -45,10 +45,11 @@ def test_options_become_the_servers_flags() -> None:
         "apps": [{"api_key": "house", "secret_key": "s3cret", "dialect": "v3"}, {"api_key": "old", "secret_key": "x"}],
         "database": "/share/faces.sqlite3",
         "qps": 5,
+        "allow_url_images": True,
     }
     assert server_flags(options) == [
         "--host", "0.0.0.0", "--port", str(CONTAINER_PORT), "--db", "/share/faces.sqlite3",
-        "--app", "house:s3cret:v3", "--app", "old:x:both", "--qps", "5",
+        "--app", "house:s3cret:v3", "--app", "old:x:both", "--qps", "5", "--allow-url-images",
     ]  # fmt: skip
 
 
