@@ -188,13 +188,15 @@ def schema_leaves(schema: Any) -> Iterator[tuple[str, str]]:
 
 
 def test_the_supervisor_finds_exactly_one_add_on_here() -> None:
-    """The Supervisor treats every config.json/yaml/yml in a repository (outside dot-folders) as an add-on."""
+    """The Supervisor clones the repository and takes every config.json/yaml/yml outside dot-folders for an add-on."""
+    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
     found = [
-        path
-        for path in ROOT.rglob("config.*")
-        if path.suffix in {".json", ".yaml", ".yml"} and not any(part.startswith(".") for part in path.parts)
+        name
+        for name in tracked.splitlines()
+        if re.fullmatch(r"config\.(json|yaml|yml)", Path(name).name)
+        and not any(p.startswith(".") for p in Path(name).parts)
     ]
-    assert found == [ROOT / "config.yaml"]
+    assert found == ["config.yaml"]
     assert load("repository.yaml")["name"]
 
 
