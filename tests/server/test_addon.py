@@ -237,6 +237,10 @@ def test_translations_name_every_option_and_port(language: str) -> None:
     translation = load(f"translations/{language}.yaml")
     assert set(translation["configuration"]) == set(config["schema"])
     assert all(entry["name"] and entry["description"] for entry in translation["configuration"].values())
+    (app_schema,) = config["schema"]["apps"]
+    fields = translation["configuration"]["apps"]["fields"]
+    assert set(fields) == set(app_schema)
+    assert all(entry["name"] and entry["description"] for entry in fields.values())
     assert set(translation["network"]) == set(config["ports"])
 
 
