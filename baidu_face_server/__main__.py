@@ -61,7 +61,11 @@ def build(argv: list[str] | None = None) -> tuple[FaceServer, argparse.Namespace
 
 def enroll_command(argv: list[str]) -> int:
     """`enroll DIR --group G`: register a folder of photos; 0 when at least one is in the group afterwards."""
-    parser = argparse.ArgumentParser(prog="python -m baidu_face_server enroll", description=enroll.__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m baidu_face_server enroll",
+        description="Register every photo in DIR as user <person> of a group, through the server's own V3 API. "
+        "Stop a server using the same database first: it would not see the new faces until restarted.",
+    )
     parser.add_argument(
         "folder", type=Path, metavar="DIR", help="photos named <person>_<n>.jpg, or a folder with enroll/"
     )
