@@ -15,6 +15,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TypeVar
 
+import numpy as np
+
 from .engine import DetectedFace, FaceEngine, similarity
 from .images import DecodedImage, decode_base64_image, decode_image_bytes
 from .problems import Problem, ProblemError
@@ -154,13 +156,20 @@ class FaceService:
         return matches[0]
 
     def _search(self, app: str, face: DetectedFace, groups: list[str], uid: str | None, top: int) -> list[Match]:
-        best: dict[tuple[str, str], Match] = {}
-        for enrolled in self._store.enrolled_faces(app, groups, uid):
-            match = _score(enrolled, face)
+        if uid is None:
+            enrolled_faces = self._store.nearest_faces(app, groups, face.embedding, top)
+        else:
+            enrolled_faces = self._store.enrolled_faces(app, groups, uid)
+        # Each user by its closest face; closest users first, so that users whose
+        # rounded scores are equal still come in one order (then group, uid).
+        closest: dict[tuple[str, str], tuple[float, EnrolledFace]] = {}
+        for enrolled in enrolled_faces:
+            distance = float(np.linalg.norm(enrolled.embedding - face.embedding))
             key = (enrolled.group_id, enrolled.uid)
-            if key not in best or match.score > best[key].score:
-                best[key] = match
-        return sorted(best.values(), key=lambda m: -m.score)[:top]
+            if key not in closest or distance < closest[key][0]:
+                closest[key] = (distance, enrolled)
+        ranked = sorted(closest.values(), key=lambda pair: (pair[0], pair[1].group_id, pair[1].uid))[:top]
+        return [_score(enrolled, face) for _, enrolled in ranked]
 
     # The face set.
 

@@ -1,24 +1,43 @@
 """Print the local server's figures: time per detect/identify per photo, and calibration scores.
 
 Usage: .venv/bin/python scripts/benchmark_server.py [rounds]
-Everything runs over HTTP on loopback, as a client would see it.
+       .venv/bin/python scripts/benchmark_server.py --faces [N ...]   (default: 0 10000 100000 300000)
+
+Everything runs over HTTP on loopback, as a client would see it. `--faces` enrols
+N synthetic embeddings (one user each) beside the sample photos, straight through
+the store, then measures identify on the same photo and the server's peak RSS, each
+size in a fresh process, and prints them side by side with the ratio to 0 faces.
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import json
+import resource
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 import aiohttp
+import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from baidu_face_server import App, running_server
+from baidu_face_server.engine import DetectedFace, Point
+from baidu_face_server.images import decode_image_bytes
+from baidu_face_server.server import shared_engine
+from baidu_face_server.store import FaceStore
 from sample_faces import FOLDER as FACES
+
+SCALE_SIZES = (0, 10_000, 100_000, 300_000)
+SCALE_GROUP = "people"
+SCALE_PROBE = FACES / "probe" / "obama.jpg"
+SCALE_ROUNDS = 15
 
 
 async def main(rounds: int) -> None:
@@ -64,5 +83,108 @@ async def main(rounds: int) -> None:
         print(f"(median of {rounds} rounds; 'pixels' is the largest face's box width)")
 
 
+def enrol_synthetic(db: Path, start: int, stop: int) -> None:
+    """Add synthetic faces number start..stop-1 (one user each) to the scale group."""
+    rng = np.random.default_rng(start)
+    point = Point(0.0, 0.0)
+    store = FaceStore(db)
+    try:
+        for first in range(start, stop, 50_000):
+            last = min(stop, first + 50_000)
+            embeddings = rng.normal(0, 0.09, (last - first, 128))
+            store.import_faces(
+                "k",
+                SCALE_GROUP,
+                (
+                    (f"s{i}", "", DetectedFace(f"{i:032x}", 0, 0, 1, 1, 0, 1.0, 0, 0, 0, (point,) * 4, e))
+                    for i, e in zip(range(first, last), embeddings, strict=True)
+                ),
+            )
+    finally:
+        store.close()
+
+
+def enrol_photos(db: Path) -> None:
+    """The sample enrolment photos, so that the probe has its person to find."""
+    store = FaceStore(db)
+    try:
+        for path in sorted((FACES / "enroll").glob("*.jpg")):
+            image = decode_image_bytes(path.read_bytes())
+            (face,) = shared_engine().analyze(image.pixels, image.data, 1)
+            store.import_faces("k", SCALE_GROUP, [(path.stem.rsplit("_", 1)[0], "", face)])
+    finally:
+        store.close()
+
+
+def peak_rss_mib() -> float:
+    """This process's peak RSS. ru_maxrss would also count the parent's peak, which Linux keeps across exec."""
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+async def measure(db: Path) -> dict[str, Any]:
+    """In this process: start a server on `db`, identify the probe, report times and peak RSS."""
+    started = time.perf_counter()
+    async with running_server([App("k", "s")], db) as server, aiohttp.ClientSession() as session:
+        startup = time.perf_counter() - started
+        query = {"grant_type": "client_credentials", "client_id": "k", "client_secret": "s"}
+        async with session.get(f"{server.url}/oauth/2.0/token", params=query) as response:
+            token = (await response.json())["access_token"]
+        body = {
+            "image": base64.b64encode(SCALE_PROBE.read_bytes()).decode(), "image_type": "BASE64",
+            "group_id_list": SCALE_GROUP, "max_user_num": 1,
+        }  # fmt: skip
+        times, best = [], ""
+        for _ in range(SCALE_ROUNDS):
+            begin = time.perf_counter()
+            async with session.post(
+                f"{server.url}/rest/2.0/face/v3/multi-search", params={"access_token": token}, json=body
+            ) as response:
+                result = (await response.json())["result"]
+            times.append(time.perf_counter() - begin)
+            user = result["face_list"][0]["user_list"][0]
+            best = f"{user['user_id']} {user['score']}"
+    peak_mib = peak_rss_mib()
+    return {
+        "identify_ms": statistics.median(times) * 1000, "rss_mib": peak_mib,
+        "startup_s": startup, "best": best,
+    }  # fmt: skip
+
+
+def scale(sizes: list[int]) -> None:
+    """Grow one database through the sizes; measure each in a fresh process."""
+    sizes = sorted({0, *sizes})
+    with tempfile.TemporaryDirectory() as folder:
+        db = Path(folder) / "faces.sqlite3"
+        enrol_photos(db)
+        enrolled, rows = 0, []
+        for size in sizes:
+            enrol_synthetic(db, enrolled, size)
+            enrolled = size
+            child = subprocess.run(  # noqa: S603 (this very script)
+                [sys.executable, __file__, "--measure", str(db)], check=True, capture_output=True, text=True
+            )
+            rows.append((size, json.loads(child.stdout.strip().splitlines()[-1])))
+    base = rows[0][1]
+    print(
+        f"{'faces':>9}{'identify ms':>13}{'x at 0':>8}{'peak RSS MiB':>14}{'x at 0':>8}{'start-up s':>12}  best match"
+    )
+    for size, row in rows:
+        print(
+            f"{size:>9}{row['identify_ms']:>13.1f}{row['identify_ms'] / base['identify_ms']:>8.2f}"
+            f"{row['rss_mib']:>14.0f}{row['rss_mib'] / base['rss_mib']:>8.2f}{row['startup_s']:>12.1f}  {row['best']}"
+        )
+    print(f"(identify: V3 multi-search of {SCALE_PROBE.name}, median of {SCALE_ROUNDS}; one user per synthetic face)")
+
+
 if __name__ == "__main__":
-    asyncio.run(main(int(sys.argv[1]) if len(sys.argv) > 1 else 5))
+    if sys.argv[1:2] == ["--faces"]:
+        scale([int(n) for n in sys.argv[2:]] or list(SCALE_SIZES))
+    elif sys.argv[1:2] == ["--measure"]:
+        print(json.dumps(asyncio.run(measure(Path(sys.argv[2])))))
+    else:
+        asyncio.run(main(int(sys.argv[1]) if len(sys.argv) > 1 else 5))

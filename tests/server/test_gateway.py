@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
+import sqlite3
 from pathlib import Path
 
 import aiohttp
@@ -11,6 +13,7 @@ import pytest
 
 from baidu_face_server import App, running_server
 from baidu_face_server.__main__ import build, parse_app
+from baidu_face_server.store import FaceStore
 from tests.faces import b64, photo
 
 from .conftest import Wire
@@ -67,6 +70,28 @@ async def test_face_sets_and_tokens_survive_a_restart(socket_enabled: None, tmp_
             search = {"image": b64(photo("probe/obama.jpg")), "image_type": "BASE64", "group_id_list": "g"}
             result = (await wire.v3("search", search, key="k", secret="s"))["result"]
             assert result["user_list"][0]["user_id"] == "obama"
+    assert_only_digest_on_disk(db, wire.tokens["k"])
+
+
+def assert_only_digest_on_disk(db: Path, token: str) -> None:
+    assert not any(token.encode() in path.read_bytes() for path in db.parent.iterdir())
+    with sqlite3.connect(db) as connection:
+        (digest,) = connection.execute("SELECT token_sha256 FROM access_tokens").fetchone()
+    assert digest == hashlib.sha256(token.encode()).hexdigest()
+
+
+def test_plain_tokens_of_an_older_database_keep_working(tmp_path: Path) -> None:
+    """A database from before digests: its tokens are digested in place and still recognised."""
+    db = tmp_path / "old.sqlite3"
+    with sqlite3.connect(db) as connection:
+        connection.execute("CREATE TABLE access_tokens (access_token TEXT PRIMARY KEY, api_key TEXT, expires REAL)")
+        connection.execute("INSERT INTO access_tokens VALUES ('24.old', 'k', 1e12)")
+    store = FaceStore(db)
+    try:
+        assert store.token_owner("24.old") == ("k", 1e12)
+    finally:
+        store.close()
+    assert b"24.old" not in db.read_bytes()
 
 
 async def test_a_failed_multi_group_register_changes_nothing(wire: Wire) -> None:
