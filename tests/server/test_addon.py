@@ -26,7 +26,7 @@ from typing import Any
 import pytest
 from annotatedyaml import load_yaml
 
-from baidu_face_server.addon import CONTAINER_PORT, OptionsError, server_flags
+from baidu_face_server.addon import CONTAINER_PORT, OptionsError, main, server_flags
 
 ROOT = Path(__file__).resolve().parents[2]
 RUN_SH = ROOT / "run.sh"
@@ -73,6 +73,23 @@ def test_options_that_cannot_start_a_server_say_what_to_change(options: Any, mes
     with pytest.raises(OptionsError, match=message) as caught:
         server_flags(options)
     assert "a:b" not in str(caught.value)  # a secret is never repeated into the log
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "Cannot read the add-on's options"),
+        ("{not json", "Cannot read the add-on's options"),
+        ('{"apps": []}', "The add-on cannot start: add an app"),
+    ],
+)
+def test_the_add_on_stops_with_a_message_for_the_log(tmp_path: Path, content: str | None, message: str) -> None:
+    options = tmp_path / "options.json"
+    if content is not None:
+        options.write_text(content)
+    with pytest.raises(SystemExit) as ended:
+        main([str(options)])
+    assert str(ended.value.code).startswith(message)
 
 
 # --- run.sh, for real -------------------------------------------------------------------------
