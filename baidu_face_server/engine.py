@@ -137,8 +137,9 @@ class FaceEngine:
         return self._scan(pixels, 1)[:max_faces]
 
     def _scan(self, pixels: NDArray[np.uint8], step: int) -> list[tuple[Any, float]]:
-        # HOG over one grey channel takes a quarter less time than over three and
-        # finds the same faces (scripts/benchmark_detection.py measures both).
+        # HOG over one grey channel takes a quarter less time than over three
+        # colour channels (177 vs 234 ms for a whole 1080p frame, measured once
+        # side by side); on the sample faces it finds the same ones.
         grey = np.asarray(Image.fromarray(np.ascontiguousarray(pixels)).convert("L"))
         # A shrunk copy is never upsampled: that is what the full-resolution scan is for.
         upsample = 1 if step == 1 and max(grey.shape) < UPSAMPLE_BELOW else 0
