@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
+import sys
+from pathlib import Path
 
 from aiohttp import web
 
+from .enroll import enroll, report
 from .gateway import TOKEN_LIFETIME, App
 from .server import FaceServer
 
@@ -25,6 +29,7 @@ def parse_app(spec: str) -> App:
 
 
 def positive(text: str) -> int:
+    """Parse a whole number of 1 or more (argparse type)."""
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError("must be 1 or more")
@@ -32,6 +37,7 @@ def positive(text: str) -> int:
 
 
 def build(argv: list[str] | None = None) -> tuple[FaceServer, argparse.Namespace]:
+    """Parse the command line into a server and the options it runs with."""
     parser = argparse.ArgumentParser(prog="python -m baidu_face_server", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8300)
@@ -43,13 +49,45 @@ def build(argv: list[str] | None = None) -> tuple[FaceServer, argparse.Namespace
     parser.add_argument("--qps", type=positive, help="per-app QPS limit (error 18 beyond it)")
     parser.add_argument("--daily-quota", type=positive, help="per-app calls a day (error 17 beyond it)")
     parser.add_argument("--token-lifetime", type=positive, default=TOKEN_LIFETIME, help="seconds")
+    parser.add_argument(
+        "--allow-url-images", action="store_true",
+        help="accept image_type=URL: the server then fetches public http(s) addresses for its clients (default: off)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     for app in args.app:
         app.qps, app.daily_quota = args.qps, args.daily_quota
-    return FaceServer(args.db, args.app, args.token_lifetime), args
+    return FaceServer(args.db, args.app, args.token_lifetime, allow_url_images=args.allow_url_images), args
+
+
+def enroll_command(argv: list[str]) -> int:
+    """`enroll DIR --group G`: register a folder of photos; 0 when at least one is in the group afterwards."""
+    parser = argparse.ArgumentParser(
+        prog="python -m baidu_face_server enroll",
+        description="Register every photo in DIR as user <person> of a group, through the server's own V3 API. "
+        "Stop a server using the same database first: it would not see the new faces until restarted.",
+    )
+    parser.add_argument(
+        "folder", type=Path, metavar="DIR", help="photos named <person>_<n>.jpg, or a folder with enroll/"
+    )
+    parser.add_argument("--group", required=True, help="the group to register everyone in")
+    parser.add_argument("--db", type=Path, default=Path("faces.sqlite3"), help="the server's SQLite file")
+    parser.add_argument(
+        "--app", type=parse_app, required=True, metavar="KEY:SECRET",
+        help="the app whose face set gets the photos (as given to the server)",
+    )  # fmt: skip
+    args = parser.parse_args(argv)
+    if not args.folder.is_dir():
+        parser.error(f"{args.folder} is not a folder")
+    summary = asyncio.run(enroll(args.folder, args.group, args.db, args.app))
+    print(report(summary, args.group))
+    return 0 if summary.enrolled or summary.already else 1
 
 
 def main(argv: list[str] | None = None) -> None:
+    """Run the server until interrupted, or the `enroll` command."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["enroll"]:
+        sys.exit(enroll_command(argv[1:]))
     server, args = build(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # No access log: request URLs carry access tokens.

@@ -16,11 +16,16 @@ from typing import Any
 import dlib
 import numpy as np
 from numpy.typing import NDArray
+from PIL import Image
 
-# Detection runs on a copy no larger than this (HOG time grows with pixels);
-# landmarks and embeddings use the full-resolution original.
-DETECT_MAX_SIDE = 1024
-# Small frames are upsampled once so that faces of ~40 px are still found.
+# dlib's HOG detector finds faces whose box is about 60 px wide or more in the
+# image it scans. Frames larger than QUICK_SCAN_SIDE are first scanned shrunk
+# by a whole-number step to at most that size (cheap, and it finds the faces a
+# camera sees up close); only when that finds fewer faces than asked for is
+# the full-resolution frame scanned, which finds faces down to SMALLEST_FACE.
+SMALLEST_FACE = 60
+QUICK_SCAN_SIDE = 1024
+# Small frames are upsampled once so that faces of ~30 px are still found.
 UPSAMPLE_BELOW = 800
 
 # Scores keep Baidu's meaning ("80 = same person"): a logistic curve of the
@@ -43,6 +48,8 @@ def _model_dir() -> Path:
 
 @dataclass(frozen=True, slots=True)
 class Point:
+    """A point in the original image's pixels."""
+
     x: float
     y: float
 
@@ -100,7 +107,7 @@ def _pose(marks: NDArray[np.float64]) -> tuple[float, float, float]:
 
 
 def face_token_for(image: bytes, index: int) -> str:
-    """The same image always gets the same token, as on Baidu."""
+    """Name a face by its image and position: the same image always gets the same token, as on Baidu."""
     suffix = b"" if index == 0 else f"#{index}".encode()
     return hashlib.md5(image + suffix, usedforsecurity=False).hexdigest()
 
@@ -109,6 +116,7 @@ class FaceEngine:
     """dlib models, loaded once. Not thread-safe: callers serialise use."""
 
     def __init__(self) -> None:
+        """Load the detector, the landmark predictor and the embedding network."""
         models = _model_dir()
         self._detector: Any = dlib.get_frontal_face_detector()
         self._shapes: Any = dlib.shape_predictor(str(models / "shape_predictor_68_face_landmarks.dat"))
@@ -116,39 +124,43 @@ class FaceEngine:
 
     def analyze(self, pixels: NDArray[np.uint8], source: bytes, max_faces: int) -> list[DetectedFace]:
         """Find up to `max_faces` faces, largest first, in an RGB array."""
-        height, width = pixels.shape[:2]
-        scale = min(1.0, DETECT_MAX_SIDE / max(height, width))
-        small = pixels
-        if scale < 1.0:
-            step = math.ceil(1 / scale)
-            small = np.ascontiguousarray(pixels[::step, ::step])
-            scale = 1 / step
-        upsample = 1 if max(small.shape[:2]) < UPSAMPLE_BELOW else 0
-        rects, scores, _ = self._detector.run(small, upsample, 0.0)
-        found = sorted(zip(rects, scores, strict=True), key=lambda rs: -rs[0].area())[:max_faces]
-        return [self._describe(pixels, source, index, rect, score, scale) for index, (rect, score) in enumerate(found)]
+        found = self.locate(pixels, max_faces)
+        return [self.describe(pixels, source, index, rect, score) for index, (rect, score) in enumerate(found)]
 
-    def _describe(
-        self, pixels: NDArray[np.uint8], source: bytes, index: int, rect: Any, score: float, scale: float
-    ) -> DetectedFace:
-        box = dlib.rectangle(
-            round(rect.left() / scale),
-            round(rect.top() / scale),
-            round(rect.right() / scale),
-            round(rect.bottom() / scale),
-        )
-        shape = self._shapes(pixels, box)
+    def locate(self, pixels: NDArray[np.uint8], max_faces: int) -> list[tuple[Any, float]]:
+        """Up to `max_faces` faces' dlib rectangles (in the image's pixels) and detector scores, largest first."""
+        step = math.ceil(max(pixels.shape[:2]) / QUICK_SCAN_SIDE)
+        if step > 1:
+            quick = self._scan(pixels[::step, ::step], step)
+            if len(quick) >= max_faces:
+                return quick[:max_faces]
+        return self._scan(pixels, 1)[:max_faces]
+
+    def _scan(self, pixels: NDArray[np.uint8], step: int) -> list[tuple[Any, float]]:
+        # HOG over one grey channel takes a quarter less time than over three
+        # colour channels (177 vs 234 ms for a whole 1080p frame, measured once
+        # side by side), and from 60 px it finds the same sample faces.
+        grey = np.asarray(Image.fromarray(np.ascontiguousarray(pixels)).convert("L"))
+        # A shrunk copy is never upsampled: that is what the full-resolution scan is for.
+        upsample = 1 if step == 1 and max(grey.shape) < UPSAMPLE_BELOW else 0
+        rects, scores, _ = self._detector.run(grey, upsample, 0.0)
+        boxes = [dlib.rectangle(r.left() * step, r.top() * step, r.right() * step, r.bottom() * step) for r in rects]
+        return sorted(zip(boxes, scores, strict=True), key=lambda found: -found[0].area())
+
+    def describe(self, pixels: NDArray[np.uint8], source: bytes, index: int, rect: Any, score: float) -> DetectedFace:
+        """Landmarks, pose and embedding of the face `locate` found at `rect`."""
+        shape = self._shapes(pixels, rect)
         marks = np.array([(p.x, p.y) for p in shape.parts()], dtype=np.float64)
         embedding = np.array(self._encoder.compute_face_descriptor(pixels, shape, 1), dtype=np.float64)
         yaw, pitch, roll = _pose(marks)
-        left = max(0, box.left())
-        top = max(0, box.top())
+        left = max(0, rect.left())
+        top = max(0, rect.top())
         return DetectedFace(
             face_token=face_token_for(source, index),
             left=float(left),
             top=float(top),
-            width=float(min(box.right(), pixels.shape[1] - 1) - left + 1),
-            height=float(min(box.bottom(), pixels.shape[0] - 1) - top + 1),
+            width=float(min(rect.right(), pixels.shape[1] - 1) - left + 1),
+            height=float(min(rect.bottom(), pixels.shape[0] - 1) - top + 1),
             rotation=round(roll),
             # The HOG margin is unbounded; a logistic squashes it into 0..1.
             probability=round(1 / (1 + math.exp(-3 * (score + 0.5))), 4),

@@ -23,6 +23,8 @@ Image.MAX_IMAGE_PIXELS = MAX_SIDE * MAX_SIDE
 
 @dataclass(frozen=True, slots=True)
 class DecodedImage:
+    """A request image: its bytes (which name its faces) and its RGB pixels."""
+
     data: bytes
     pixels: NDArray[np.uint8]
 
@@ -41,6 +43,7 @@ def decode_base64_image(text: str, max_base64: int, field: str = "image") -> Dec
 
 
 def decode_image_bytes(data: bytes, field: str = "image") -> DecodedImage:
+    """Turn image bytes into RGB pixels, or raise a ProblemError naming `field`."""
     if not data:
         raise ProblemError(Problem.EMPTY_IMAGE, field)
     try:

@@ -95,10 +95,10 @@ async def test_detect_mode_counts_faces(hass: HomeAssistant, setup_entry: Setup,
     await door_camera("probe/obama+biden.jpg")
     await scan(hass, DETECT)
     counted = state(hass, DETECT)
-    assert counted.state == "2"
-    assert len(counted.attributes["faces"]) == 2
+    assert counted.state == "3"  # Obama, Biden and a child looking down (bottom right)
+    assert len(counted.attributes["faces"]) == 3
     assert len(counted.attributes["faces"][0]["landmarks"]) == 4
-    assert len(detected) == 2
+    assert len(detected) == 3
 
 
 async def test_entities_belong_to_the_entry_and_a_device(hass: HomeAssistant, setup_entry: Setup) -> None:

@@ -1,0 +1,182 @@
+"""Print which face sizes the local server finds, and how long detection takes, before and after side by side.
+
+Usage: .venv/bin/python scripts/benchmark_detection.py [rounds] [--timings]
+
+"before" is detection as it was up to commit 9f03b0d (a frame over 1024 px shrunk by a
+whole-number step, frames under 800 px upsampled once, HOG over RGB); "after" is the
+engine's `locate` today. Both run the same dlib detector in the same process, one after the
+other, on the same frames: real sample photos shrunk so their face is N px wide and pasted
+into 1080p and 4K frames, and two real group photos ("wide shots") shrunk the same way.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import dlib
+import numpy as np
+from numpy.typing import NDArray
+from PIL import Image
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from baidu_face_server.engine import SMALLEST_FACE, FaceEngine, similarity
+from baidu_face_server.images import decode_image_bytes
+from baidu_face_server.server import shared_engine
+from sample_faces import FOLDER, PEOPLE, enrolment_photos
+from sample_faces.frames import FULL_HD, UHD_4K, Placement, frame_with
+
+type Locate = Callable[[NDArray[np.uint8], int], list[tuple[Any, float]]]
+
+SIZES = (40, 60, 80, 100, 120)
+EVERY_FACE = 100
+WIDE_SHOTS = ("probe/obama+biden.jpg", "probe/kit_harington+rose_leslie.jpg")
+_before_detector = dlib.get_frontal_face_detector()
+
+
+def locate_before(pixels: NDArray[np.uint8], max_faces: int = EVERY_FACE) -> list[tuple[Any, float]]:
+    """Detect faces the way the engine did up to 9f03b0d."""
+    height, width = pixels.shape[:2]
+    small, step = pixels, 1
+    if max(height, width) > 1024:
+        step = math.ceil(max(height, width) / 1024)
+        small = np.ascontiguousarray(pixels[::step, ::step])
+    upsample = 1 if max(small.shape[:2]) < 800 else 0
+    rects, scores, _ = _before_detector.run(small, upsample, 0.0)
+    boxes = [
+        dlib.rectangle(r.left() * step, r.top() * step, r.right() * step, r.bottom() * step) for r in rects
+    ]  # fmt: skip
+    return sorted(zip(boxes, scores, strict=True), key=lambda rs: -rs[0].area())[:max_faces]
+
+
+def faces_in(engine: FaceEngine, path: Path) -> list[Any]:
+    """Find the face boxes in a sample photo at its full size."""
+    return [rect for rect, _ in engine.locate(decode_image_bytes(path.read_bytes()).pixels, EVERY_FACE)]
+
+
+def found(locate: Locate, frame: bytes, expected: list[tuple[float, float]]) -> int:
+    """How many expected face centres fall inside a detected box (asking for as many faces as expected)."""
+    boxes = [rect for rect, _ in locate(decode_image_bytes(frame).pixels, len(expected))]
+    return sum(any(b.left() <= x <= b.right() and b.top() <= y <= b.bottom() for b in boxes) for x, y in expected)
+
+
+def centres(rects: list[Any], placement: Placement) -> list[tuple[float, float]]:
+    """Where the centres of a photo's faces land in the frame."""
+    return [placement.point((r.left() + r.right()) / 2, (r.top() + r.bottom()) / 2) for r in rects]
+
+
+def detection_rates(engine: FaceEngine) -> None:
+    """Faces found by size, single photos and wide shots, in 1080p and 4K frames."""
+    singles = [path for paths in enrolment_photos().values() for path in paths]
+    wide = [FOLDER / name for name in WIDE_SHOTS]
+    boxes = {path: faces_in(engine, path) for path in singles + wide}
+    print("Faces found (before -> after), each sample photo shrunk so its smallest face is N px wide")
+    print(f"{'face px':>8}{'1080p photos':>16}{'1080p wide':>14}{'4K photos':>14}{'4K wide':>12}")
+    for size in SIZES:
+        cells = []
+        for frame_size in (FULL_HD, UHD_4K):
+            for group in (singles, wide):
+                expected_total, counts = 0, {"before": 0, "after": 0}
+                for path in group:
+                    scale = size / min(r.width() for r in boxes[path])
+                    if scale > 1:
+                        continue  # a face photographed smaller than N px says nothing about N px
+                    frame, (placement,) = frame_with([(path, scale)], frame_size)
+                    expected = centres(boxes[path], placement)
+                    expected_total += len(expected)
+                    counts["before"] += found(locate_before, frame, expected)
+                    counts["after"] += found(engine.locate, frame, expected)
+                cells.append(f"{counts['before']:>2}->{counts['after']:>2}/{expected_total:<2}")
+        print(f"{size:>8}{cells[0]:>16}{cells[1]:>14}{cells[2]:>14}{cells[3]:>12}")
+
+
+def recognition_rates(engine: FaceEngine) -> None:
+    """After only: each probe photo's face at N px in a 1080p frame, scored against everyone enrolled."""
+    enrolled: dict[str, list[NDArray[np.float64]]] = {}
+    for person, paths in enrolment_photos().items():
+        for path in paths:
+            image = decode_image_bytes(path.read_bytes())
+            enrolled.setdefault(person, []).append(engine.analyze(image.pixels, image.data, 1)[0].embedding)
+    print("\nRecognised after (best score >= 80 is the right person, every other person < 80), 1080p frames")
+    for size in SIZES:
+        right, total = 0, 0
+        for person in PEOPLE:
+            path = FOLDER / f"probe/{person}.jpg"
+            if not path.exists():
+                continue
+            frame, _ = frame_with([(path, size / faces_in(engine, path)[0].width())])
+            image = decode_image_bytes(frame)
+            faces = engine.analyze(image.pixels, image.data, 1)
+            total += 1
+            if faces:
+                scores = {p: max(similarity(e, faces[0].embedding) for e in es) for p, es in enrolled.items()}
+                others = [s for p, s in scores.items() if p != person]
+                right += scores[person] >= 80 and max(others) < 80
+        print(f"{size:>8} px: {right}/{total}")
+
+
+def side_by_side(before: Callable[[], object], after: Callable[[], object], rounds: int) -> tuple[float, float]:
+    """Median wall times in ms, the two taking turns so that a busy machine slows both alike."""
+    before()
+    after()
+    times: tuple[list[float], list[float]] = ([], [])
+    for _ in range(rounds):
+        for func, spent in zip((before, after), times, strict=True):
+            start = time.perf_counter()
+            func()
+            spent.append(time.perf_counter() - start)
+    return statistics.median(times[0]) * 1000, statistics.median(times[1]) * 1000
+
+
+def timings(engine: FaceEngine, rounds: int) -> None:
+    """Time finding one face by frame size, then whole detects (decode, find, describe) of camera frames."""
+    photo = FOLDER / "probe/obama_1080p.jpg"
+    print(f"\nTime to find one face, median of {rounds} (ms); probe/obama_1080p.jpg (face 259 px) resized")
+    print(f"{'long side':>10}{'before':>9}{'after':>9}{'ratio':>8}")
+    for long_side in (640, 799, 800, 1024, 1025, 1280, 1480, 1599, 1600, 1920, 2560, 3840):
+        with Image.open(photo) as original:
+            size = (long_side, round(original.height * long_side / original.width))
+            pixels = np.asarray(original.convert("RGB").resize(size, Image.Resampling.LANCZOS))
+        before, after = side_by_side(partial(locate_before, pixels, 1), partial(engine.locate, pixels, 1), rounds)
+        print(f"{long_side:>10}{before:>9.0f}{after:>9.0f}{after / before:>8.2f}")
+    small_face = FOLDER / "enroll/obama_1.jpg"
+    scale = SMALLEST_FACE / faces_in(engine, small_face)[0].width()
+    frames = {
+        "1080p, a face of 259 px": photo.read_bytes(),
+        f"1080p, a face of {SMALLEST_FACE} px": frame_with([(small_face, scale)])[0],
+        "1080p, no face": frame_with([])[0],
+        f"4K, a face of {SMALLEST_FACE} px": frame_with([(small_face, scale)], UHD_4K)[0],
+    }
+    print(f"\nWhole detect, max_face_num 1 (decode + find + landmarks/embedding), median of {rounds} (ms)")
+    print(f"{'frame':<26}{'before':>9}{'after':>9}{'ratio':>8}")
+    for name, data in frames.items():
+
+        def detect(locate: Locate, data: bytes = data) -> None:
+            image = decode_image_bytes(data)
+            for index, (rect, score) in enumerate(locate(image.pixels, 1)):
+                engine.describe(image.pixels, image.data, index, rect, score)
+
+        before, after = side_by_side(partial(detect, locate_before), partial(detect, engine.locate), rounds)
+        print(f"{name:<26}{before:>9.0f}{after:>9.0f}{after / before:>8.2f}")
+    print("(before finds no face in the frames with a 60 px face, so it never describes one there)")
+
+
+def main() -> None:
+    """Print every table (`--timings` alone: only the times)."""
+    args = sys.argv[1:]
+    engine = shared_engine()
+    if "--timings" not in args:
+        detection_rates(engine)
+        recognition_rates(engine)
+    numbers = [int(arg) for arg in args if arg.isdigit()]
+    timings(engine, numbers[0] if numbers else 5)
+
+
+if __name__ == "__main__":
+    main()
