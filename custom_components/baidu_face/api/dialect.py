@@ -8,6 +8,7 @@ from typing import Any, Protocol
 from .images import PreparedImage
 from .models import (
     ApiVersion,
+    Capabilities,
     Face,
     GroupUser,
     IdentifiedFace,
@@ -27,7 +28,10 @@ GLASSES = ("none", "common", "sun")
 
 
 class Dialect(Protocol):
+    """One API version's adapter: wire names and shapes stay inside it."""
+
     version: ApiVersion
+    capabilities: Capabilities
 
     async def probe(self) -> None: ...
     async def detect(self, image: PreparedImage, max_faces: int, attributes: frozenset[str]) -> list[Face]: ...

@@ -11,15 +11,35 @@ from enum import StrEnum
 
 
 class ApiVersion(StrEnum):
+    """Which of Baidu's Face APIs to speak; AUTO finds the one the app may use (V3 first)."""
+
     AUTO = "auto"
     V2 = "v2"
     V3 = "v3"
 
 
-# Attributes a caller may ask detect for; each dialect spells them its own way.
+# Attributes a caller may ask detect for; each dialect spells them its own way
+# and supports its own share (see `Capabilities.attributes`).
 ATTRIBUTES = frozenset(
     {"age", "beauty", "expression", "gender", "glasses", "race", "emotion", "face_shape", "landmark"}
 )
+
+
+@dataclass(frozen=True, slots=True)
+class Capabilities:
+    """What one API version can do, as its dialect adapter declares it.
+
+    Ask these instead of spelling out a dialect's facts (V2 has no emotion,
+    returns at most 5 candidates, cannot list or delete single faces, ...).
+    """
+
+    version: ApiVersion
+    attributes: frozenset[str]  # detect attributes this version returns
+    max_top: int  # candidates identify may return per face
+    list_faces: bool
+    delete_face: bool
+    create_group: bool
+    delete_group: bool
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ from .images import PreparedImage
 from .models import (
     ApiVersion,
     Candidate,
+    Capabilities,
     Face,
     GroupUser,
     IdentifiedFace,
@@ -39,6 +40,15 @@ ATTRIBUTES = {
     "landmark": "landmark",
 }
 MAX_TOP = 5
+CAPABILITIES = Capabilities(
+    ApiVersion.V2,
+    frozenset(ATTRIBUTES),
+    MAX_TOP,
+    list_faces=False,
+    delete_face=False,
+    create_group=False,
+    delete_group=False,
+)
 # Each face is cut out with this much of its size around it before V2 identifies it.
 CROP_MARGIN = 0.6
 
@@ -48,7 +58,10 @@ def _unsupported(what: str) -> BaiduFaceNotSupportedError:
 
 
 class V2:
+    """Speaks V2 (`/rest/2.0/face/v2/...`) in the client's vocabulary."""
+
     version = ApiVersion.V2
+    capabilities = CAPABILITIES
 
     def __init__(self, call: Call) -> None:
         self._call = call

@@ -17,6 +17,7 @@ from .images import PreparedImage
 from .models import (
     ApiVersion,
     Candidate,
+    Capabilities,
     Face,
     FaceBox,
     GroupUser,
@@ -33,6 +34,16 @@ from .models import (
 NO_MATCH = 222207
 # The client's attribute names are V3's own; V3 dropped race.
 ATTRIBUTES = frozenset({"age", "beauty", "expression", "gender", "glasses", "emotion", "face_shape", "landmark"})
+MAX_TOP = 50  # multi-search's max_user_num
+CAPABILITIES = Capabilities(
+    ApiVersion.V3,
+    ATTRIBUTES,
+    MAX_TOP,
+    list_faces=True,
+    delete_face=True,
+    create_group=True,
+    delete_group=True,
+)
 
 
 def _image(image: PreparedImage) -> dict[str, str]:
@@ -44,7 +55,10 @@ def _result(body: dict[str, Any]) -> Any:
 
 
 class V3:
+    """Speaks V3 (`/rest/2.0/face/v3/...`) in the client's vocabulary."""
+
     version = ApiVersion.V3
+    capabilities = CAPABILITIES
 
     def __init__(self, call: Call) -> None:
         self._call = call
