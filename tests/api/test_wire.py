@@ -304,7 +304,7 @@ async def test_no_secret_in_logs_errors_or_reprs(
         with pytest.raises(Exception) as caught:  # noqa: PT011 - every kind is inspected
             await failing
         texts += [str(caught.value), repr(caught.value), caught.value.error_msg]  # type: ignore[attr-defined]
-    token = client._transport._token
+    token = await client._transport.token()  # the one already fetched: no request
     assert token
     texts += [r.getMessage() for r in caplog.records]
     for secret in (BOTH.secret_key, token, BOTH.api_key):
@@ -320,3 +320,89 @@ async def test_client_is_an_async_context_manager(server: RunningServer, session
     async with BaiduFaceClient(session, BOTH.api_key, BOTH.secret_key, base_url=server.url) as client:
         assert await client.resolve_api_version() is ApiVersion.V3
     assert not session.closed  # the caller's session is the caller's to close
+
+
+async def two_clients_of_one_app(
+    session: aiohttp.ClientSession, url: str, qps: tuple[int, int]
+) -> tuple[BaiduFaceClient, BaiduFaceClient]:
+    # max_retries=0: a single refusal (error 18) would fail the test.
+    return (
+        BaiduFaceClient(session, "k", "s", base_url=url, api_version="v3", qps=qps[0], max_retries=0),
+        BaiduFaceClient(session, "k", "s", base_url=url, api_version="v3", qps=qps[1], max_retries=0),
+    )
+
+
+async def test_clients_of_one_app_share_one_qps_limit_and_one_token(session: aiohttp.ClientSession) -> None:
+    app = App("k", "s", qps=10)
+    async with running_server([app]) as server:
+        first, second = await two_clients_of_one_app(session, server.url, (10, 10))
+        await asyncio.gather(*(c.list_groups() for c in (first, second) for _ in range(20)))
+    assert len(app.accepted) == 40  # with max_retries=0 a refusal would have failed a call
+    assert first.call_counts["list_groups"] + second.call_counts["list_groups"] == 40
+    assert first.call_counts.get("token", 0) + second.call_counts.get("token", 0) == 1
+
+
+async def test_when_qps_settings_differ_the_lowest_wins(session: aiohttp.ClientSession) -> None:
+    app = App("k", "s", qps=3)
+    async with running_server([app]) as server:
+        eager, careful = await two_clients_of_one_app(session, server.url, (20, 3))
+        await asyncio.gather(*(c.list_groups() for c in (eager, careful) for _ in range(6)))
+    assert eager.call_counts["list_groups"] + careful.call_counts["list_groups"] == 12
+
+
+async def test_a_wrong_secret_never_borrows_the_shared_token(
+    server: RunningServer, session: aiohttp.ClientSession
+) -> None:
+    good = BaiduFaceClient(session, BOTH.api_key, BOTH.secret_key, base_url=server.url)
+    await good.list_groups()
+    with pytest.raises(BaiduFaceAuthenticationError):
+        await BaiduFaceClient(session, BOTH.api_key, "wrong", base_url=server.url).list_groups()
+
+
+@pytest.mark.parametrize("announced", [True, False])
+async def test_an_oversized_answer_is_refused_without_reading_it_whole(
+    session: aiohttp.ClientSession, announced: bool
+) -> None:
+    sent = 0
+
+    async def huge(request: web.Request) -> web.StreamResponse:
+        nonlocal sent
+        response = web.StreamResponse(headers={"Content-Type": "application/json"})
+        if announced:
+            response.content_length = 50 * 1024 * 1024
+        await response.prepare(request)
+        chunk = b" " * (256 * 1024)
+        try:
+            for _ in range(200):  # 50 MiB, unless the client stops reading
+                await response.write(chunk)
+                sent += len(chunk)
+        except ConnectionError:
+            pass
+        return response
+
+    runner, url = await odd_server(huge)
+    try:
+        with pytest.raises(BaiduFaceConnectionError, match="more than 4 MiB"):
+            await BaiduFaceClient(session, "k", "s", base_url=url).authenticate()
+    finally:
+        await runner.cleanup()
+    assert sent < 50 * 1024 * 1024
+
+
+async def test_one_deadline_bounds_a_call_across_its_retries(session: aiohttp.ClientSession) -> None:
+    async def always_busy(request: web.Request) -> web.Response:
+        if request.path.startswith("/oauth"):
+            return web.json_response({"access_token": "t", "expires_in": 3600})
+        return web.json_response({"error_code": 18, "error_msg": "Open api qps request limit reached"})
+
+    runner, url = await odd_server(always_busy)
+    try:
+        # Six back-offs would take 30 s and more; the deadline ends it first.
+        client = BaiduFaceClient(session, "k", "s", base_url=url, api_version="v3", max_retries=6, deadline=0.8)
+        with pytest.raises(BaiduFaceConnectionError, match=r"within the 0\.8 s deadline"):
+            await client.list_groups()
+        assert 1 <= client.call_counts["list_groups"] < 7
+    finally:
+        await runner.cleanup()
+    with pytest.raises(ValueError, match="deadline"):
+        BaiduFaceClient(session, "k", "s", deadline=0)
