@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import aiohttp
 import pytest
 
+from baidu_face_server.server import RunningServer
 from custom_components.baidu_face.api import (
+    ATTRIBUTES,
     ApiVersion,
     BaiduFaceClient,
     BaiduFaceGroupNotFoundError,
@@ -13,7 +16,9 @@ from custom_components.baidu_face.api import (
     BaiduFaceNotSupportedError,
     BaiduFaceUserNotFoundError,
     Membership,
+    capabilities_for,
 )
+from tests.conftest import V2_ONLY
 from tests.faces import STRANGER, blank_image, photo
 
 
@@ -158,3 +163,39 @@ async def test_v3_only_operations(client: BaiduFaceClient) -> None:
     assert [f.face_token for f in await client.list_faces("obama", "family")] == [faces[1].face_token]
     await client.delete_group("empty")
     assert await client.list_groups() == ["family"]
+
+
+async def test_not_found_errors_name_what_was_missing(client: BaiduFaceClient) -> None:
+    await enrol(client)
+    with pytest.raises(BaiduFaceUserNotFoundError) as user:
+        await client.get_user("nobody")
+    assert (user.value.field, user.value.value) == ("uid", "nobody")
+    with pytest.raises(BaiduFaceGroupNotFoundError) as group:
+        await client.list_group_users("nowhere")
+    assert (group.value.field, group.value.value) == ("group_id", "nowhere")
+    with pytest.raises(BaiduFaceUserNotFoundError) as verified:
+        await client.verify(photo("probe/obama.jpg"), "nobody", ["family"])
+    assert (verified.value.field, verified.value.value) == ("uid", "nobody")
+
+
+def test_capabilities_come_from_the_adapters() -> None:
+    v2, v3 = capabilities_for(ApiVersion.V2), capabilities_for(ApiVersion.V3)
+    assert capabilities_for(ApiVersion.AUTO) == v3
+    assert (v2.max_top, v3.max_top) == (5, 50)
+    assert "emotion" in v3.attributes - v2.attributes
+    assert "race" in v2.attributes - v3.attributes
+    assert v2.attributes | v3.attributes == ATTRIBUTES
+    operations = ("list_faces", "delete_face", "create_group", "delete_group")
+    assert [getattr(v2, o) for o in operations] == [False] * 4
+    assert [getattr(v3, o) for o in operations] == [True] * 4
+
+
+async def test_a_client_reports_the_capabilities_of_its_version(
+    server: RunningServer, session: aiohttp.ClientSession
+) -> None:
+    client = BaiduFaceClient(session, *V2_ONLY, base_url=server.url)
+    assert client.capabilities == capabilities_for(ApiVersion.V3)  # AUTO, not yet resolved
+    await client.resolve_api_version()
+    assert client.capabilities == capabilities_for(ApiVersion.V2)
+    with pytest.raises(BaiduFaceNotSupportedError):
+        await client.identify(photo("probe/obama.jpg"), ["family"], top=client.capabilities.max_top + 1)

@@ -259,31 +259,56 @@ async def test_formats_baidu_refuses_are_re_encoded(client: BaiduFaceClient) -> 
     assert len(await client.detect(out.getvalue())) == 1
 
 
+ELEVEN = [f"g{i}" for i in range(11)]
+
+
 @pytest.mark.parametrize(
-    ("call", "message"),
+    ("call", "message", "field", "value"),
     [
-        (lambda c: c.get_user("bad uid"), "letters, digits"),
-        (lambda c: c.get_user("u" * 129), "128 bytes"),
-        (lambda c: c.list_group_users("g" * 49), "48 bytes"),
-        (lambda c: c.list_group_users("中文"), "letters, digits"),
-        (lambda c: c.register_user("u", b"", ["g"], user_info="字" * 86), "256 bytes"),
-        (lambda c: c.list_groups(start=-1), "start"),
-        (lambda c: c.list_groups(length=1001), "length"),
-        (lambda c: c.identify(b"", ["g"], top=51), "top"),
-        (lambda c: c.identify(b"", [], top=1), "at least one group"),
-        (lambda c: c.identify(b"", [f"g{i}" for i in range(11)]), "at most 10"),
-        (lambda c: c.detect(b"", max_faces=11), "max_faces"),
-        (lambda c: c.detect(b"", attributes={"aura"}), "unknown attributes"),
-        (lambda c: c.match([b""]), "number of images"),
-        (lambda c: c.delete_face("u", "g", "nope"), "32 hex"),
-        (lambda c: c.update_user("u", b"", "g", user_info="字" * 86), "256 bytes"),
-        (lambda c: c.get_user("u", "bad-group"), "letters, digits"),
+        (lambda c: c.get_user("bad uid"), "letters, digits", "uid", "bad uid"),
+        (lambda c: c.get_user("u" * 129), "128 bytes", "uid", "u" * 129),
+        (lambda c: c.get_user("obama\n"), "letters, digits", "uid", "obama\n"),
+        (lambda c: c.get_user(5), "must be text", "uid", "5"),
+        (lambda c: c.list_group_users("g" * 49), "48 bytes", "group_id", "g" * 49),
+        (lambda c: c.list_group_users("中文"), "letters, digits", "group_id", "中文"),
+        (lambda c: c.register_user("u", b"", ["g"], user_info="字" * 86), "256 bytes", "user_info", "字" * 86),
+        (lambda c: c.list_groups(start=-1), "start", "start", "-1"),
+        (lambda c: c.list_groups(length=1001), "length", "length", "1001"),
+        (lambda c: c.list_groups(length=True), "whole number", "length", "True"),
+        (lambda c: c.identify(b"", ["g"], top=51), "top", "top", "51"),
+        (lambda c: c.identify(b"", [], top=1), "at least one group", "groups", ""),
+        (lambda c: c.identify(b"", "family"), "list of group ids", "groups", "family"),
+        (
+            lambda c: c.identify(b"", ELEVEN),
+            "at most 10",
+            "groups",
+            ",".join(f"g{i}" for i in range(11)),
+        ),
+        (lambda c: c.identify(b"", ["ok", "not ok"]), "letters, digits", "groups", "not ok"),
+        (lambda c: c.detect(b"", max_faces=11), "max_faces", "max_faces", "11"),
+        (lambda c: c.detect(b"", attributes={"aura"}), "unknown attributes", "attributes", "aura"),
+        (lambda c: c.detect("not bytes"), "must be bytes", "image", None),
+        (lambda c: c.match([b""]), "number of images", "images", None),
+        (lambda c: c.delete_face("u", "g", "nope"), "32 hex", "face_token", "nope"),
+        (lambda c: c.update_user("u", b"", "g", user_info="字" * 86), "256 bytes", "user_info", "字" * 86),
+        (lambda c: c.get_user("u", "bad-group"), "letters, digits", "group_id", "bad-group"),
+        (lambda c: c.delete_user("u", []), "at least one group", "groups", ""),
+        (lambda c: c.add_user_to_group("u", "g", []), "at least one group", "groups", ""),
     ],
 )
-async def test_bad_input_is_refused_before_the_network(client: BaiduFaceClient, call: object, message: str) -> None:
-    with pytest.raises(BaiduFaceInvalidInputError, match=message):
+async def test_bad_input_is_refused_before_the_network_naming_the_field(
+    client: BaiduFaceClient, call: object, message: str, field: str, value: str | None
+) -> None:
+    with pytest.raises(BaiduFaceInvalidInputError, match=message) as refused:
         await call(client)  # type: ignore[operator]
+    assert (refused.value.field, refused.value.value) == (field, value)
     assert client.call_counts == {}
+
+
+async def test_an_unreadable_image_names_the_image_field(client: BaiduFaceClient) -> None:
+    with pytest.raises(BaiduFaceInvalidImageError) as refused:
+        await client.detect(b"not an image")
+    assert (refused.value.field, refused.value.value) == ("image", None)
 
 
 async def test_no_secret_in_logs_errors_or_reprs(
