@@ -15,8 +15,10 @@ from custom_components.baidu_face.api import (
     BaiduFaceNoFaceError,
     BaiduFaceNotSupportedError,
     BaiduFaceUserNotFoundError,
+    IdentifiedFace,
     Membership,
     capabilities_for,
+    is_same_person,
 )
 from tests.conftest import V2_ONLY
 from tests.faces import STRANGER, blank_image, photo
@@ -63,8 +65,23 @@ async def test_identify_names_each_face_and_keeps_low_scores_for_strangers(clien
     assert stranger.best is not None
     assert stranger.best.score < 80
     assert await client.identify(blank_image(), ["family"]) == []
-    with pytest.raises(BaiduFaceGroupNotFoundError):
-        await client.identify(photo("probe/obama.jpg"), ["nobody_here"])
+    if client.api_version is ApiVersion.V2:
+        with pytest.raises(BaiduFaceGroupNotFoundError):  # 216618 "no user in group"
+            await client.identify(photo("probe/obama.jpg"), ["nobody_here"])
+    else:
+        # 222207 "match user is not found": a stranger, not an error.
+        assert await client.identify(photo("probe/obama.jpg"), ["nobody_here"]) == [IdentifiedFace(())]
+
+
+async def test_v2_identifies_several_faces_in_one_call(client: BaiduFaceClient) -> None:
+    await enrol(client)
+    before = client.call_counts.get("identify", 0)
+    both = await client.identify(photo("probe/obama+biden.jpg"), ["family"], max_faces=3, top=2)
+    assert {f.best.uid for f in both if f.best and is_same_person(f.best.score)} == {"obama", "biden"}
+    assert all(f.box is not None and len(f.candidates) == 2 for f in both)
+    # V2's multi-identify and V3's multi-search: one request for every face.
+    assert client.call_counts["identify"] - before == 1
+    assert "detect" not in client.call_counts
 
 
 async def test_verify_scores_one_uid(client: BaiduFaceClient) -> None:
@@ -115,6 +132,9 @@ async def test_update_replaces_faces_and_can_create(client: BaiduFaceClient) -> 
         await client.update_user("biden", photo("enroll/biden_1.jpg"), "family")
     await client.update_user("biden", photo("enroll/biden_1.jpg"), "family", user_info="Joe", create=True)
     await client.update_user("biden", photo("enroll/biden_2.jpg"), "family", user_info="拜登")
+    assert (await client.get_user("biden")).memberships == (Membership("family", "拜登"),)
+    # Without user_info the stored one is kept (V2 reads it and sends it, as Baidu's SDK always sends one).
+    await client.update_user("biden", photo("enroll/biden_1.jpg"), "family")
     assert (await client.get_user("biden")).memberships == (Membership("family", "拜登"),)
     (face,) = await client.identify(photo("probe/obama+biden.jpg"), ["family"])
     assert face.best is not None

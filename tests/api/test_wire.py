@@ -136,7 +136,7 @@ async def test_quota_exhausted(session: aiohttp.ClientSession) -> None:
         with pytest.raises(BaiduFaceQuotaExhaustedError) as spent:
             await client.list_groups()
         assert (spent.value.error_code, spent.value.error_msg) == (17, "Open api daily request limit reached")
-        assert spent.value.log_id
+        assert spent.value.log_id is None  # Baidu's gateway errors are bare: no log_id
 
 
 async def odd_server(handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> tuple[web.AppRunner, str]:
@@ -431,3 +431,36 @@ async def test_one_deadline_bounds_a_call_across_its_retries(session: aiohttp.Cl
         await runner.cleanup()
     with pytest.raises(ValueError, match="deadline"):
         BaiduFaceClient(session, "k", "s", deadline=0)
+
+
+async def test_v2_without_multi_identify_falls_back_to_one_call_per_face_and_remembers(
+    server: RunningServer, session: aiohttp.ClientSession
+) -> None:
+    refused = 0
+
+    async def without_multi_identify(request: web.Request) -> web.Response:
+        """The local server, as an app or server that lacks multi-identify sees it."""
+        nonlocal refused
+        if request.path.endswith("/multi-identify"):
+            refused += 1
+            return web.json_response({"error_code": 3, "error_msg": "Unsupported openapi method"})
+        headers = {"Content-Type": request.headers.get("Content-Type", "application/x-www-form-urlencoded")}
+        async with session.request(
+            request.method, server.url + request.path_qs, data=await request.read(), headers=headers
+        ) as upstream:
+            return web.Response(body=await upstream.read(), content_type="application/json")
+
+    runner, url = await odd_server(without_multi_identify)
+    try:
+        client = BaiduFaceClient(session, BOTH.api_key, BOTH.secret_key, base_url=url, api_version="v2", qps=50)
+        await client.register_user("obama", photo("enroll/obama_1.jpg"), ["family"])
+        await client.register_user("biden", photo("enroll/biden_1.jpg"), ["family"])
+        for _ in range(2):
+            faces = await client.identify(photo("probe/obama+biden.jpg"), ["family"], max_faces=3)
+            assert {f.best.uid for f in faces if f.best and f.best.score >= 80} == {"obama", "biden"}
+            assert all(f.box is not None for f in faces)
+    finally:
+        await runner.cleanup()
+    assert refused == 1  # asked once, then remembered
+    # Each time: a detect, then one identify per face (and the one refused multi-identify).
+    assert (client.call_counts["detect"], client.call_counts["identify"]) == (2, 1 + 2 * 2)

@@ -10,6 +10,8 @@ import random
 import time
 import weakref
 from collections import Counter, deque
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,31 +33,50 @@ _CHUNK_BYTES = 64 * 1024
 
 
 class RateLimiter:
-    """At most `qps` calls in any second, shared by every caller that holds it."""
+    """At most `qps` calls in any second, shared by every caller that holds it.
 
-    # The server counts arrivals, the client departures: a little slack keeps
-    # network jitter from squeezing two windows into one.
-    WINDOW = 1.05
+    Baidu counts a call when it arrives, somewhere between the moment the
+    client sends it and the moment the answer is back. Counting each call
+    until its answer is back, plus a second, is the only count that is safe
+    whatever the network does: a first burst slowed by opening connections no
+    longer lets the next burst in too early.
+    """
+
+    # A little slack for clocks that tick differently.
+    WINDOW = 1.02
 
     def __init__(self, qps: int) -> None:
         """Allow `qps` calls a second; `qps` may be changed later."""
         if qps < 1:
             raise ValueError("qps must be 1 or more")
         self.qps = qps
-        self._sent: deque[float] = deque()
+        self._in_flight = 0
+        self._answered: deque[float] = deque()  # when recent calls were answered
+        self._freed = asyncio.Event()
         self._lock = asyncio.Lock()
 
-    async def acquire(self) -> None:
-        """Wait until one more call fits in the window, and count it."""
+    @asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
+        """Hold one of the `qps` places from sending a call until a second after its answer."""
         async with self._lock:
-            while len(self._sent) > self.qps:
-                self._sent.popleft()
-            if len(self._sent) == self.qps:
-                wait = self._sent[0] + self.WINDOW - time.monotonic()
-                if wait > 0:
-                    await asyncio.sleep(wait)
-                self._sent.popleft()
-            self._sent.append(time.monotonic())
+            while True:
+                now = time.monotonic()
+                while self._answered and self._answered[0] + self.WINDOW <= now:
+                    self._answered.popleft()
+                if self._in_flight + len(self._answered) < self.qps:
+                    break
+                if self._answered:
+                    await asyncio.sleep(self._answered[0] + self.WINDOW - now)
+                else:
+                    self._freed.clear()
+                    await self._freed.wait()
+            self._in_flight += 1
+        try:
+            yield
+        finally:
+            self._in_flight -= 1
+            self._answered.append(time.monotonic())
+            self._freed.set()
 
 
 @dataclass(eq=False)
@@ -170,18 +191,19 @@ class Transport:
         backoffs = 0
         limiter = self._shared().limiter
         while True:
-            # Token first: a slot taken while a token is fetched would be
-            # stamped too early, and the window would let too many through.
+            # Token first: a place is held only while the call itself is out.
             token = await self.token()
-            await limiter.acquire()
-            self.calls[operation] += 1
-            if form:
-                body = await self._send("POST", f"/rest/2.0/face/{path}", params={"access_token": token}, data=payload)
-            else:
-                data = json.dumps(payload, ensure_ascii=False).encode()
-                body = await self._send(
-                    "POST", f"/rest/2.0/face/{path}", params={"access_token": token}, data=data, headers=_JSON
-                )
+            async with limiter.slot():
+                self.calls[operation] += 1
+                if form:
+                    body = await self._send(
+                        "POST", f"/rest/2.0/face/{path}", params={"access_token": token}, data=payload
+                    )
+                else:
+                    data = json.dumps(payload, ensure_ascii=False).encode()
+                    body = await self._send(
+                        "POST", f"/rest/2.0/face/{path}", params={"access_token": token}, data=data, headers=_JSON
+                    )
             code = body.get("error_code", 0)
             _LOGGER.debug("%s (%s): error_code %s, log_id %s", operation, path, code, body.get("log_id"))
             if not code:

@@ -31,7 +31,12 @@ from .models import (
     VerifyResult,
 )
 
+# "match user is not found": nobody scored at least match_threshold.
 NO_MATCH = 222207
+# Search and multi-search drop candidates below match_threshold (Baidu's
+# default: 80). The client asks for every score, so the caller can tell a
+# stranger by score and decide "same person" itself (limits.is_same_person).
+EVERY_SCORE = 0
 # The client's attribute names are V3's own; V3 dropped race.
 ATTRIBUTES = frozenset({"age", "beauty", "expression", "gender", "glasses", "emotion", "face_shape", "landmark"})
 MAX_TOP = 50  # multi-search's max_user_num
@@ -87,13 +92,12 @@ class V3:
         return scores
 
     async def identify(self, image: PreparedImage, groups: list[str], max_faces: int, top: int) -> list[IdentifiedFace]:
-        # multi-search gives each face's box; a 0 threshold returns the best
-        # candidates even below 80, so callers can tell "unknown" by score.
+        """Each face's best candidates (multi-search gives each face's box)."""
         payload = _image(image) | {
             "group_id_list": ",".join(groups),
             "max_face_num": max_faces,
             "max_user_num": top,
-            "match_threshold": 0,
+            "match_threshold": EVERY_SCORE,
         }
         try:
             body = await self._call("identify", "v3/multi-search", payload)
@@ -102,17 +106,12 @@ class V3:
         except BaiduFaceError as err:
             if err.error_code != NO_MATCH:
                 raise
-            # With a 0 threshold this only means there is nobody to compare with,
-            # which V2 reports as "no user in group": say the same in both.
-            raise BaiduFaceGroupNotFoundError(
-                f"no registered user in {', '.join(groups)}",
-                error_code=err.error_code,
-                error_msg=err.error_msg,
-                log_id=err.log_id,
-            ) from None
+            # Nobody in the groups resembles the face: a stranger, not an error.
+            # Baidu says so without the faces, so one unknown face stands for them.
+            return [IdentifiedFace(())]
         return [
             IdentifiedFace(
-                tuple(_candidate(u) for u in face.get("user_list", [])),
+                tuple(_candidate(u) for u in face.get("user_list") or []),
                 _box(image, face["location"]) if "location" in face else None,
                 face.get("face_token"),
             )
@@ -120,9 +119,18 @@ class V3:
         ]
 
     async def verify(self, image: PreparedImage, uid: str, groups: list[str]) -> VerifyResult:
-        payload = _image(image) | {"group_id_list": ",".join(groups), "user_id": uid}
-        user = _result(await self._call("verify", "v3/search", payload))["user_list"][0]
-        return VerifyResult(uid, float(user["score"]), user.get("group_id"))
+        """How much the face looks like `uid`; a stranger scores low, or 0 when Baidu finds no match."""
+        payload = _image(image) | {"group_id_list": ",".join(groups), "user_id": uid, "match_threshold": EVERY_SCORE}
+        try:
+            body = await self._call("verify", "v3/search", payload)
+        except BaiduFaceError as err:
+            if err.error_code != NO_MATCH:
+                raise
+            return VerifyResult(uid, 0.0)
+        users = _result(body).get("user_list") or []
+        if not users:
+            return VerifyResult(uid, 0.0)
+        return VerifyResult(uid, float(users[0]["score"]), users[0].get("group_id"))
 
     async def register_user(
         self, uid: str, image: PreparedImage, groups: list[str], user_info: str, replace: bool
