@@ -120,7 +120,7 @@ CASES: dict[int, tuple[Call, object]] = {
     # 222207 "match user is not found" on verify: the face does not match, score 0.
     5: (verify("stranger", "g"), VerifyResult("stranger", 0.0)),
     6: (verify("stranger", "g"), VerifyResult("stranger", 0.0)),
-    7: (verify("u", "g"), refused(BaiduFaceInvalidInputError, 223120)),
+    7: (verify("u", "g"), refused(BaiduFaceInvalidInputError, 223120, "image")),  # "liveness check fail"
     8: (
         identify("wshh"),
         [
@@ -196,7 +196,7 @@ CASES: dict[int, tuple[Call, object]] = {
     25: (identify("test1"), [IdentifiedFace((Candidate("u333333", "test1", "Test User", 99.3),))]),
     26: (verify("u", "g"), VerifyResult("u", 99.3)),
     27: (register, RegisterResult("u", ("g",), 73473737)),
-    28: (register, refused(BaiduFaceInvalidInputError, 216616)),
+    28: (register, refused(BaiduFaceInvalidInputError, 216616, "image")),  # "image exist"
     29: (update, refused(BaiduFaceUserNotFoundError, 216612, "uid", "u")),
     30: (delete, refused(BaiduFaceUserNotFoundError, 216612, "uid", "u")),
     31: (list_groups, ["grp1", "grp2"]),

@@ -11,6 +11,7 @@ import aiohttp
 from .dialect import Dialect
 from .exceptions import (
     BaiduFaceConnectionError,
+    BaiduFaceError,
     BaiduFaceFaceNotFoundError,
     BaiduFaceGroupNotFoundError,
     BaiduFaceNotFoundError,
@@ -83,6 +84,14 @@ __all__ = [
 DEFAULT_DEADLINE = 30.0
 
 type ImageInput = bytes | PreparedImage
+
+# Which input a not-found error is about, in order of preference.
+_MISSING: tuple[tuple[type[BaiduFaceNotFoundError], str], ...] = (
+    (BaiduFaceUserNotFoundError, "uid"),
+    (BaiduFaceGroupNotFoundError, "group_id"),
+    (BaiduFaceGroupNotFoundError, "groups"),
+    (BaiduFaceFaceNotFoundError, "face_token"),
+)
 
 
 def capabilities_for(version: ApiVersion) -> Capabilities:
@@ -221,22 +230,20 @@ class BaiduFaceClient:
         groups: Sequence[str] = (),
         face_token: str | None = None,
     ) -> T:
-        """Run one operation on the dialect in use, within the deadline; name what was not found."""
+        """Run one operation on the dialect in use, within the deadline; name the input an error is about."""
 
         async def run() -> T:
             return await operation(await self._use())
 
         try:
             return await self._bounded(run())
-        except BaiduFaceNotFoundError as err:
-            if isinstance(err, BaiduFaceUserNotFoundError) and uid is not None:
-                err.name("uid", uid)
-            elif isinstance(err, BaiduFaceGroupNotFoundError) and group is not None:
-                err.name("group_id", group)
-            elif isinstance(err, BaiduFaceGroupNotFoundError) and groups:
-                err.name("groups", ",".join(groups))
-            elif isinstance(err, BaiduFaceFaceNotFoundError) and face_token is not None:
-                err.name("face_token", face_token)
+        except BaiduFaceError as err:
+            sent = {"uid": uid, "group_id": group, "groups": ",".join(groups) or None, "face_token": face_token}
+            missing = next((f for kind, f in _MISSING if isinstance(err, kind) and sent[f] is not None), None)
+            if missing is not None:
+                err.name(missing, sent[missing])
+            elif err.field in sent and err.value is None:
+                err.value = sent[err.field]
             raise
 
     async def _prepare(self, image: ImageInput) -> PreparedImage:
