@@ -30,10 +30,12 @@ from sample_faces import FOLDER as FACES
 
 
 def photo(name: str) -> bytes:
+    """Read a sample photo."""
     return (FACES / name).read_bytes()
 
 
 def operations(c: BaiduFaceClient) -> list[tuple[str, Callable[[], Awaitable[object]]]]:
+    """Every operation once, in an order that leaves the face set as it found it."""
     obama, biden, two = photo("enroll/obama_1.jpg"), photo("enroll/biden_1.jpg"), photo("probe/obama+biden.jpg")
     return [
         ("register_user (2 groups)", lambda: c.register_user("obama", obama, ["family", "vip"], user_info="Barack")),
@@ -55,6 +57,7 @@ def operations(c: BaiduFaceClient) -> list[tuple[str, Callable[[], Awaitable[obj
 
 
 async def requests_per_operation(session: aiohttp.ClientSession, url: str) -> None:
+    """Print the requests and time each operation costs in V2 and V3."""
     table: dict[str, dict[str, str]] = {}
     for version in ("v2", "v3"):
         client = BaiduFaceClient(session, "k", "s", base_url=url, api_version=version, qps=50)
@@ -72,6 +75,7 @@ async def requests_per_operation(session: aiohttp.ClientSession, url: str) -> No
 
 
 def frame_4k() -> bytes:
+    """Make a 4K camera frame from a sample photo."""
     with Image.open(io.BytesIO(photo("probe/obama_1080p.jpg"))) as picture:
         out = io.BytesIO()
         picture.resize((3840, 2160), Image.Resampling.LANCZOS).save(out, "JPEG", quality=95)
@@ -79,6 +83,7 @@ def frame_4k() -> bytes:
 
 
 async def rate(session: aiohttp.ClientSession) -> None:
+    """Print the rate one client achieves against a QPS limit of 2."""
     app = App("q", "s", qps=2)
     async with running_server([app]) as server:
         client = BaiduFaceClient(session, "q", "s", base_url=server.url, api_version="v3", qps=2)
@@ -159,6 +164,7 @@ async def oversized_answer(session: aiohttp.ClientSession) -> None:
 
 
 async def main() -> None:
+    """Print every figure."""
     async with running_server([App("k", "s")]) as server, aiohttp.ClientSession() as session:
         await requests_per_operation(session, server.url)
         data = frame_4k()

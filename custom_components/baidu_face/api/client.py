@@ -95,7 +95,7 @@ _MISSING: tuple[tuple[type[BaiduFaceNotFoundError], str], ...] = (
 
 
 def capabilities_for(version: ApiVersion) -> Capabilities:
-    """What an API version can do (for AUTO: V3's, the version tried first), e.g. for a settings form."""
+    """Return what an API version can do (for AUTO: V3's, the version tried first), e.g. for a settings form."""
     return V2.capabilities if version is ApiVersion.V2 else V3.capabilities
 
 
@@ -329,20 +329,20 @@ class BaiduFaceClient:
         return await self._run(lambda d: d.delete_user(uid, group_ids), uid=uid, groups=group_ids or ())
 
     async def get_user(self, uid: str, group: str | None = None) -> User:
-        """The groups `uid` is in and its user_info in each (only `group`'s when given)."""
+        """Read the groups `uid` is in and its user_info in each (only `group`'s when given)."""
         check_uid(uid)
         if group is not None:
             check_group(group)
         return await self._run(lambda d: d.get_user(uid, group), uid=uid, group=group)
 
     async def list_groups(self, start: int = 0, length: int = 100) -> list[str]:
-        """The app's group ids, a page at a time."""
+        """List the app's group ids, a page at a time."""
         check_range("start", start, 0, MAX_START)
         check_range("length", length, 1, MAX_PAGE)
         return await self._run(lambda d: d.list_groups(start, length))
 
     async def list_group_users(self, group: str, start: int = 0, length: int = 100) -> list[GroupUser]:
-        """The users of a group, a page at a time."""
+        """List the users of a group, a page at a time."""
         check_group(group)
         check_range("start", start, 0, MAX_START)
         check_range("length", length, 1, MAX_PAGE)
@@ -372,7 +372,7 @@ class BaiduFaceClient:
         return await self._run(lambda d: d.delete_group(group), group=group)
 
     async def list_faces(self, uid: str, group: str) -> list[StoredFace]:
-        """The faces stored for `uid` in a group (`capabilities.list_faces`)."""
+        """List the faces stored for `uid` in a group (`capabilities.list_faces`)."""
         check_uid(uid)
         check_group(group)
         return await self._run(lambda d: d.list_faces(uid, group), uid=uid, group=group)

@@ -109,7 +109,7 @@ class _SharedApp:
         self.limiter.qps = min(self.qps.values())
 
     def token(self, secret_key: str) -> _Token:
-        """The token state for this secret (a wrong secret never borrows a good token)."""
+        """Return the token state for this secret (a wrong secret never borrows a good token)."""
         digest = hashlib.sha256(secret_key.encode()).hexdigest()
         return self.tokens.setdefault(digest, _Token())
 
@@ -166,7 +166,7 @@ class Transport:
         return self._app
 
     async def token(self, *, renew: bool = False, stale: str | None = None) -> str:
-        """The app's access token, fetched when missing, expiring, `stale` or `renew` is asked."""
+        """Return the app's access token, fetched when missing, expiring, `stale` or `renew` is asked."""
         state = self._shared().token(self._secret_key)
         async with state.lock:
             if renew or state.value is None or state.value == stale or time.time() >= state.renew_at:
@@ -240,7 +240,7 @@ class Transport:
         return body
 
     async def _read(self, response: aiohttp.ClientResponse) -> bytes:
-        """The body, refused as soon as it outgrows MAX_RESPONSE_BYTES (Baidu's are a few KiB)."""
+        """Read the body, refused as soon as it outgrows MAX_RESPONSE_BYTES (Baidu's are a few KiB)."""
         too_large = BaiduFaceConnectionError(
             f"{self._base_url} answered more than {MAX_RESPONSE_BYTES // 1024 // 1024} MiB: not Baidu"
         )

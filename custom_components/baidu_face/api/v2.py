@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 import base64
 import io
-from typing import Any
+from typing import Any, override
 
 from PIL import Image
 
-from .dialect import EXPRESSIONS, GLASSES, Call, labelled
+from .dialect import EXPRESSIONS, GLASSES, Call, Dialect, labelled
 from .exceptions import (
     BaiduFaceNoFaceError,
     BaiduFaceNotSupportedError,
@@ -68,7 +68,7 @@ def _unsupported(what: str, field: str | None = None, value: str | None = None) 
     )
 
 
-class V2:
+class V2(Dialect):
     """Speaks V2 (`/rest/2.0/face/v2/...`) in the client's vocabulary."""
 
     version = ApiVersion.V2
@@ -82,9 +82,11 @@ class V2:
     async def _form(self, operation: str, path: str, form: dict[str, Any]) -> dict[str, Any]:
         return await self._call(operation, f"v2/{path}", {k: str(v) for k, v in form.items()}, form=True)
 
+    @override
     async def probe(self) -> None:
         await self._form("probe", "faceset/group/getlist", {"start": 0, "num": 1})
 
+    @override
     async def detect(self, image: PreparedImage, max_faces: int, attributes: frozenset[str]) -> list[Face]:
         if unsupported := attributes - ATTRIBUTES.keys():
             raise BaiduFaceNotSupportedError(f"API v2 does not return {', '.join(sorted(unsupported))}")
@@ -94,10 +96,12 @@ class V2:
         body = await self._form("detect", "detect", form)
         return [_face(image, f) for f in body.get("result", [])]
 
+    @override
     async def match(self, images: list[PreparedImage]) -> list[MatchScore]:
         body = await self._form("match", "match", {"images": ",".join(i.base64 for i in images)})
         return [MatchScore(r["index_i"], r["index_j"], float(r["score"])) for r in body.get("result", [])]
 
+    @override
     async def identify(self, image: PreparedImage, groups: list[str], max_faces: int, top: int) -> list[IdentifiedFace]:
         """Each face's best candidates: several faces in one multi-identify call where the app may use it."""
         if top > MAX_TOP:
@@ -156,10 +160,12 @@ class V2:
         candidates = tuple(_candidate(r) for r in body.get("result", []))
         return [IdentifiedFace(candidates, face.box if face else None, face.face_token if face else None)]
 
+    @override
     async def verify(self, image: PreparedImage, uid: str, groups: list[str]) -> VerifyResult:
         body = await self._form("verify", "verify", {"image": image.base64, "uid": uid, "group_id": ",".join(groups)})
         return VerifyResult(uid, float(max(body.get("result") or [0])))
 
+    @override
     async def register_user(
         self, uid: str, image: PreparedImage, groups: list[str], user_info: str, replace: bool
     ) -> RegisterResult:
@@ -170,6 +176,7 @@ class V2:
         body = await self._form("register_user", "faceset/user/add", form)
         return RegisterResult(uid, tuple(groups), body.get("log_id"))
 
+    @override
     async def update_user(
         self, uid: str, image: PreparedImage, group: str, user_info: str | None, create: bool
     ) -> RegisterResult:
@@ -194,6 +201,7 @@ class V2:
         # A user new to the group takes the info it has elsewhere; a new user, its uid (as register does).
         return memberships.get(group, next(iter(memberships.values()), uid))
 
+    @override
     async def delete_user(self, uid: str, groups: list[str] | None) -> Result:
         form = {"uid": uid}
         if groups:
@@ -201,8 +209,9 @@ class V2:
         body = await self._form("delete_user", "faceset/user/delete", form)
         return Result(body.get("log_id"), tuple(groups or ()))
 
+    @override
     async def get_user(self, uid: str, group: str | None) -> User:
-        """The user's groups and user_info, from either documented shape of the answer."""
+        """Read the user's groups and user_info from either documented shape of the answer."""
         form = {"uid": uid} | ({"group_id": group} if group else {})
         result = (await self._form("get_user", "faceset/user/get", form)).get("result")
         # Baidu documents an object {uid, user_info, groups[]} and a list with one
@@ -215,33 +224,41 @@ class V2:
                 memberships.setdefault(g, record.get("user_info", ""))
         return User(uid, tuple(Membership(g, info) for g, info in memberships.items()))
 
+    @override
     async def list_groups(self, start: int, length: int) -> list[str]:
         body = await self._form("list_groups", "faceset/group/getlist", {"start": start, "num": length})
         return list(body.get("result", []))
 
+    @override
     async def list_group_users(self, group: str, start: int, length: int) -> list[GroupUser]:
         form = {"group_id": group, "start": start, "num": length}
         body = await self._form("list_group_users", "faceset/group/getusers", form)
         return [GroupUser(u["uid"], u.get("user_info", "")) for u in body.get("result", [])]
 
+    @override
     async def add_user_to_group(self, uid: str, source: str, targets: list[str]) -> Result:
         form = {"uid": uid, "src_group_id": source, "group_id": ",".join(targets)}
         body = await self._form("add_user_to_group", "faceset/group/adduser", form)
         return Result(body.get("log_id"), tuple(targets))
 
+    @override
     async def remove_user_from_group(self, uid: str, group: str) -> Result:
         body = await self._form("remove_user_from_group", "faceset/group/deleteuser", {"uid": uid, "group_id": group})
         return Result(body.get("log_id"), (group,))
 
+    @override
     async def create_group(self, group: str) -> Result:
         raise _unsupported("Creating an empty group")
 
+    @override
     async def delete_group(self, group: str) -> Result:
         raise _unsupported("Deleting a whole group")
 
+    @override
     async def list_faces(self, uid: str, group: str) -> list[StoredFace]:
         raise _unsupported("Listing a user's faces")
 
+    @override
     async def delete_face(self, uid: str, group: str, face_token: str) -> Result:
         raise _unsupported("Deleting one face")
 
@@ -275,7 +292,7 @@ def _face(image: PreparedImage, face: dict[str, Any]) -> Face:
 
 
 def _crop(image: PreparedImage, face: Face) -> PreparedImage:
-    """The face with a margin around it, as its own image (boxes are the caller's pixels)."""
+    """Cut the face out with a margin around it, as its own image (boxes are the caller's pixels)."""
     with Image.open(io.BytesIO(base64.b64decode(image.base64))) as picture:
         s = image.scale
         box = face.box
