@@ -37,7 +37,7 @@ from .limits import (
     check_face_token,
     check_group,
     check_groups,
-    check_image_count,
+    check_images,
     check_range,
     check_uid,
     check_user_info,
@@ -267,7 +267,7 @@ class BaiduFaceClient:
 
     async def match(self, images: Sequence[ImageInput]) -> list[MatchScore]:
         """Scores for every pair of the images."""
-        check_image_count(len(images))
+        check_images(images)
         prepared = [await self._prepare(i) for i in images]
         return await self._run(lambda d: d.match(prepared))
 

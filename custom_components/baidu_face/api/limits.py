@@ -9,7 +9,7 @@ is not here: ask the client's `capabilities`, which the dialect adapters own.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from .exceptions import BaiduFaceInvalidInputError
 
@@ -73,7 +73,10 @@ def check_groups(groups: Iterable[str] | None, field: str = "groups") -> list[st
     """Check one to MAX_GROUPS group ids; duplicates are dropped, the order kept."""
     if groups is None or isinstance(groups, str | bytes) or not isinstance(groups, Iterable):
         raise invalid(field, groups, "groups must be a list of group ids")
-    unique = list(dict.fromkeys(groups))
+    listed = list(groups)
+    if not all(isinstance(g, str) for g in listed):
+        raise invalid(field, ",".join(map(str, listed)), "groups must be a list of group ids")
+    unique = list(dict.fromkeys(listed))
     if not unique:
         raise invalid(field, "", "at least one group is needed")
     if len(unique) > MAX_GROUPS:
@@ -97,6 +100,14 @@ def check_range(field: str, value: object, low: int, high: int) -> int:
     if not low <= value <= high:
         raise invalid(field, value, f"{field} must be from {low} to {high}")
     return value
+
+
+def check_images(images: object) -> Sequence[object]:
+    """Check that `match` is given a list of MIN_MATCH_IMAGES to MAX_MATCH_IMAGES images."""
+    if isinstance(images, str | bytes) or not isinstance(images, Sequence):
+        raise invalid("images", None, "images must be a list of images")
+    check_image_count(len(images))
+    return images
 
 
 def check_image_count(count: int) -> int:
