@@ -39,6 +39,8 @@ from custom_components.baidu_face.api import (
 )
 from tests.faces import photo
 
+from .loopback import odd_server
+
 SAMPLES: list[dict[str, Any]] = json.loads(
     (Path(__file__).parents[1] / "fixtures" / "baidu_real_responses.json").read_text(encoding="utf-8")
 )
@@ -288,12 +290,7 @@ async def replay(
         path = request.path.removeprefix("/rest/2.0/face/")
         return web.json_response(answers.get(path, {"error_code": 3, "error_msg": "Unsupported openapi method"}))
 
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", answer)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    url = f"http://127.0.0.1:{runner.addresses[0][1]}"
+    runner, url = await odd_server(answer)
 
     def client_for(sample: dict[str, Any]) -> BaiduFaceClient:
         path = path_of(sample["operation"])

@@ -7,7 +7,6 @@ import io
 import logging
 import socket
 import time
-from collections.abc import Awaitable, Callable
 
 import aiohttp
 import pytest
@@ -33,6 +32,8 @@ from custom_components.baidu_face.api.images import EXIF_ORIENTATION, MAX_BASE64
 from custom_components.baidu_face.api.transport import RateLimiter
 from tests.conftest import BOTH, V2_ONLY, V3_ONLY
 from tests.faces import photo
+
+from .loopback import odd_server
 
 
 def free_port() -> int:
@@ -137,16 +138,6 @@ async def test_quota_exhausted(session: aiohttp.ClientSession) -> None:
             await client.list_groups()
         assert (spent.value.error_code, spent.value.error_msg) == (17, "Open api daily request limit reached")
         assert spent.value.log_id is None  # Baidu's gateway errors are bare: no log_id
-
-
-async def odd_server(handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> tuple[web.AppRunner, str]:
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", handler)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    return runner, f"http://127.0.0.1:{runner.addresses[0][1]}"
 
 
 @pytest.mark.parametrize(
