@@ -104,7 +104,7 @@ def list_faces(c: BaiduFaceClient) -> Awaitable[object]:
 
 
 def refused(kind: type[BaiduFaceError], code: int, field: str | None = None, value: str | None = None) -> object:
-    """The exception a sample must raise: its class, Baidu's code, and the input it names."""
+    """Expect an exception: its class, Baidu's code, and the input it names."""
     return (kind, code, field, value)
 
 
@@ -281,7 +281,7 @@ def path_of(operation: str) -> str:
 async def replay(
     session: aiohttp.ClientSession,
 ) -> AsyncIterator[Callable[[dict[str, Any]], BaiduFaceClient]]:
-    """A loopback server that answers one sample's path with its body, and anything else with error 3."""
+    """Serve one sample's path with its body on loopback, and anything else with error 3."""
     answers: dict[str, Any] = {}
 
     async def answer(request: web.Request) -> web.Response:

@@ -176,7 +176,7 @@ async def test_a_slow_server_times_out(session: aiohttp.ClientSession) -> None:
 
 
 def synthetic_frame(width: int, height: int, fmt: str) -> tuple[bytes, tuple[int, int]]:
-    """A big noisy frame (hard to compress) with a real face pasted at a known place."""
+    """Make a big noisy frame (hard to compress) with a real face pasted at a known place."""
     import numpy as np
 
     noise = np.random.default_rng(1).integers(0, 255, (height, width, 3), dtype=np.uint8)
@@ -430,7 +430,7 @@ async def test_v2_without_multi_identify_falls_back_to_one_call_per_face_and_rem
     refused = 0
 
     async def without_multi_identify(request: web.Request) -> web.Response:
-        """The local server, as an app or server that lacks multi-identify sees it."""
+        """Pass everything to the local server but multi-identify, as an app that lacks it sees it."""
         nonlocal refused
         if request.path.endswith("/multi-identify"):
             refused += 1
