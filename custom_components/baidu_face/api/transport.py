@@ -165,12 +165,6 @@ class Transport:
         self._app.join(self, self._qps)
         return self._app
 
-    @property
-    def _token(self) -> str | None:
-        # The token already fetched, without a request: tests check it never shows.
-        app = self._app
-        return app.token(self._secret_key).value if app is not None else None
-
     async def token(self, *, renew: bool = False, stale: str | None = None) -> str:
         """Return the app's access token, fetched when missing, expiring, `stale` or `renew` is asked."""
         state = self._shared().token(self._secret_key)
