@@ -455,3 +455,31 @@ async def test_v2_without_multi_identify_falls_back_to_one_call_per_face_and_rem
     assert refused == 1  # asked once, then remembered
     # Each time: a detect, then one identify per face (and the one refused multi-identify).
     assert (client.call_counts["detect"], client.call_counts["identify"]) == (2, 1 + 2 * 2)
+
+
+@pytest.mark.parametrize(
+    ("answer", "field", "value"),
+    [
+        ({"error_code": 222018, "error_msg": "param[user_id] format error"}, "uid", "obama"),
+        ({"error_code": 222006, "error_msg": "param[group_id] format error"}, "group_id", "family"),
+        ({"error_code": 222002, "error_msg": "param[start] format error"}, "start", None),
+        ({"error_code": 216111, "error_msg": "invalid userid"}, "uid", "obama"),
+        ({"error_code": 216100, "error_msg": "invalid param"}, None, None),  # Baidu does not say which
+    ],
+)
+async def test_baidus_refusals_name_the_input_they_are_about(
+    session: aiohttp.ClientSession, answer: dict[str, object], field: str | None, value: str | None
+) -> None:
+    async def refuse(request: web.Request) -> web.Response:
+        if request.path.startswith("/oauth"):
+            return web.json_response({"access_token": "t", "expires_in": 3600})
+        return web.json_response(answer)
+
+    runner, url = await odd_server(refuse)
+    try:
+        client = BaiduFaceClient(session, "k", "s", base_url=url, api_version="v3")
+        with pytest.raises(BaiduFaceInvalidInputError) as refused:
+            await client.get_user("obama", "family")
+        assert (refused.value.field, refused.value.value) == (field, value)
+    finally:
+        await runner.cleanup()
