@@ -1,6 +1,6 @@
 """An async client for Baidu AI Face, V2 and V3 (no Home Assistant imports)."""
 
-from .client import DEFAULT_BASE_URL, DEFAULT_QPS, BaiduFaceClient
+from .client import DEFAULT_DEADLINE, BaiduFaceClient, ImageInput, capabilities_for
 from .exceptions import (
     BaiduFaceAuthenticationError,
     BaiduFaceConnectionError,
@@ -19,9 +19,35 @@ from .exceptions import (
     BaiduFaceUserNotFoundError,
 )
 from .images import PreparedImage, prepare_image
+from .limits import (
+    DEFAULT_BASE_URL,
+    DEFAULT_QPS,
+    DEFAULT_THRESHOLD,
+    ID_PATTERN,
+    MAX_FACES,
+    MAX_GROUP_BYTES,
+    MAX_GROUPS,
+    MAX_MATCH_IMAGES,
+    MAX_PAGE,
+    MAX_TOP,
+    MAX_UID_BYTES,
+    MAX_USER_INFO_BYTES,
+    MIN_MATCH_IMAGES,
+    check_attributes,
+    check_face_token,
+    check_group,
+    check_groups,
+    check_image_count,
+    check_range,
+    check_uid,
+    check_user_info,
+    is_same_person,
+)
 from .models import (
+    ATTRIBUTES,
     ApiVersion,
     Candidate,
+    Capabilities,
     Face,
     FaceBox,
     GroupUser,
@@ -37,8 +63,21 @@ from .models import (
 )
 
 __all__ = [
+    "ATTRIBUTES",
     "DEFAULT_BASE_URL",
+    "DEFAULT_DEADLINE",
     "DEFAULT_QPS",
+    "DEFAULT_THRESHOLD",
+    "ID_PATTERN",
+    "MAX_FACES",
+    "MAX_GROUPS",
+    "MAX_GROUP_BYTES",
+    "MAX_MATCH_IMAGES",
+    "MAX_PAGE",
+    "MAX_TOP",
+    "MAX_UID_BYTES",
+    "MAX_USER_INFO_BYTES",
+    "MIN_MATCH_IMAGES",
     "ApiVersion",
     "BaiduFaceAuthenticationError",
     "BaiduFaceClient",
@@ -57,10 +96,12 @@ __all__ = [
     "BaiduFaceServerBusyError",
     "BaiduFaceUserNotFoundError",
     "Candidate",
+    "Capabilities",
     "Face",
     "FaceBox",
     "GroupUser",
     "IdentifiedFace",
+    "ImageInput",
     "MatchScore",
     "Membership",
     "Point",
@@ -70,5 +111,15 @@ __all__ = [
     "StoredFace",
     "User",
     "VerifyResult",
+    "capabilities_for",
+    "check_attributes",
+    "check_face_token",
+    "check_group",
+    "check_groups",
+    "check_image_count",
+    "check_range",
+    "check_uid",
+    "check_user_info",
+    "is_same_person",
     "prepare_image",
 ]

@@ -3,18 +3,50 @@
 from __future__ import annotations
 
 import asyncio
-import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Self
 
 import aiohttp
 
 from .dialect import Dialect
-from .exceptions import BaiduFaceInvalidInputError, BaiduFacePermissionError
+from .exceptions import (
+    BaiduFaceConnectionError,
+    BaiduFaceError,
+    BaiduFaceFaceNotFoundError,
+    BaiduFaceGroupNotFoundError,
+    BaiduFaceNotFoundError,
+    BaiduFacePermissionError,
+    BaiduFaceUserNotFoundError,
+)
 from .images import PreparedImage, prepare_image
+from .limits import (
+    DEFAULT_BASE_URL,
+    DEFAULT_QPS,
+    DEFAULT_THRESHOLD,
+    ID_PATTERN,
+    MAX_FACES,
+    MAX_GROUP_BYTES,
+    MAX_GROUPS,
+    MAX_MATCH_IMAGES,
+    MAX_PAGE,
+    MAX_START,
+    MAX_TOP,
+    MAX_UID_BYTES,
+    MAX_USER_INFO_BYTES,
+    check_attributes,
+    check_face_token,
+    check_group,
+    check_groups,
+    check_images,
+    check_range,
+    check_uid,
+    check_user_info,
+    invalid,
+)
 from .models import (
     ATTRIBUTES,
     ApiVersion,
+    Capabilities,
     Face,
     GroupUser,
     IdentifiedFace,
@@ -29,60 +61,42 @@ from .transport import Transport
 from .v2 import V2
 from .v3 import V3
 
-DEFAULT_BASE_URL = "https://aip.baidubce.com"
-DEFAULT_QPS = 2  # Baidu's free tier
-ID_PATTERN = re.compile(r"^[A-Za-z0-9_]+$")
-MAX_UID_BYTES = 128
-MAX_GROUP_BYTES = 48
-MAX_USER_INFO_BYTES = 256
-MAX_GROUPS = 10
-MAX_FACES = 10
-MAX_TOP = 50
-MAX_PAGE = 1000
-MAX_MATCH_IMAGES = 10
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "DEFAULT_DEADLINE",
+    "DEFAULT_QPS",
+    "DEFAULT_THRESHOLD",
+    "ID_PATTERN",
+    "MAX_FACES",
+    "MAX_GROUPS",
+    "MAX_GROUP_BYTES",
+    "MAX_MATCH_IMAGES",
+    "MAX_PAGE",
+    "MAX_TOP",
+    "MAX_UID_BYTES",
+    "MAX_USER_INFO_BYTES",
+    "BaiduFaceClient",
+    "ImageInput",
+    "capabilities_for",
+]
+
+# One call, retries and back-offs included, gives up after this many seconds.
+DEFAULT_DEADLINE = 30.0
 
 type ImageInput = bytes | PreparedImage
 
-
-def _invalid(message: str) -> BaiduFaceInvalidInputError:
-    return BaiduFaceInvalidInputError(message)
-
-
-def check_uid(uid: str) -> str:
-    if not ID_PATTERN.match(uid):
-        raise _invalid(f"uid {uid!r} may only hold letters, digits and _")
-    if len(uid.encode()) > MAX_UID_BYTES:
-        raise _invalid(f"uid is longer than {MAX_UID_BYTES} bytes")
-    return uid
+# Which input a not-found error is about, in order of preference.
+_MISSING: tuple[tuple[type[BaiduFaceNotFoundError], str], ...] = (
+    (BaiduFaceUserNotFoundError, "uid"),
+    (BaiduFaceGroupNotFoundError, "group_id"),
+    (BaiduFaceGroupNotFoundError, "groups"),
+    (BaiduFaceFaceNotFoundError, "face_token"),
+)
 
 
-def check_group(group: str) -> str:
-    if not ID_PATTERN.match(group):
-        raise _invalid(f"group id {group!r} may only hold letters, digits and _")
-    if len(group.encode()) > MAX_GROUP_BYTES:
-        raise _invalid(f"group id is longer than {MAX_GROUP_BYTES} bytes")
-    return group
-
-
-def check_groups(groups: Iterable[str]) -> list[str]:
-    unique = list(dict.fromkeys(groups))
-    if not unique:
-        raise _invalid("at least one group is needed")
-    if len(unique) > MAX_GROUPS:
-        raise _invalid(f"at most {MAX_GROUPS} groups at a time")
-    return [check_group(g) for g in unique]
-
-
-def check_user_info(user_info: str) -> str:
-    if len(user_info.encode()) > MAX_USER_INFO_BYTES:
-        raise _invalid(f"user_info is longer than {MAX_USER_INFO_BYTES} bytes (UTF-8)")
-    return user_info
-
-
-def check_range(name: str, value: int, low: int, high: int) -> int:
-    if not low <= value <= high:
-        raise _invalid(f"{name} must be from {low} to {high}")
-    return value
+def capabilities_for(version: ApiVersion) -> Capabilities:
+    """Return what an API version can do (for AUTO: V3's, the version tried first), e.g. for a settings form."""
+    return V2.capabilities if version is ApiVersion.V2 else V3.capabilities
 
 
 class BaiduFaceClient:
@@ -90,6 +104,23 @@ class BaiduFaceClient:
 
     The session is the caller's (Home Assistant's shared one); the client never
     closes it.
+
+    Args:
+        session: the aiohttp session to send with.
+        api_key: the app's API key.
+        secret_key: the app's secret key.
+        api_version: V2, V3 or AUTO (find the one the app may use, V3 first).
+        base_url: Baidu's endpoint, or the local server's.
+        timeout: seconds one HTTP request may take.
+        qps: calls a second the app may make. Baidu counts them per app, so
+            clients with the same API key and base URL share one limiter (and
+            one access token); when their qps differ, the lowest wins.
+        max_retries: how often a call refused with error 18 (too many calls a
+            second) is tried again, backing off.
+        deadline: seconds one call may take in all - token, retries, back-offs
+            and every request of a multi-step operation included - before it
+            fails with BaiduFaceConnectionError.
+
     """
 
     def __init__(
@@ -103,23 +134,31 @@ class BaiduFaceClient:
         timeout: float = 10.0,
         qps: int = DEFAULT_QPS,
         max_retries: int = 3,
+        deadline: float = DEFAULT_DEADLINE,
     ) -> None:
+        """Make a client; nothing is sent until the first call."""
+        if deadline <= 0:
+            raise ValueError("deadline must be more than 0 seconds")
         self._transport = Transport(
             session, api_key, secret_key, base_url=base_url, timeout=timeout, qps=qps, max_retries=max_retries
         )
         self._wanted = ApiVersion(api_version)
         self._dialect: Dialect | None = self._make(self._wanted) if self._wanted is not ApiVersion.AUTO else None
         self._dialect_lock = asyncio.Lock()
+        self._deadline = deadline
         self.base_url = base_url
 
     def __repr__(self) -> str:
+        """Name the endpoint and version, never the keys."""
         return f"BaiduFaceClient(base_url={self.base_url!r}, api_version={self.api_version.value!r})"
 
     async def __aenter__(self) -> Self:
+        """Use the client in `async with`."""
         return self
 
     async def __aexit__(self, *_: object) -> None:
-        return None
+        """Nothing to release: the session is the caller's."""
+        return
 
     def _make(self, version: ApiVersion) -> Dialect:
         return V3(self._transport.call) if version is ApiVersion.V3 else V2(self._transport.call)
@@ -130,20 +169,29 @@ class BaiduFaceClient:
         return self._dialect.version if self._dialect else self._wanted
 
     @property
+    def capabilities(self) -> Capabilities:
+        """What the version in use can do.
+
+        With AUTO, before `resolve_api_version()` (or a first call) has found
+        the version, these are V3's, the version tried first.
+        """
+        return self._dialect.capabilities if self._dialect else capabilities_for(self._wanted)
+
+    @property
     def call_counts(self) -> dict[str, int]:
         """Requests made so far, by operation (one operation may need several)."""
         return dict(self._transport.calls)
 
     async def authenticate(self) -> None:
         """Fetch a fresh access token: proves the keys."""
-        await self._transport.token(renew=True)
+        await self._bounded(self._transport.token(renew=True))
 
     async def resolve_api_version(self) -> ApiVersion:
         """Find which API version the app may use (V3 first) and remember it; a forced one is checked."""
         if self._dialect is not None and self._wanted is not ApiVersion.AUTO:
-            await self._dialect.probe()
+            await self._bounded(self._dialect.probe())
             return self._dialect.version
-        return (await self._use()).version
+        return (await self._bounded(self._use())).version
 
     async def _use(self) -> Dialect:
         async with self._dialect_lock:
@@ -163,43 +211,87 @@ class BaiduFaceClient:
                     )
             return self._dialect
 
+    async def _bounded[T](self, work: Awaitable[T]) -> T:
+        """Await `work` within the client's deadline."""
+        try:
+            async with asyncio.timeout(self._deadline):
+                return await work
+        except TimeoutError:
+            raise BaiduFaceConnectionError(
+                f"{self.base_url} did not finish the call within the {self._deadline:g} s deadline"
+            ) from None
+
+    async def _run[T](
+        self,
+        operation: Callable[[Dialect], Awaitable[T]],
+        *,
+        uid: str | None = None,
+        group: str | None = None,
+        groups: Sequence[str] = (),
+        face_token: str | None = None,
+    ) -> T:
+        """Run one operation on the dialect in use, within the deadline; name the input an error is about."""
+
+        async def run() -> T:
+            return await operation(await self._use())
+
+        try:
+            return await self._bounded(run())
+        except BaiduFaceError as err:
+            sent = {"uid": uid, "group_id": group, "groups": ",".join(groups) or None, "face_token": face_token}
+            missing = next((f for kind, f in _MISSING if isinstance(err, kind) and sent[f] is not None), None)
+            if missing is not None:
+                err.name(missing, sent[missing])
+            elif err.field in sent and err.value is None:
+                err.value = sent[err.field]
+            raise
+
     async def _prepare(self, image: ImageInput) -> PreparedImage:
         if isinstance(image, PreparedImage):
             return image
+        if not isinstance(image, bytes | bytearray | memoryview):
+            raise invalid("image", None, f"an image must be bytes, not {type(image).__name__}")
         # Decoding and re-encoding a camera frame takes tens of milliseconds.
-        return await asyncio.get_running_loop().run_in_executor(None, prepare_image, image)
+        return await asyncio.get_running_loop().run_in_executor(None, prepare_image, bytes(image))
 
     async def detect(self, image: ImageInput, *, max_faces: int = 1, attributes: Iterable[str] = ()) -> list[Face]:
-        """Faces in the image, largest first (empty when there is none)."""
-        wanted = frozenset(attributes)
-        if unknown := wanted - ATTRIBUTES:
-            raise _invalid(f"unknown attributes: {', '.join(sorted(unknown))}")
+        """Faces in the image, largest first (empty when there is none).
+
+        `attributes` are names from models.ATTRIBUTES; one the version in use
+        does not return (see `capabilities`) raises BaiduFaceNotSupportedError.
+        """
+        wanted = check_attributes(attributes, ATTRIBUTES)
         check_range("max_faces", max_faces, 1, MAX_FACES)
         prepared = await self._prepare(image)
-        return await (await self._use()).detect(prepared, max_faces, wanted)
+        return await self._run(lambda d: d.detect(prepared, max_faces, wanted))
 
     async def match(self, images: Sequence[ImageInput]) -> list[MatchScore]:
         """Scores for every pair of the images."""
-        check_range("the number of images", len(images), 2, MAX_MATCH_IMAGES)
+        check_images(images)
         prepared = [await self._prepare(i) for i in images]
-        return await (await self._use()).match(prepared)
+        return await self._run(lambda d: d.match(prepared))
 
     async def identify(
         self, image: ImageInput, groups: Iterable[str], *, max_faces: int = 1, top: int = 1
     ) -> list[IdentifiedFace]:
-        """Who each face resembles, from the groups; candidates below 80 are kept, to tell strangers."""
+        """Who each face resembles, from the groups, best first.
+
+        Candidates below the "same person" threshold are kept, so callers can
+        tell a stranger by score (`is_same_person`); `top` may not exceed
+        `capabilities.max_top`.
+        """
         group_ids = check_groups(groups)
         check_range("max_faces", max_faces, 1, MAX_FACES)
         check_range("top", top, 1, MAX_TOP)
         prepared = await self._prepare(image)
-        return await (await self._use()).identify(prepared, group_ids, max_faces, top)
+        return await self._run(lambda d: d.identify(prepared, group_ids, max_faces, top), groups=group_ids)
 
     async def verify(self, image: ImageInput, uid: str, groups: Iterable[str]) -> VerifyResult:
-        """How much the image's face looks like `uid` (80 and up: the same person)."""
+        """How much the image's face looks like `uid` (see `is_same_person`)."""
         check_uid(uid)
         group_ids = check_groups(groups)
         prepared = await self._prepare(image)
-        return await (await self._use()).verify(prepared, uid, group_ids)
+        return await self._run(lambda d: d.verify(prepared, uid, group_ids), uid=uid, groups=group_ids)
 
     async def register_user(
         self, uid: str, image: ImageInput, groups: Iterable[str], *, user_info: str = "", replace: bool = False
@@ -209,64 +301,87 @@ class BaiduFaceClient:
         group_ids = check_groups(groups)
         check_user_info(user_info)
         prepared = await self._prepare(image)
-        return await (await self._use()).register_user(uid, prepared, group_ids, user_info, replace)
+        return await self._run(
+            lambda d: d.register_user(uid, prepared, group_ids, user_info, replace), uid=uid, groups=group_ids
+        )
 
     async def update_user(
         self, uid: str, image: ImageInput, group: str, *, user_info: str | None = None, create: bool = False
     ) -> RegisterResult:
-        """Replace `uid`'s faces in a group with this image; `create` registers a missing uid."""
+        """Replace `uid`'s faces in a group with this image; `create` registers a missing uid.
+
+        Without `user_info` the stored one is kept.
+        """
         check_uid(uid)
         check_group(group)
         if user_info is not None:
             check_user_info(user_info)
         prepared = await self._prepare(image)
-        return await (await self._use()).update_user(uid, prepared, group, user_info, create)
+        return await self._run(lambda d: d.update_user(uid, prepared, group, user_info, create), uid=uid, group=group)
 
     async def delete_user(self, uid: str, groups: Iterable[str] | None = None) -> Result:
-        """Remove `uid` from the groups, or from every group when none are given."""
+        """Remove `uid` from the groups, or from every group when `groups` is None.
+
+        An empty list is refused: only leaving it out means "every group".
+        """
         check_uid(uid)
         group_ids = check_groups(groups) if groups is not None else None
-        return await (await self._use()).delete_user(uid, group_ids)
+        return await self._run(lambda d: d.delete_user(uid, group_ids), uid=uid, groups=group_ids or ())
 
     async def get_user(self, uid: str, group: str | None = None) -> User:
+        """Read the groups `uid` is in and its user_info in each (only `group`'s when given)."""
         check_uid(uid)
         if group is not None:
             check_group(group)
-        return await (await self._use()).get_user(uid, group)
+        return await self._run(lambda d: d.get_user(uid, group), uid=uid, group=group)
 
     async def list_groups(self, start: int = 0, length: int = 100) -> list[str]:
-        check_range("start", start, 0, 10**9)
+        """List the app's group ids, a page at a time."""
+        check_range("start", start, 0, MAX_START)
         check_range("length", length, 1, MAX_PAGE)
-        return await (await self._use()).list_groups(start, length)
+        return await self._run(lambda d: d.list_groups(start, length))
 
     async def list_group_users(self, group: str, start: int = 0, length: int = 100) -> list[GroupUser]:
+        """List the users of a group, a page at a time."""
         check_group(group)
-        check_range("start", start, 0, 10**9)
+        check_range("start", start, 0, MAX_START)
         check_range("length", length, 1, MAX_PAGE)
-        return await (await self._use()).list_group_users(group, start, length)
+        return await self._run(lambda d: d.list_group_users(group, start, length), group=group)
 
     async def add_user_to_group(self, uid: str, source_group: str, groups: Iterable[str]) -> Result:
         """Put `uid` (its faces and user_info) from `source_group` into more groups."""
         check_uid(uid)
         check_group(source_group)
-        return await (await self._use()).add_user_to_group(uid, source_group, check_groups(groups))
+        group_ids = check_groups(groups)
+        return await self._run(lambda d: d.add_user_to_group(uid, source_group, group_ids), uid=uid, group=source_group)
 
     async def remove_user_from_group(self, uid: str, group: str) -> Result:
         """Take `uid` out of one group; a user always keeps one group (delete it instead)."""
         check_uid(uid)
         check_group(group)
-        return await (await self._use()).remove_user_from_group(uid, group)
+        return await self._run(lambda d: d.remove_user_from_group(uid, group), uid=uid, group=group)
 
     async def create_group(self, group: str) -> Result:
-        return await (await self._use()).create_group(check_group(group))
+        """Make an empty group (`capabilities.create_group`)."""
+        check_group(group)
+        return await self._run(lambda d: d.create_group(group), group=group)
 
     async def delete_group(self, group: str) -> Result:
-        return await (await self._use()).delete_group(check_group(group))
+        """Delete a group and its users (`capabilities.delete_group`)."""
+        check_group(group)
+        return await self._run(lambda d: d.delete_group(group), group=group)
 
     async def list_faces(self, uid: str, group: str) -> list[StoredFace]:
-        return await (await self._use()).list_faces(check_uid(uid), check_group(group))
+        """List the faces stored for `uid` in a group (`capabilities.list_faces`)."""
+        check_uid(uid)
+        check_group(group)
+        return await self._run(lambda d: d.list_faces(uid, group), uid=uid, group=group)
 
     async def delete_face(self, uid: str, group: str, face_token: str) -> Result:
-        if not re.fullmatch(r"[0-9a-f]{32}", face_token):
-            raise _invalid("face_token must be 32 hex digits")
-        return await (await self._use()).delete_face(check_uid(uid), check_group(group), face_token)
+        """Delete one stored face of `uid` (`capabilities.delete_face`)."""
+        check_face_token(face_token)
+        check_uid(uid)
+        check_group(group)
+        return await self._run(
+            lambda d: d.delete_face(uid, group, face_token), uid=uid, group=group, face_token=face_token
+        )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any, override
 
 _TOKEN = re.compile(r"(access_token|client_secret|client_id)=[^&\s'\"]+")
 
@@ -16,7 +17,11 @@ class BaiduFaceError(Exception):
     """Anything that went wrong talking to Baidu Face.
 
     `completed` names the parts of a multi-step call (e.g. groups) that did
-    succeed before this error, so nothing is silently half-done.
+    succeed before this error, so nothing is silently half-done. `field` names
+    the input that was refused or not found, in the client's vocabulary ("uid",
+    "group_id", "groups", "user_info", "max_faces", "top", "start", "length",
+    "images", "attributes", "face_token" or "image"), and `value` the offending
+    value (None for images, and wherever it is not known).
     """
 
     def __init__(
@@ -27,16 +32,30 @@ class BaiduFaceError(Exception):
         error_msg: str = "",
         log_id: int | None = None,
         completed: tuple[str, ...] = (),
+        field: str | None = None,
+        value: str | None = None,
     ) -> None:
+        """Keep Baidu's code, message and log id beside a message free of secrets."""
         super().__init__(redact(message))
         self.error_code = error_code
         self.error_msg = redact(error_msg)
         self.log_id = log_id
         self.completed = completed
+        self.field = field
+        self.value = value
+
+    def name(self, field: str, value: str | None) -> None:
+        """Say which input this is about, unless a more precise part already did."""
+        if self.field is None:
+            self.field, self.value = field, value
 
 
 class BaiduFaceConnectionError(BaiduFaceError):
-    """The endpoint could not be reached, timed out or answered something that is not Baidu."""
+    """The endpoint could not be reached, timed out or answered something that is not Baidu.
+
+    That includes a call that did not finish within the client's `deadline`,
+    and an answer larger than the client reads (a few MiB).
+    """
 
 
 class BaiduFaceAuthenticationError(BaiduFaceError):
@@ -64,7 +83,12 @@ class BaiduFaceInvalidInputError(BaiduFaceError):
 
 
 class BaiduFaceInvalidImageError(BaiduFaceInvalidInputError):
-    """The bytes are not an image Baidu can take (not an image, too small)."""
+    """The bytes are not an image Baidu can take (not an image, too small); `field` is "image"."""
+
+    @override
+    def __init__(self, message: str, **kwargs: Any) -> None:
+        kwargs.setdefault("field", "image")
+        super().__init__(message, **kwargs)
 
 
 class BaiduFaceNoFaceError(BaiduFaceError):
@@ -76,15 +100,15 @@ class BaiduFaceNotFoundError(BaiduFaceError):
 
 
 class BaiduFaceUserNotFoundError(BaiduFaceNotFoundError):
-    pass
+    """The uid is not registered (in the groups asked about)."""
 
 
 class BaiduFaceGroupNotFoundError(BaiduFaceNotFoundError):
-    pass
+    """A group does not exist (or holds nobody)."""
 
 
 class BaiduFaceFaceNotFoundError(BaiduFaceNotFoundError):
-    pass
+    """No stored face has that face_token."""
 
 
 class BaiduFaceServerBusyError(BaiduFaceError):

@@ -11,19 +11,41 @@ from enum import StrEnum
 
 
 class ApiVersion(StrEnum):
+    """Which of Baidu's Face APIs to speak; AUTO finds the one the app may use (V3 first)."""
+
     AUTO = "auto"
     V2 = "v2"
     V3 = "v3"
 
 
-# Attributes a caller may ask detect for; each dialect spells them its own way.
+# Attributes a caller may ask detect for; each dialect spells them its own way
+# and supports its own share (see `Capabilities.attributes`).
 ATTRIBUTES = frozenset(
     {"age", "beauty", "expression", "gender", "glasses", "race", "emotion", "face_shape", "landmark"}
 )
 
 
 @dataclass(frozen=True, slots=True)
+class Capabilities:
+    """What one API version can do, as its dialect adapter declares it.
+
+    Ask these instead of spelling out a dialect's facts (V2 has no emotion,
+    returns at most 5 candidates, cannot list or delete single faces, ...).
+    """
+
+    version: ApiVersion
+    attributes: frozenset[str]  # detect attributes this version returns
+    max_top: int  # candidates identify may return per face
+    list_faces: bool
+    delete_face: bool
+    create_group: bool
+    delete_group: bool
+
+
+@dataclass(frozen=True, slots=True)
 class FaceBox:
+    """A face's place in the caller's image, in its pixels; rotation in degrees."""
+
     left: float
     top: float
     width: float
@@ -33,6 +55,8 @@ class FaceBox:
 
 @dataclass(frozen=True, slots=True)
 class Point:
+    """A landmark in the caller's image, in its pixels."""
+
     x: float
     y: float
 
@@ -60,6 +84,8 @@ class Face:
 
 @dataclass(frozen=True, slots=True)
 class Candidate:
+    """A registered user a face resembles, with the score (0-100) of the likeness."""
+
     uid: str
     group_id: str
     user_info: str
@@ -76,6 +102,7 @@ class IdentifiedFace:
 
     @property
     def best(self) -> Candidate | None:
+        """The most likely candidate, if any."""
         return self.candidates[0] if self.candidates else None
 
 
@@ -90,6 +117,8 @@ class MatchScore:
 
 @dataclass(frozen=True, slots=True)
 class VerifyResult:
+    """How much a face looks like `uid` (0 when Baidu found no match); `is_same_person` decides."""
+
     uid: str
     score: float
     group_id: str | None = None
@@ -97,6 +126,8 @@ class VerifyResult:
 
 @dataclass(frozen=True, slots=True)
 class RegisterResult:
+    """What a registration or update stored: the groups, and (V3) the face's token and box."""
+
     uid: str
     groups: tuple[str, ...]
     log_id: int | None = None
@@ -106,17 +137,22 @@ class RegisterResult:
 
 @dataclass(frozen=True, slots=True)
 class Membership:
+    """One group a user is in, and the user_info stored there."""
+
     group_id: str
     user_info: str
 
 
 @dataclass(frozen=True, slots=True)
 class User:
+    """A registered user and the groups it is in."""
+
     uid: str
     memberships: tuple[Membership, ...]
 
     @property
     def groups(self) -> tuple[str, ...]:
+        """The ids of the user's groups."""
         return tuple(m.group_id for m in self.memberships)
 
 
@@ -130,6 +166,8 @@ class GroupUser:
 
 @dataclass(frozen=True, slots=True)
 class StoredFace:
+    """One face stored for a user (V3): its token and when it was added."""
+
     face_token: str
     created: str
 
