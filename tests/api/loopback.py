@@ -11,7 +11,7 @@ async def odd_server(handler: Callable[[web.Request], Awaitable[web.StreamRespon
     """Serve every path with `handler` on a free loopback port; the caller cleans the runner up."""
     app = web.Application()
     app.router.add_route("*", "/{tail:.*}", handler)
-    runner = web.AppRunner(app)
+    runner = web.AppRunner(app, access_log=None)  # request URLs carry access tokens
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()

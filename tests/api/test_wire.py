@@ -453,8 +453,9 @@ async def test_v2_without_multi_identify_falls_back_to_one_call_per_face_and_rem
     finally:
         await runner.cleanup()
     assert refused == 1  # asked once, then remembered
-    # Each time: a detect, then one identify per face (and the one refused multi-identify).
-    assert (client.call_counts["detect"], client.call_counts["identify"]) == (2, 1 + 2 * 2)
+    # Each time: a detect, then one identify per face (three: a child stands bottom right), and the one
+    # refused multi-identify.
+    assert (client.call_counts["detect"], client.call_counts["identify"]) == (2, 1 + 2 * 3)
 
 
 @pytest.mark.parametrize(
