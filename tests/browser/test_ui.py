@@ -1,5 +1,6 @@
-"""A person's first session, in a real browser: log in, add the integration and a camera
-through Home Assistant's own UI, scan, and see who is at the door.
+"""A person's first session, in a real browser: add the integration and a camera, see who is at the door.
+
+Log in, add the integration and a camera through Home Assistant's own UI, scan, and see who is there.
 
 Runs a real Home Assistant (hass) and the local Baidu server as processes, like the demo,
 and drives Debian's chromium headless with Playwright. Screenshots of each step are saved
@@ -106,7 +107,7 @@ async def test_add_the_integration_and_a_camera_then_see_who_is_at_the_door(
             await page.get_by_text("family", exact=True).click()
             await shot(page, "04_camera_subentry")
             await page.get_by_role("button", name="Submit").click()
-            await expect(page.get_by_text("Created configuration for Door")).to_be_visible()
+            await expect(page.get_by_text("Created configuration for Front door")).to_be_visible()
             await shot(page, "05_camera_added")
 
             # The front door shows obama.jpg and nothing scans on its own in this set-up:

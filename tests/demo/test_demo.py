@@ -118,7 +118,7 @@ def state(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def listening(pid: int) -> set[str]:
-    """The addresses a process listens on (TCP, IPv4 and IPv6), as `host:port`."""
+    """Return the addresses a process listens on (TCP, IPv4 and IPv6), as `host:port`."""
     sockets = set()
     for fd in Path(f"/proc/{pid}/fd").iterdir():
         target = os.readlink(fd) if fd.is_symlink() else ""
