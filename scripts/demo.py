@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import fcntl
 import os
 import shutil
 import signal
@@ -52,6 +53,8 @@ GROUP = "family"
 SCAN_SECONDS = 10
 # README's examples name camera.front_door and image_processing.front_door_recognised_person.
 CAMERAS = {"front_door": "identify", "hallway": "detect"}
+API_CALLS_SENSOR = "sensor.baidu_face_api_calls"
+LOCK = "demo.lock"
 # What a stopped process gets before SIGKILL: everything is gone within 10 s of a signal.
 STOP_SECONDS = 7.0
 
@@ -70,6 +73,16 @@ recorder:
 history:
 logbook:
 automation: !include automations.yaml
+# The front door's lock and motion sensor that README's automation examples name.
+template:
+  - lock:
+      - name: Front door
+        lock: []
+        unlock: []
+  - binary_sensor:
+      - name: Front door motion
+        device_class: motion
+        state: "{{{{ false }}}}"
 logger:
   default: warning
   logs:
@@ -210,8 +223,25 @@ class Demo:
                 show(self.frame(camera), (self.probe_photos() or [_blank()])[0])
 
     def probe_photos(self) -> list[Path]:
-        """Return what the cameras play."""
-        return photos_in(self.state / "photos" / "probe") if self.photos else []
+        """Return what the cameras play: each next photo shows as many people not shown yet as it can."""
+        if not self.photos:
+            return []
+        left = photos_in(self.state / "photos" / "probe")
+        people = sorted(enrolment_photos(self.state / "photos"), key=len, reverse=True)
+
+        def shows(photo: Path) -> set[str]:
+            # `<a>+<b>.jpg` shows a and b; `obama_small.jpg` shows obama (sample_faces/README.md).
+            parts = photo.stem.split("+")
+            return {next((person for person in people if part.startswith(person)), part) for part in parts}
+
+        shown: set[str] = set()
+        ordered = []
+        while left:
+            best = max(left, key=lambda photo: len(shows(photo) - shown))
+            left.remove(best)
+            ordered.append(best)
+            shown |= shows(best)
+        return ordered
 
     def player(self) -> PhotoPlayer:
         """Return the cameras' photo player."""
@@ -246,7 +276,24 @@ class Demo:
         options = {CONF_GROUPS: [GROUP], CONF_THRESHOLD: 80, CONF_MAX_FACES: 3, CONF_ATTRIBUTES: []}
         await hass.flow(OPTIONS_FLOW, {"handler": entry_id}, options)
         await self.ensure_cameras(hass, entry_id)
+        await self.name_api_calls_sensor(hass, entry_id)
         return entry_id
+
+    async def name_api_calls_sensor(self, hass: HassClient, entry_id: str) -> None:
+        """Call the entry's API-calls sensor by the name README's dashboard uses (its title names the port)."""
+        deadline = time.monotonic() + 30
+        while True:
+            (entities,) = await hass.websocket({"type": "config/entity_registry/list"})
+            ours = [e["entity_id"] for e in entities if e["config_entry_id"] == entry_id]
+            if API_CALLS_SENSOR in ours:
+                return
+            if sensor := next((e for e in ours if e.startswith("sensor.")), None):
+                update = {"type": "config/entity_registry/update", "entity_id": sensor}
+                await hass.websocket({**update, "new_entity_id": API_CALLS_SENSOR})
+                return
+            if time.monotonic() > deadline:
+                raise DemoError("the entry's API-calls sensor did not appear")
+            await asyncio.sleep(0.5)
 
     async def wait_loaded(self, hass: HassClient) -> None:
         """Wait until the entry is loaded (a new camera or option reloads it)."""
@@ -305,6 +352,17 @@ class Demo:
                     f"port {port} is in use on 127.0.0.1 (another demo?); choose another with --port/--baidu-port"
                 )
         self.state.mkdir(parents=True, exist_ok=True)
+        with (self.state / LOCK).open("w") as lock:
+            try:
+                # Held while the demo runs: no second demo rewrites this state under a running one.
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise DemoError(f"another demo is running on {self.state}; stop it, or choose --state") from None
+            async with self._started() as hass:
+                yield hass
+
+    @contextlib.asynccontextmanager
+    async def _started(self) -> AsyncIterator[HassClient]:
         self.prepare_files()
         await prepare_storage(self.config, self.port)
         python = sys.executable

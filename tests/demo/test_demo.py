@@ -9,6 +9,7 @@ second run on other ports listens only there, on 127.0.0.1, and stops on SIGINT.
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import os
 import re
 import signal
@@ -138,10 +139,14 @@ def listening(pid: int) -> set[str]:
     return found
 
 
+def readme_examples() -> list[str]:
+    """README's YAML examples."""
+    return re.findall(r"```yaml\n(.*?)```", (ROOT / "README.md").read_text(), re.DOTALL)
+
+
 def readme_action(action: str) -> dict[str, object]:
     """README's example of an action, as written there."""
-    readme = (ROOT / "README.md").read_text()
-    for block in re.findall(r"```yaml\n(.*?)```", readme, re.DOTALL):
+    for block in readme_examples():
         for example in re.split(r"\n(?=#)", block):
             parsed = parse_yaml(example)
             if isinstance(parsed, dict) and parsed.get("action") == action:
@@ -160,6 +165,18 @@ async def test_a_port_in_use_is_reported_before_anything_starts(tmp_path: Path, 
     assert demo.process.returncode == 1
     assert len(lines) == 1
     assert f"port {demo.port} is in use" in lines[0]
+    assert not (tmp_path / "ha").exists()
+
+
+async def test_a_second_demo_on_the_same_state_is_refused(tmp_path: Path, socket_enabled: None) -> None:
+    with (tmp_path / "demo.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # as a running demo holds it
+        demo = await start(tmp_path)
+        await asyncio.wait_for(demo.process.wait(), 30)
+    await asyncio.sleep(0.2)
+    assert demo.process.returncode == 1
+    assert len(demo.lines) == 1
+    assert f"another demo is running on {tmp_path}" in demo.lines[0]
     assert not (tmp_path / "ha").exists()
 
 
@@ -201,7 +218,12 @@ async def test_a_first_run_shows_everyone_quietly_then_stops_on_sigterm(
     noise = [line for line in log if re.search(r" (WARNING|ERROR|CRITICAL) ", line)]
     assert [line for line in noise if not any(expected in line for expected in EXPECTED_WARNINGS)] == []
 
-    # README's identify example works as written: default groups are set.
+    # README's examples name entities the demo has, and its identify example works as
+    # written: default groups are set.
+    named = set(re.findall(r"(?:entity_id|entity): (\w+\.\w+)", "".join(readme_examples())))
+    assert "image_processing.front_door_recognised_person" in named
+    for entity_id in named:
+        await hass.state(entity_id)
     example = readme_action("baidu_face.identify")
     answer = await hass.action("baidu_face", "identify", example["data"], response=True)  # type: ignore[arg-type]
     assert "faces" in answer
