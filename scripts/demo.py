@@ -358,11 +358,16 @@ class Demo:
                 fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 raise DemoError(f"another demo is running on {self.state}; stop it, or choose --state") from None
-            async with self._started() as hass:
+            async with self.serving() as hass:
                 yield hass
 
     @contextlib.asynccontextmanager
-    async def _started(self) -> AsyncIterator[HassClient]:
+    async def serving(self) -> AsyncIterator[HassClient]:
+        """Start the processes, set Home Assistant up; yield a logged-in client; stop them on exit.
+
+        `running` checks the ports and the state first; a test calls this directly to show what
+        happens when Home Assistant cannot bind its port after all.
+        """
         self.prepare_files()
         await prepare_storage(self.config, self.port)
         python = sys.executable

@@ -27,6 +27,7 @@ from homeassistant.core import HomeAssistant
 CONFIG_FLOW = "/api/config/config_entries/flow"
 OPTIONS_FLOW = "/api/config/config_entries/options/flow"
 SUBENTRY_FLOW = "/api/config/config_entries/subentries/flow"
+ANSWER_TIMEOUT = aiohttp.ClientTimeout(total=3)
 
 
 class HassError(Exception):
@@ -74,12 +75,13 @@ class HassClient:
         """Wait until Home Assistant answers; `failed()` names a reason to give up early."""
         deadline = time.monotonic() + seconds
         while True:
-            with contextlib.suppress(aiohttp.ClientError):
-                async with self.session.get(self.url + "/manifest.json") as response:
-                    if response.status < 500:
-                        return
             if reason := failed():
                 raise HassError(reason)
+            # A short timeout: whatever holds the port may accept a connection and never answer.
+            with contextlib.suppress(aiohttp.ClientError, TimeoutError):
+                async with self.session.get(self.url + "/manifest.json", timeout=ANSWER_TIMEOUT) as response:
+                    if response.status < 500:
+                        return
             if time.monotonic() > deadline:
                 raise HassError(f"Home Assistant did not answer on {self.url} in {seconds:.0f} s")
             await asyncio.sleep(0.3)

@@ -24,8 +24,8 @@ import aiohttp
 import pytest
 from homeassistant.util.yaml import parse_yaml
 
-from scripts.demo import DEMO_PASSWORD, DEMO_USER
-from scripts.hass_driver import HassClient
+from scripts.demo import DEMO_PASSWORD, DEMO_USER, Demo
+from scripts.hass_driver import HassClient, HassError
 from tests.faces import PEOPLE
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -178,6 +178,20 @@ async def test_a_second_demo_on_the_same_state_is_refused(tmp_path: Path, socket
     assert len(demo.lines) == 1
     assert f"another demo is running on {tmp_path}" in demo.lines[0]
     assert not (tmp_path / "ha").exists()
+
+
+async def test_home_assistant_that_cannot_bind_its_port_stops_the_demo_with_a_clear_message(
+    tmp_path: Path, socket_enabled: None
+) -> None:
+    with socket.socket() as busy:  # taken after the demo's own check: the check is skipped here
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        demo = Demo(tmp_path, None, busy.getsockname()[1], free_port(), configure_integration=False)
+        with pytest.raises(HassError, match=f"Home Assistant could not listen on 127.0.0.1:{demo.port}"):
+            async with demo.serving():
+                pass
+    assert f"Failed to create HTTP server at port {demo.port}" in (tmp_path / "home_assistant.log").read_text()
+    assert not demo.processes
 
 
 @pytest.mark.parametrize("number", [signal.SIGINT, signal.SIGTERM], ids=lambda number: number.name)
