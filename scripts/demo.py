@@ -1,11 +1,13 @@
-"""The main job in one command: the local Baidu server, a real Home Assistant with the
-integration, two live cameras and an automation that scans them.
+"""The main job in one command: the local Baidu server, Home Assistant, two live cameras.
 
-    scripts/demo [--photos DIR] [--port 8123] [--state DIR]
+A real Home Assistant with the integration, two cameras and an automation that scans them.
+
+    scripts/demo [--photos DIR] [--port 8123] [--baidu-port 8300] [--state DIR]
 
 DIR holds `enroll/<person>_<n>.jpg` and `probe/*.jpg|png` (like sample_faces/): every
 person in enroll/ is registered through the integration's own action, and the cameras
-play probe/. A second run reuses the state directory. Ctrl-C stops everything.
+play probe/. A second run reuses the state directory and follows the ports given.
+Ctrl-C (or SIGTERM) stops everything.
 """
 
 from __future__ import annotations
@@ -13,22 +15,34 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import itertools
+import fcntl
 import os
 import shutil
 import signal
 import socket
+import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import aiohttp
 
-from custom_components.baidu_face.const import camera_unique_id
+from custom_components.baidu_face.const import (
+    CONF_ATTRIBUTES,
+    CONF_GROUPS,
+    CONF_MAX_FACES,
+    CONF_THRESHOLD,
+    DOMAIN,
+    EVENT_RECOGNIZED,
+    EVENT_UNKNOWN_FACE,
+    camera_unique_id,
+)
 from sample_faces import FOLDER as SAMPLE_FACES
+from sample_faces import enrolment_photos
+from scripts.hass_driver import CONFIG_FLOW, OPTIONS_FLOW, SUBENTRY_FLOW, HassClient, HassError, prepare_storage
+from scripts.photo_player import PhotoPlayer, photos_in, show
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_USER = "demo"
@@ -36,34 +50,43 @@ DEMO_PASSWORD = "baidu-face-demo"  # noqa: S105 - the documented demo login, loo
 API_KEY = "demo_api_key"
 SECRET_KEY = "demo_secret_key"  # noqa: S105 - the local server's demo app
 GROUP = "family"
-FRAME_SECONDS = 5
 SCAN_SECONDS = 10
-CAMERAS = {"door": "identify", "hallway": "detect"}
+# README's examples name camera.front_door and image_processing.front_door_recognised_person.
+CAMERAS = {"front_door": "identify", "hallway": "detect"}
+API_CALLS_SENSOR = "sensor.baidu_face_api_calls"
+LOCK = "demo.lock"
+# What a stopped process gets before SIGKILL: everything is gone within 10 s of a signal.
+STOP_SECONDS = 7.0
 
 CONFIGURATION = """\
-# Written by scripts/demo. Only what the demo needs, so that it starts offline.
+# Written by scripts/demo on every run. Only what the demo needs, so that it starts offline
+# and quietly; the HTTP settings (127.0.0.1, --port) are in Home Assistant's store.
 homeassistant:
   name: Baidu Face demo
   country: CN  # else Home Assistant raises a repair issue asking for it
   allowlist_external_dirs:
     - {photos}
-{http}frontend:
+frontend:
 config:
 recorder:
   purge_keep_days: 3
 history:
 logbook:
 automation: !include automations.yaml
+# The front door's lock and motion sensor that README's automation examples name.
+template:
+  - lock:
+      - name: Front door
+        lock: []
+        unlock: []
+  - binary_sensor:
+      - name: Front door motion
+        device_class: motion
+        state: "{{{{ false }}}}"
 logger:
   default: warning
   logs:
     custom_components.baidu_face: info
-"""
-
-HTTP = """\
-http:
-  server_host: 127.0.0.1
-  server_port: {port}
 """
 
 AUTOMATIONS = f"""\
@@ -79,239 +102,215 @@ AUTOMATIONS = f"""\
         entity_id: all
 """
 
+# Lines in home_assistant.log that say Home Assistant could not serve the port.
+BIND_FAILED = ("Activating recovery mode", "Failed to create HTTP server")
+
+
+class DemoError(Exception):
+    """Something the person running the demo must fix; said in one line."""
+
 
 def log(message: str) -> None:
+    """One line of the demo's own output."""
     print(f"[demo {time.strftime('%H:%M:%S')}] {message}", flush=True)
 
 
-def free(port: int) -> bool:
+def port_in_use(port: int) -> bool:
+    """Whether something listens on 127.0.0.1:`port` (a socket in TIME_WAIT does not count)."""
     with socket.socket() as probe:
-        return probe.connect_ex(("127.0.0.1", port)) != 0
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return True
+        return False
 
 
 @dataclass
 class Demo:
+    """The demo's processes and Home Assistant set-up, for one state directory."""
+
     state: Path
     photos: Path | None
     port: int = 8123
     baidu_port: int = 8300
     # False leaves adding the integration, and scanning, to a person (or the browser test).
     configure_integration: bool = True
-    processes: list[asyncio.subprocess.Process] = field(default_factory=list)
-    token: str = ""
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    enrolled: set[str] = field(default_factory=set)
 
     @property
     def url(self) -> str:
+        """Home Assistant's address."""
         return f"http://127.0.0.1:{self.port}"
 
     @property
     def baidu_url(self) -> str:
+        """The local Baidu server's address."""
         return f"http://127.0.0.1:{self.baidu_port}"
 
     @property
     def config(self) -> Path:
+        """Home Assistant's configuration directory."""
         return self.state / "ha"
 
-    @property
-    def frames(self) -> Path:
-        return self.state / "frames"
+    def output(self, process: str) -> Path:
+        """Where a process's output of this run goes."""
+        return self.state / f"{process}.log"
+
+    def frame(self, camera: str) -> Path:
+        """Return the file a camera shows."""
+        return self.state / "frames" / f"{camera}.jpg"
 
     # --- processes -------------------------------------------------------
 
-    async def spawn(self, name: str, *args: str) -> None:
-        log_file = (self.state / f"{name}.log").open("ab")
-        process = await asyncio.create_subprocess_exec(
-            *args, cwd=ROOT, stdout=log_file, stderr=asyncio.subprocess.STDOUT, start_new_session=True
-        )
-        self.processes.append(process)
-        log(f"started {name} (pid {process.pid}, log {self.state / f'{name}.log'})")
+    def spawn(self, name: str, *args: str, env: dict[str, str] | None = None) -> None:
+        """Start a process in its own session (a terminal's Ctrl-C reaches only the demo, which stops it)."""
+        with self.output(name).open("wb") as log_file:
+            process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+                args, cwd=ROOT, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True, env=env
+            )
+        self.processes[name] = process
+        log(f"started {name} (pid {process.pid}, log {self.output(name)})")
 
     async def stop(self) -> None:
-        for process in reversed(self.processes):
-            if process.returncode is None:
+        """SIGTERM every process the demo started, SIGKILL what is left after STOP_SECONDS."""
+        for process in reversed(self.processes.values()):
+            if process.poll() is None:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(process.pid, signal.SIGTERM)
-        for process in self.processes:
-            try:
-                await asyncio.wait_for(process.wait(), 30)
-            except TimeoutError:
-                os.killpg(process.pid, signal.SIGKILL)
+        deadline = time.monotonic() + STOP_SECONDS
+        for process in self.processes.values():
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                await asyncio.to_thread(process.wait, max(0.0, deadline - time.monotonic()))
+        for process in self.processes.values():
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)  # also any child the process left behind
+            process.wait()
         self.processes.clear()
+
+    def exited(self) -> str | None:
+        """Why the demo cannot go on: a process exited, or Home Assistant could not bind its port."""
+        output = self.output("home_assistant")
+        if output.exists() and any(line in output.read_text(errors="replace") for line in BIND_FAILED):
+            return f"Home Assistant could not listen on 127.0.0.1:{self.port}; see {output}"
+        for name, process in self.processes.items():
+            if process.poll() is not None:
+                return f"{name} exited (code {process.returncode}); see {self.output(name)}"
+        return None
 
     # --- files -------------------------------------------------------------
 
     def prepare_files(self) -> None:
-        for folder in (self.config, self.frames, self.state / "photos"):
+        """Write the configuration, link the integration, copy blueprints and photos, show the first frames."""
+        photos = self.state / "photos"
+        for folder in (self.config, self.state / "frames", photos):
             folder.mkdir(parents=True, exist_ok=True)
-        # Home Assistant moves http: from YAML into its store on the first start (and
-        # wants it confirmed); later starts must not carry it in YAML any more.
-        http = "" if (self.config / ".storage" / "http").exists() else HTTP.format(port=self.port)
-        (self.config / "configuration.yaml").write_text(
-            CONFIGURATION.format(photos=(self.state / "photos").resolve(), http=http)
-        )
+        (self.config / "configuration.yaml").write_text(CONFIGURATION.format(photos=photos.resolve()))
         (self.config / "automations.yaml").write_text(AUTOMATIONS if self.configure_integration else "[]\n")
-        components = self.config / "custom_components"
-        components.mkdir(exist_ok=True)
-        link = components / "baidu_face"
+        link = self.config / "custom_components" / DOMAIN
+        link.parent.mkdir(exist_ok=True)
         if not link.exists():
-            link.symlink_to(ROOT / "custom_components" / "baidu_face", target_is_directory=True)
-        blueprints = self.config / "blueprints" / "automation" / "baidu_face"
+            link.symlink_to(ROOT / "custom_components" / DOMAIN, target_is_directory=True)
+        blueprints = self.config / "blueprints" / "automation" / DOMAIN
         blueprints.mkdir(parents=True, exist_ok=True)
-        for blueprint in (ROOT / "blueprints" / "automation" / "baidu_face").glob("*.yaml"):
+        for blueprint in (ROOT / "blueprints" / "automation" / DOMAIN).glob("*.yaml"):
             shutil.copy(blueprint, blueprints / blueprint.name)
         if self.photos:
-            shutil.copytree(self.photos, self.state / "photos", dirs_exist_ok=True)
+            shutil.copytree(self.photos, photos, dirs_exist_ok=True)
         for camera in CAMERAS:
-            frame = self.frames / f"{camera}.jpg"
-            if not frame.exists():
-                shutil.copy(self.probe_photos()[0] if self.photos else _blank(), frame)
+            if not self.frame(camera).exists():
+                show(self.frame(camera), (self.probe_photos() or [_blank()])[0])
 
     def probe_photos(self) -> list[Path]:
+        """Return what the cameras play: each next photo shows as many people not shown yet as it can."""
         if not self.photos:
             return []
-        return sorted(p for p in (self.state / "photos" / "probe").iterdir() if p.suffix.lower() in {".jpg", ".png"})
+        left = photos_in(self.state / "photos" / "probe")
+        people = sorted(enrolment_photos(self.state / "photos"), key=len, reverse=True)
 
-    # --- Home Assistant's HTTP API --------------------------------------------
+        def shows(photo: Path) -> set[str]:
+            # `<a>+<b>.jpg` shows a and b; `obama_small.jpg` shows obama (sample_faces/README.md).
+            parts = photo.stem.split("+")
+            return {next((person for person in people if part.startswith(person)), part) for part in parts}
 
-    async def wait_for(self, session: aiohttp.ClientSession, url: str, seconds: float) -> None:
-        deadline = time.monotonic() + seconds
-        while True:
-            with contextlib.suppress(aiohttp.ClientError):
-                async with session.get(url) as response:
-                    if response.status < 500:
-                        return
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"{url} did not come up in {seconds:.0f} s")
-            if any(p.returncode is not None for p in self.processes):
-                raise RuntimeError("a process of the demo exited; see the logs in " + str(self.state))
-            await asyncio.sleep(0.5)
+        shown: set[str] = set()
+        ordered = []
+        while left:
+            best = max(left, key=lambda photo: len(shows(photo) - shown))
+            left.remove(best)
+            ordered.append(best)
+            shown |= shows(best)
+        return ordered
 
-    async def call(self, session: aiohttp.ClientSession, method: str, path: str, body: Any = None) -> Any:
-        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
-        async with session.request(method, self.url + path, json=body, headers=headers) as response:
-            if response.status >= 400:
-                raise RuntimeError(f"{method} {path}: HTTP {response.status} {await response.text()}")
-            return await response.json(content_type=None)
+    def player(self) -> PhotoPlayer:
+        """Return the cameras' photo player."""
+        return PhotoPlayer([self.frame(camera) for camera in CAMERAS], self.probe_photos(), SCAN_SECONDS)
 
-    async def log_in(self, session: aiohttp.ClientSession) -> None:
-        """Complete onboarding with the demo login (first run), or log in (later runs)."""
-        client = self.url + "/"
-        try:
-            status = await self.call(session, "GET", "/api/onboarding")
-        except RuntimeError:  # onboarding finished: the view is gone
-            status = [{"step": "user", "done": True}]
-        if not next(step["done"] for step in status if step["step"] == "user"):
-            created = await self.call(
-                session,
-                "POST",
-                "/api/onboarding/users",
-                {
-                    "client_id": client,
-                    "name": "Demo",
-                    "username": DEMO_USER,
-                    "password": DEMO_PASSWORD,
-                    "language": "en",
-                },
-            )
-            code = created["auth_code"]
-        else:
-            flow = await self.call(
-                session, "POST", "/auth/login_flow",
-                {"client_id": client, "handler": ["homeassistant", None], "redirect_uri": client},
-            )  # fmt: skip
-            done = await self.call(
-                session, "POST", f"/auth/login_flow/{flow['flow_id']}",
-                {"client_id": client, "username": DEMO_USER, "password": DEMO_PASSWORD},
-            )  # fmt: skip
-            code = done["result"]
-        async with session.post(
-            self.url + "/auth/token", data={"grant_type": "authorization_code", "code": code, "client_id": client}
-        ) as response:
-            self.token = (await response.json())["access_token"]
-        for step in ("core_config", "analytics"):
-            with contextlib.suppress(RuntimeError):  # already done on a later run
-                await self.call(session, "POST", f"/api/onboarding/{step}", {})
-        with contextlib.suppress(RuntimeError):
-            await self.call(
-                session, "POST", "/api/onboarding/integration", {"client_id": client, "redirect_uri": client}
-            )
-        await self.confirm_http_config(session)
+    # --- Home Assistant ------------------------------------------------------
 
-    async def websocket(self, session: aiohttp.ClientSession, *commands: dict[str, Any]) -> list[Any]:
-        """Send commands over Home Assistant's WebSocket API; their results, in order."""
-        results = []
-        async with session.ws_connect(self.url + "/api/websocket") as ws:
-            await ws.receive_json()
-            await ws.send_json({"type": "auth", "access_token": self.token})
-            await ws.receive_json()
-            for number, command in enumerate(commands, 1):
-                await ws.send_json({"id": number, **command})
-                results.append((await ws.receive_json())["result"])
-        return results
-
-    async def confirm_http_config(self, session: aiohttp.ClientSession) -> None:
-        """Confirm the HTTP settings taken from YAML, or Home Assistant reverts them in 5 minutes."""
-        (config,) = await self.websocket(session, {"type": "http/config"})
-        if config["pending"] is not None and config["active_config_type"] == "pending":
-            await self.websocket(session, {"type": "http/config/promote"})
-
-    async def entries(self, session: aiohttp.ClientSession, domain: str) -> list[dict[str, Any]]:
-        entries = await self.call(session, "GET", f"/api/config/config_entries/entry?domain={domain}")
-        return list(entries)
-
-    async def flow(
-        self, session: aiohttp.ClientSession, base: str, handler: Any, data: dict[str, Any]
-    ) -> dict[str, Any]:
-        form = await self.call(session, "POST", base, {"handler": handler})
-        if form["type"] != "form":
-            raise RuntimeError(f"{handler}: {form.get('reason')}")
-        result: dict[str, Any] = await self.call(session, "POST", f"{base}/{form['flow_id']}", data)
-        if result["type"] != "create_entry":
-            raise RuntimeError(f"{handler}: {result.get('errors') or result.get('reason')}")
-        return result
-
-    async def remove_online_extras(self, session: aiohttp.ClientSession) -> None:
-        """Onboarding adds a few integrations that need the internet; this demo runs offline."""
-        for domain in ("google_translate", "met", "radio_browser"):
-            for entry in await self.entries(session, domain):
-                with contextlib.suppress(RuntimeError):
-                    await self.call(session, "DELETE", f"/api/config/config_entries/entry/{entry['entry_id']}")
-
-    async def add_cameras(self, session: aiohttp.ClientSession) -> None:
+    async def add_cameras(self, hass: HassClient) -> None:
         """Ordinary local_file cameras showing the frames the player changes."""
-        have = {e["title"] for e in await self.entries(session, "local_file")}
+        have = {e["title"] for e in await hass.entries("local_file")}
         for camera in CAMERAS:
-            if camera.title() not in have:
-                data = {"name": camera.title(), "file_path": str((self.frames / f"{camera}.jpg").resolve())}
-                await self.flow(session, "/api/config/config_entries/flow", "local_file", data)
+            name = camera.replace("_", " ").capitalize()
+            if name not in have:
+                data = {"name": name, "file_path": str(self.frame(camera).resolve())}
+                await hass.flow(CONFIG_FLOW, {"handler": "local_file"}, data)
 
-    async def configure(self, session: aiohttp.ClientSession) -> str:
-        """The baidu_face entry and its camera subentries, through Home Assistant's own flows."""
-        baidu = await self.entries(session, "baidu_face")
-        if not baidu:
-            data = {"api_key": API_KEY, "secret_key": SECRET_KEY, "api_version": "auto", "endpoint": self.baidu_url}
-            await self.flow(session, "/api/config/config_entries/flow", "baidu_face", data)
-            baidu = await self.entries(session, "baidu_face")
+    async def configure(self, hass: HassClient) -> str:
+        """Point the baidu_face entry at this run's server; set its default groups and camera subentries."""
+        connection = {"api_version": "auto", "endpoint": self.baidu_url}
+        if baidu := await hass.entries(DOMAIN):
+            # A later run: the endpoint follows --baidu-port (unchanged, this changes nothing).
+            # The entry may be retrying its old endpoint, so this does not wait for it to load.
+            await hass.flow(CONFIG_FLOW, {"handler": DOMAIN, "entry_id": baidu[0]["entry_id"]}, connection)
+        else:
+            secrets = {"api_key": API_KEY, "secret_key": SECRET_KEY}
+            await hass.flow(CONFIG_FLOW, {"handler": DOMAIN}, {**secrets, **connection})
+            baidu = await hass.entries(DOMAIN)
         entry_id: str = baidu[0]["entry_id"]
-        await self.ensure_cameras(session, entry_id)
+        await self.wait_loaded(hass)
+        # Default groups, so that identify, verify and register_user work without naming one
+        # (README's examples); the calls-per-second option keeps its default.
+        options = {CONF_GROUPS: [GROUP], CONF_THRESHOLD: 80, CONF_MAX_FACES: 3, CONF_ATTRIBUTES: []}
+        await hass.flow(OPTIONS_FLOW, {"handler": entry_id}, options)
+        await self.ensure_cameras(hass, entry_id)
+        await self.name_api_calls_sensor(hass, entry_id)
         return entry_id
 
-    async def wait_loaded(self, session: aiohttp.ClientSession) -> None:
-        """Cameras are added to a running entry (the flow reads its groups); each one reloads it."""
-        deadline = time.monotonic() + 60
-        while (await self.entries(session, "baidu_face"))[0]["state"] != "loaded":
+    async def name_api_calls_sensor(self, hass: HassClient, entry_id: str) -> None:
+        """Call the entry's API-calls sensor by the name README's dashboard uses (its title names the port)."""
+        deadline = time.monotonic() + 30
+        while True:
+            (entities,) = await hass.websocket({"type": "config/entity_registry/list"})
+            ours = [e["entity_id"] for e in entities if e["config_entry_id"] == entry_id]
+            if API_CALLS_SENSOR in ours:
+                return
+            if sensor := next((e for e in ours if e.startswith("sensor.")), None):
+                update = {"type": "config/entity_registry/update", "entity_id": sensor}
+                await hass.websocket({**update, "new_entity_id": API_CALLS_SENSOR})
+                return
             if time.monotonic() > deadline:
-                raise RuntimeError("the baidu_face entry did not load; see home_assistant.log")
+                raise DemoError("the entry's API-calls sensor did not appear")
+            await asyncio.sleep(0.5)
+
+    async def wait_loaded(self, hass: HassClient) -> None:
+        """Wait until the entry is loaded (a new camera or option reloads it)."""
+        deadline = time.monotonic() + 60
+        while (await hass.entries(DOMAIN))[0]["state"] != "loaded":
+            if time.monotonic() > deadline:
+                raise DemoError(f"the baidu_face entry did not load; see {self.output('home_assistant')}")
             await asyncio.sleep(0.3)
 
-    async def ensure_cameras(self, session: aiohttp.ClientSession, entry_id: str) -> None:
-        # Subentries, not entities: on a second run the entities may not be set up yet.
-        (subentries,) = await self.websocket(session, {"type": "config_entries/subentries/list", "entry_id": entry_id})
+    async def ensure_cameras(self, hass: HassClient, entry_id: str) -> None:
+        """One camera subentry per demo camera (subentries, not entities: those may still be loading)."""
+        (subentries,) = await hass.websocket({"type": "config_entries/subentries/list", "entry_id": entry_id})
         have = {subentry["unique_id"] for subentry in subentries}
         for camera, mode in CAMERAS.items():
             if camera_unique_id(f"camera.{camera}", mode) in have:
                 continue
-            await self.wait_loaded(session)
+            await self.wait_loaded(hass)
             data = {
                 "camera_entity_id": f"camera.{camera}",
                 "mode": mode,
@@ -320,84 +319,84 @@ class Demo:
                 "max_faces": 3,
                 "scan_interval": 0,
             }
-            await self.flow(session, "/api/config/config_entries/subentries/flow", [entry_id, "camera"], data)
+            await hass.flow(SUBENTRY_FLOW, {"handler": [entry_id, "camera"]}, data)
 
-    async def action(
-        self, session: aiohttp.ClientSession, service: str, data: dict[str, Any], response: bool = False
-    ) -> Any:
-        path = f"/api/services/baidu_face/{service}" + ("?return_response" if response else "")
-        return await self.call(session, "POST", path, data)
-
-    async def enrol(self, session: aiohttp.ClientSession) -> None:
+    async def enrol(self, hass: HassClient) -> None:
         """Register every person in enroll/ through the integration's register_user action."""
         if not self.photos:
             return
-        await self.wait_loaded(session)
-        known = set()
-        groups = await self.action(session, "list_groups", {}, response=True)
-        if GROUP in groups["service_response"]["groups"]:  # asking for a missing group logs an error
-            users = await self.action(session, "list_group_users", {"group_id": GROUP}, response=True)
-            known = {u["uid"] for u in users["service_response"]["users"]}
-        for photo in sorted((self.state / "photos" / "enroll").glob("*.jpg")):
-            person = photo.stem.rsplit("_", 1)[0]
-            if person in known:  # enrolled on an earlier run
+        await self.wait_loaded(hass)
+        groups = await hass.action(DOMAIN, "list_groups", {}, response=True)
+        if GROUP in groups["groups"]:  # asking for a missing group logs an error
+            users = await hass.action(DOMAIN, "list_group_users", {"group_id": GROUP}, response=True)
+            self.enrolled = {u["uid"] for u in users["users"]}
+        for person, photos in enrolment_photos(self.state / "photos").items():
+            if person in self.enrolled:  # enrolled on an earlier run
                 continue
-            data = {
-                "uid": person,
-                "user_info": person.replace("_", " ").title(),
-                "groups": [GROUP],
-                "image_path": str(photo.resolve()),
-            }
-            try:
-                await self.action(session, "register_user", data)
-            except RuntimeError as err:
-                log(f"could not enrol {photo.name}: {err}")
-            else:
-                log(f"enrolled {photo.name} as {person}")
-
-    async def play(self) -> None:
-        """Change what the cameras show every few seconds (a small photo player)."""
-        photos = self.probe_photos()
-        if not photos:
-            return
-        cycles = {camera: itertools.cycle(photos[i:] + photos[:i]) for i, camera in enumerate(CAMERAS)}
-        while True:
-            for camera, cycle in cycles.items():
-                frame = self.frames / f"{camera}.jpg"
-                temporary = frame.with_suffix(".tmp")
-                shutil.copy(next(cycle), temporary)
-                temporary.replace(frame)  # atomic: a scan never reads half a file
-            await asyncio.sleep(FRAME_SECONDS)
+            for photo in photos:
+                data = {"uid": person, "user_info": _name(person), "groups": [GROUP], "image_path": str(photo)}
+                try:
+                    await hass.action(DOMAIN, "register_user", data)
+                except HassError as err:
+                    log(f"could not enrol {photo.name}: {err}")
+                else:
+                    self.enrolled.add(person)
+            log(f"enrolled {_name(person)} ({len(photos)} photo{'s' if len(photos) > 1 else ''})")
 
     @contextlib.asynccontextmanager
-    async def running(self) -> AsyncIterator[str]:
-        """Start everything; yield the config entry id; stop everything on exit."""
+    async def running(self) -> AsyncIterator[HassClient]:
+        """Start everything; yield a logged-in client of Home Assistant; stop everything on exit."""
         for port in (self.port, self.baidu_port):
-            if not free(port):
-                raise RuntimeError(f"port {port} is in use (is another demo running?)")
+            if port_in_use(port):
+                raise DemoError(
+                    f"port {port} is in use on 127.0.0.1 (another demo?); choose another with --port/--baidu-port"
+                )
         self.state.mkdir(parents=True, exist_ok=True)
+        with (self.state / LOCK).open("w") as lock:
+            try:
+                # Held while the demo runs: no second demo rewrites this state under a running one.
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise DemoError(f"another demo is running on {self.state}; stop it, or choose --state") from None
+            async with self.serving() as hass:
+                yield hass
+
+    @contextlib.asynccontextmanager
+    async def serving(self) -> AsyncIterator[HassClient]:
+        """Start the processes, set Home Assistant up; yield a logged-in client; stop them on exit.
+
+        `running` checks the ports and the state first; a test calls this directly to show what
+        happens when Home Assistant cannot bind its port after all.
+        """
         self.prepare_files()
+        await prepare_storage(self.config, self.port)
         python = sys.executable
-        await self.spawn(
-            "baidu_face_server", python, "-m", "baidu_face_server", "--port", str(self.baidu_port),
-            "--db", str(self.state / "faces.sqlite3"), "--app", f"{API_KEY}:{SECRET_KEY}",
-        )  # fmt: skip
-        hass = str(Path(python).with_name("hass"))
-        await self.spawn("home_assistant", hass, "-c", str(self.config), "--skip-pip", "--log-no-color")
         try:
+            self.spawn(
+                "baidu_face_server", python, "-m", "baidu_face_server", "--port", str(self.baidu_port),
+                "--db", str(self.state / "faces.sqlite3"), "--app", f"{API_KEY}:{SECRET_KEY}",
+            )  # fmt: skip
+            # SETUP_PORT: even Home Assistant's last-resort default configuration uses this port,
+            # never 8123, so it cannot bind where the demo's own configuration could not.
+            env = {**os.environ, "SETUP_PORT": str(self.port)}
+            hass_bin = str(Path(python).with_name("hass"))
+            self.spawn("home_assistant", hass_bin, "-c", str(self.config), "--skip-pip", "--log-no-color", env=env)
             async with aiohttp.ClientSession() as session:
-                await self.wait_for(session, self.baidu_url + "/oauth/2.0/token", 60)
-                await self.wait_for(session, self.url + "/api/onboarding", 240)
-                await self.log_in(session)
-                await self.remove_online_extras(session)
-                await self.add_cameras(session)
-                entry_id = ""
+                await HassClient(session, self.baidu_url).wait_until_up(60, self.exited)
+                hass = HassClient(session, self.url)
+                await hass.wait_until_up(240, self.exited)
+                await hass.log_in(DEMO_USER, DEMO_PASSWORD)
+                await self.add_cameras(hass)
                 if self.configure_integration:
-                    entry_id = await self.configure(session)
-                    await self.enrol(session)
-            yield entry_id
+                    await self.configure(hass)
+                    await self.enrol(hass)
+                yield hass
         finally:
             await self.stop()
+
+
+def _name(person: str) -> str:
+    return person.replace("_", " ").title()
 
 
 def _blank() -> Path:
@@ -408,32 +407,82 @@ def _blank() -> Path:
     return path
 
 
-async def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="scripts/demo", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--photos", type=Path, default=SAMPLE_FACES, help="folder with enroll/ and probe/")
-    parser.add_argument("--state", type=Path, default=ROOT / "state", help="where the demo keeps its state")
-    parser.add_argument("--port", type=int, default=8123)
-    parser.add_argument("--baidu-port", type=int, default=8300)
-    args = parser.parse_args(argv)
+async def report_sightings(hass: HassClient, demo: Demo, started: float, ready: float) -> None:
+    """Say once who each camera saw first, and when every enrolled person and a stranger have been seen."""
+    waiting = set(demo.enrolled) | {"unknown"}
+    async for event in hass.events(EVENT_RECOGNIZED, EVENT_UNKNOWN_FACE):
+        data = event["data"]
+        who = data.get("uid", "unknown") if event["event_type"] == EVENT_RECOGNIZED else "unknown"
+        if who not in waiting:
+            continue
+        if len(waiting) == len(demo.enrolled) + 1:
+            log(f"first recognition {time.monotonic() - started:.0f} s after the command")
+        waiting.discard(who)
+        seen = (
+            f"{data.get('user_info') or who} (score {data.get('score', 0):.0f})" if who != "unknown" else "a stranger"
+        )
+        log(f"{data.get('camera_entity_id')} saw {seen}")
+        if not waiting:
+            log(f"everyone enrolled, and a stranger, seen {time.monotonic() - ready:.0f} s after ready")
+            return
+
+
+async def until_stopped(args: argparse.Namespace, started: float) -> None:
+    """Run the demo until cancelled."""
     demo = Demo(args.state.resolve(), args.photos, args.port, args.baidu_port)
-    started = time.monotonic()
-    async with demo.running():
-        log(f"ready in {time.monotonic() - started:.0f} s")
+    async with demo.running() as hass:
+        ready = time.monotonic()
+        log(f"ready {ready - started:.0f} s after the command")
         print(
             f"\n  Home Assistant: {demo.url}\n  Login:          {DEMO_USER} / {DEMO_PASSWORD}\n"
             f"  Baidu server:   {demo.baidu_url} (app {API_KEY} / {SECRET_KEY})\n"
-            f"  Cameras scan every {SCAN_SECONDS} s; see Logbook for recognitions. Ctrl-C stops.\n",
+            f"  Cameras scan every {SCAN_SECONDS} s; recognitions appear under Activity (the logbook)."
+            " Ctrl-C stops.\n",
             flush=True,
         )
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        player = asyncio.create_task(demo.play())
-        await stop.wait()
-        player.cancel()
-        log("stopping")
+        await asyncio.gather(demo.player().play(), report_sightings(hass, demo, started, ready), asyncio.Event().wait())
+
+
+async def run(argv: list[str] | None = None) -> int:
+    """Parse the arguments, run the demo; stop cleanly on SIGINT or SIGTERM; the exit code."""
+    # scripts/demo passes the time its command started, so set-up counts too.
+    started = time.monotonic() - max(0.0, time.time() - float(os.environ.get("DEMO_STARTED", time.time())))
+    parser = argparse.ArgumentParser(prog="scripts/demo", description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("--photos", type=Path, default=SAMPLE_FACES, help="folder with enroll/ and probe/")
+    parser.add_argument("--state", type=Path, default=ROOT / "state", help="where the demo keeps its state")
+    parser.add_argument("--port", type=int, default=8123, help="Home Assistant's port on 127.0.0.1")
+    parser.add_argument("--baidu-port", type=int, default=8300, help="the local Baidu server's port on 127.0.0.1")
+    args = parser.parse_args(argv)
+
+    main = asyncio.current_task()
+    assert main is not None
+    received: list[tuple[signal.Signals, float]] = []
+
+    def on_signal(number: signal.Signals) -> None:
+        if not received:  # a second Ctrl-C must not interrupt the stopping
+            received.append((number, time.monotonic()))
+            main.cancel()
+
+    loop = asyncio.get_running_loop()
+    for number in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(number, on_signal, number)
+    try:
+        await until_stopped(args, started)
+    except asyncio.CancelledError:
+        if not received:
+            raise
+    except (DemoError, HassError, OSError) as err:
+        log(f"stopped: {err}")
+        return 1
+    number, at = received[0]
+    log(f"{number.name}: stopped everything in {time.monotonic() - at:.1f} s")
+    return 0
+
+
+def main() -> None:
+    """Run the demo from the command line."""
+    sys.exit(asyncio.run(run()))
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    main()

@@ -1,5 +1,6 @@
-"""A person's first session, in a real browser: log in, add the integration and a camera
-through Home Assistant's own UI, scan, and see who is at the door.
+"""A person's first session, in a real browser: add the integration and a camera, see who is at the door.
+
+Log in, add the integration and a camera through Home Assistant's own UI, scan, and see who is there.
 
 Runs a real Home Assistant (hass) and the local Baidu server as processes, like the demo,
 and drives Debian's chromium headless with Playwright. Screenshots of each step are saved
@@ -18,6 +19,8 @@ import pytest
 from playwright.async_api import Page, async_playwright, expect
 
 from scripts.demo import API_KEY, DEMO_PASSWORD, DEMO_USER, SECRET_KEY, Demo
+from scripts.hass_driver import HassClient
+from scripts.photo_player import show
 from tests.faces import FACES, build_face_set
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -47,14 +50,14 @@ def free_port() -> int:
 
 
 @pytest.fixture
-async def home_assistant(socket_enabled: None, tmp_path: Path) -> AsyncIterator[Demo]:
-    """Home Assistant and the local server, onboarded, with a door camera; no Baidu Face entry yet."""
+async def home_assistant(socket_enabled: None, tmp_path: Path) -> AsyncIterator[tuple[Demo, HassClient]]:
+    """Home Assistant and the local server, onboarded, with a front door camera; no Baidu Face entry yet."""
     state = tmp_path / "state"
     state.mkdir()
     build_face_set(state / "faces.sqlite3", [API_KEY])
     demo = Demo(state, FACES, port=free_port(), baidu_port=free_port(), configure_integration=False)
-    async with demo.running():
-        yield demo
+    async with demo.running() as hass:
+        yield demo, hass
 
 
 async def shot(page: Page, name: str) -> None:
@@ -62,8 +65,11 @@ async def shot(page: Page, name: str) -> None:
     await page.screenshot(path=ARTIFACTS / f"{name}.png")
 
 
-async def test_add_the_integration_and_a_camera_then_see_who_is_at_the_door(home_assistant: Demo) -> None:
-    demo = home_assistant
+async def test_add_the_integration_and_a_camera_then_see_who_is_at_the_door(
+    home_assistant: tuple[Demo, HassClient],
+) -> None:
+    demo, hass = home_assistant
+    show(demo.frame("front_door"), FACES / "probe" / "obama.jpg")
     if ARTIFACTS.exists():
         shutil.rmtree(ARTIFACTS)
     async with async_playwright() as playwright:
@@ -96,32 +102,34 @@ async def test_add_the_integration_and_a_camera_then_see_who_is_at_the_door(home
             await page.get_by_role("button", name="Add camera").first.click()
             await expect(page.get_by_text("Recognise faces on a camera")).to_be_visible()
             await page.get_by_text("Select an entity").click()
-            await page.get_by_text("Door", exact=True).first.click()
+            await page.get_by_text("Front door", exact=True).first.click()
             await page.get_by_text("Groups to search").click()
             await page.get_by_text("family", exact=True).click()
             await shot(page, "04_camera_subentry")
             await page.get_by_role("button", name="Submit").click()
-            await expect(page.get_by_text("Created configuration for Door")).to_be_visible()
+            await expect(page.get_by_text("Created configuration for Front door")).to_be_visible()
             await shot(page, "05_camera_added")
 
-            # The door camera shows alex_lacamoire.jpg and nothing scans on its own in this
-            # set-up: scan it from Developer tools, as a person trying an automation's action would.
+            # The front door shows obama.jpg and nothing scans on its own in this set-up:
+            # scan it from Developer tools, as a person trying an automation's action would.
             await page.goto(demo.url + "/developer-tools/action")
             await page.get_by_role("button", name="YAML mode").click()
             await page.locator("ha-code-editor .cm-content").click()
             await page.keyboard.press("Control+a")
             # insert_text, not type: the editor would auto-indent typed new lines.
             await page.keyboard.insert_text(
-                "action: image_processing.scan\ntarget:\n  entity_id: image_processing.door_recognised_person\n"
+                "action: image_processing.scan\ntarget:\n  entity_id: image_processing.front_door_recognised_person\n"
             )
             await shot(page, "06_scan_action")
             await page.get_by_role("button", name="Perform action").click()
             # The button turns green once Home Assistant has run the action.
             await expect(page.locator("ha-progress-button ha-button.success")).to_be_attached()
             await page.goto(demo.url + "/developer-tools/state")
-            await page.get_by_role("textbox", name="Filter entities").fill("image_processing.door")
-            await expect(page.get_by_text("Alex Lacamoire").first).to_be_visible()
+            await page.get_by_role("textbox", name="Filter entities").fill("image_processing.front_door")
+            await expect(page.get_by_text("Obama").first).to_be_visible()
             await shot(page, "07_recognised")
+            state = await hass.state("image_processing.front_door_recognised_person")
+            assert [face["uid"] for face in state["attributes"]["faces"]] == ["obama"]
         finally:
             await shot(page, "99_last_page")
             await browser.close()
