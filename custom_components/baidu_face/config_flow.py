@@ -20,6 +20,10 @@ from homeassistant.helpers import selector
 from yarl import URL
 
 from .api import (
+    DEFAULT_BASE_URL,
+    DEFAULT_QPS,
+    DEFAULT_THRESHOLD,
+    MAX_FACES,
     ApiVersion,
     BaiduFaceAuthenticationError,
     BaiduFaceClient,
@@ -39,12 +43,8 @@ from .const import (
     CONF_SCAN_INTERVAL,
     CONF_SECRET_KEY,
     CONF_THRESHOLD,
-    DEFAULT_ENDPOINT,
     DEFAULT_MAX_FACES,
-    DEFAULT_QPS,
     DEFAULT_SCAN_INTERVAL,
-    DEFAULT_THRESHOLD,
-    DETECT_ATTRIBUTES,
     DOMAIN,
     MODE_DETECT,
     MODE_IDENTIFY,
@@ -59,7 +59,7 @@ _VERSION = selector.SelectSelector(
 )
 _URL = selector.TextSelector(selector.TextSelectorConfig(type=selector.TextSelectorType.URL))
 _THRESHOLD = selector.NumberSelector(selector.NumberSelectorConfig(min=0, max=100, step=1))
-_MAX_FACES = selector.NumberSelector(selector.NumberSelectorConfig(min=1, max=10, step=1))
+_MAX_FACES = selector.NumberSelector(selector.NumberSelectorConfig(min=1, max=MAX_FACES, step=1))
 
 
 def _groups_selector(groups: list[str]) -> selector.SelectSelector:
@@ -69,7 +69,7 @@ def _groups_selector(groups: list[str]) -> selector.SelectSelector:
 
 async def _validate(hass: HomeAssistant, data: Mapping[str, Any]) -> tuple[dict[str, str], ApiVersion | None]:
     """Prove the keys and endpoint with real calls; return form errors or the API version."""
-    endpoint = URL(str(data.get(CONF_ENDPOINT) or DEFAULT_ENDPOINT))
+    endpoint = URL(str(data.get(CONF_ENDPOINT) or DEFAULT_BASE_URL))
     if endpoint.scheme not in ("http", "https") or not endpoint.host:
         return {CONF_ENDPOINT: "invalid_endpoint"}, None
     client = create_client(hass, dict(data))
@@ -85,8 +85,8 @@ async def _validate(hass: HomeAssistant, data: Mapping[str, Any]) -> tuple[dict[
 
 
 def _title(data: Mapping[str, Any]) -> str:
-    endpoint = URL(str(data.get(CONF_ENDPOINT) or DEFAULT_ENDPOINT))
-    if str(endpoint).rstrip("/") == DEFAULT_ENDPOINT:
+    endpoint = URL(str(data.get(CONF_ENDPOINT) or DEFAULT_BASE_URL))
+    if str(endpoint).rstrip("/") == DEFAULT_BASE_URL:
         return "Baidu Face"
     return f"Baidu Face ({endpoint.host}:{endpoint.port})"
 
@@ -118,7 +118,7 @@ class BaiduFaceConfigFlow(ConfigFlow, domain=DOMAIN):
                 vol.Required(CONF_API_KEY): str,
                 vol.Required(CONF_SECRET_KEY): _SECRET,
                 vol.Required(CONF_API_VERSION, default=ApiVersion.AUTO.value): _VERSION,
-                vol.Required(CONF_ENDPOINT, default=DEFAULT_ENDPOINT): _URL,
+                vol.Required(CONF_ENDPOINT, default=DEFAULT_BASE_URL): _URL,
             }
         )
         return self.async_show_form(
@@ -185,7 +185,7 @@ class BaiduFaceOptionsFlow(OptionsFlow):
             return self.async_abort(reason="entry_not_loaded")
         groups, errors = await _known_groups(entry)
         client: BaiduFaceClient = entry.runtime_data.client
-        attributes = [a for a in DETECT_ATTRIBUTES if client.api_version is ApiVersion.V3 or a != "emotion"]
+        attributes = sorted(client.capabilities.attributes)
         schema = vol.Schema(
             {
                 vol.Required(CONF_QPS, default=DEFAULT_QPS): selector.NumberSelector(

@@ -32,13 +32,10 @@ def camera_unique_id(camera_entity_id: str, mode: str) -> str:
     return f"{camera_entity_id}_{mode}"
 
 
-DEFAULT_ENDPOINT: Final = "https://aip.baidubce.com"
-DEFAULT_QPS: Final = 2
-DEFAULT_THRESHOLD: Final = 80.0
+# The client's defaults (base URL, QPS, threshold) and limits live in api.limits.
 DEFAULT_MAX_FACES: Final = 1
 # Scans run only when asked (image_processing.scan): the free tier has 1,000 calls a month.
 DEFAULT_SCAN_INTERVAL: Final = 0
-DETECT_ATTRIBUTES: Final = ("age", "gender", "glasses", "expression", "beauty", "emotion", "face_shape", "landmark")
 
 EVENT_RECOGNIZED: Final = "baidu_face_recognized"
 EVENT_UNKNOWN_FACE: Final = "baidu_face_unknown_face"

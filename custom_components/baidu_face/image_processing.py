@@ -24,7 +24,14 @@ from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.event import async_track_time_interval
 
-from .api import BaiduFaceAuthenticationError, BaiduFaceError, Face, FaceBox, IdentifiedFace
+from .api import (
+    DEFAULT_THRESHOLD,
+    BaiduFaceAuthenticationError,
+    BaiduFaceError,
+    Face,
+    IdentifiedFace,
+    is_same_person,
+)
 from .const import (
     CONF_ATTRIBUTES,
     CONF_CAMERA,
@@ -34,13 +41,13 @@ from .const import (
     CONF_SCAN_INTERVAL,
     CONF_THRESHOLD,
     DEFAULT_MAX_FACES,
-    DEFAULT_THRESHOLD,
     EVENT_RECOGNIZED,
     EVENT_UNKNOWN_FACE,
     MODE_IDENTIFY,
     SUBENTRY_CAMERA,
 )
 from .entity import camera_device
+from .helpers import box_attributes
 from .runtime import BaiduFaceConfigEntry
 
 _LOGGER = logging.getLogger(__name__)
@@ -61,12 +68,6 @@ async def async_setup_entry(
             registry.async_remove(stale.entity_id)
     for camera in cameras:
         async_add_entities([camera], config_subentry_id=camera.subentry_id)
-
-
-def box_attributes(box: FaceBox | None) -> dict[str, float] | None:
-    if box is None:
-        return None
-    return {"left": box.left, "top": box.top, "width": box.width, "height": box.height}
 
 
 class BaiduFaceCamera(ImageProcessingFaceEntity):
@@ -138,7 +139,7 @@ class BaiduFaceCamera(ImageProcessingFaceEntity):
             best = face.best
             box = box_attributes(face.box)
             base = {ATTR_ENTITY_ID: self.entity_id, "camera_entity_id": self.camera_entity, "box": box}
-            if best is not None and best.score >= self._threshold:
+            if best is not None and is_same_person(best.score, self._threshold):
                 info: dict[str, Any] = {
                     ATTR_NAME: best.user_info or best.uid,
                     ATTR_CONFIDENCE: best.score,

@@ -116,7 +116,10 @@ def test_translations_are_complete_in_both_languages() -> None:
     # Every translation key the code raises exists.
     source = "\n".join(p.read_text() for p in INTEGRATION.glob("*.py"))
     used = set(re.findall(r'translation_key="(\w+)"', source)) | set(re.findall(r'_invalid\("(\w+)"', source))
-    used |= set(re.findall(r'\), "(\w+)"\),', source))  # the error table in runtime.py
+    used |= set(re.findall(r'Error, "(\w+)", (?:True|False)\),', source))  # the error table in runtime.py
+    used |= set(re.findall(r'^    "\w+": "(\w+)",$', source, re.MULTILINE))  # refused fields, by name
+    used |= set(re.findall(r'^\s+key = "(\w+)"', source, re.MULTILINE))
+    assert {"invalid_uid", "user_not_found", "user_not_found_anywhere", "rate_limited"} <= used
     assert used, "no keys found"
     assert used <= set(english["exceptions"]), used - set(english["exceptions"])
 
