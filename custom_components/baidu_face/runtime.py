@@ -113,9 +113,10 @@ def _shown(value: str | None) -> str:
 
 def _key(err: BaiduFaceError, searched: Sequence[str]) -> tuple[str, bool]:
     """The translation key for a client error, and whether it is the caller's mistake."""
-    if err.completed:
-        return "partial_failure", False
     key, callers = next(((k, c) for kind, k, c in _TRANSLATIONS if isinstance(err, kind)), ("baidu_error", False))
+    if err.completed:
+        # Half done: the message says what was; whose mistake the rest was stays the cause's.
+        return "partial_failure", callers
     if key == "invalid_input" and err.error_code is None:
         key = _INVALID_FIELDS.get(err.field or "", key)
     elif key == "user_not_found" and not searched:
