@@ -13,6 +13,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from baidu_face_server.server import RunningServer
 from custom_components.baidu_face.const import DOMAIN
@@ -326,3 +327,16 @@ async def test_a_partly_done_registration_says_which_groups_succeeded(
     assert partial.value.translation_key == "partial_failure"
     assert partial.value.translation_placeholders is not None
     assert partial.value.translation_placeholders["completed"] == "guests"
+
+
+async def test_an_unknown_user_is_the_callers_mistake_over_rest(
+    hass: HomeAssistant, hass_client: ClientSessionGenerator, entry: MockConfigEntry
+) -> None:
+    assert await async_setup_component(hass, "api", {})
+    client = await hass_client()
+    answer = await client.post(f"/api/services/{DOMAIN}/delete_user?return_response", json={"uid": "nobody"})
+    assert answer.status == 400
+    assert (await answer.json())["message"] == "delete_user: no user `nobody` in any group"
+    answer = await client.post(f"/api/services/{DOMAIN}/list_group_users?return_response", json={"group_id": "nope"})
+    assert answer.status == 400
+    assert (await answer.json())["message"] == "list_group_users: no group `nope`, or nobody in it"
