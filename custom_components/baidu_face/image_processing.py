@@ -159,7 +159,7 @@ class BaiduFaceCamera(ImageProcessingFaceEntity):
             else:
                 score = best.score if best else 0.0
                 info = {ATTR_CONFIDENCE: score, "box": box}
-                self.hass.bus.async_fire(EVENT_UNKNOWN_FACE, {**base, "best_score": score})
+                self.hass.bus.async_fire(EVENT_UNKNOWN_FACE, {**base, "score": score})
             # FaceInformation lists HA's keys only; ours (uid, box, ...) ride along.
             found.append(cast(FaceInformation, info))
         return found

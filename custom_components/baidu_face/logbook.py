@@ -33,7 +33,7 @@ def async_describe_events(
         data = event.data
         return {
             LOGBOOK_ENTRY_NAME: "Unknown face",
-            LOGBOOK_ENTRY_MESSAGE: f"saw an unknown face (best score {data.get('best_score', 0):.1f})",
+            LOGBOOK_ENTRY_MESSAGE: f"saw an unknown face (best score {data.get('score', 0):.1f})",
             LOGBOOK_ENTRY_ENTITY_ID: data.get("entity_id"),
         }
 

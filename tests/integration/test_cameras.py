@@ -80,7 +80,7 @@ async def test_a_stranger_fires_unknown_face(
     await door_camera("probe/stranger_lin_manuel_miranda.png")
     await scan(hass, IDENTIFY)
     (event,) = unknown
-    assert event.data["best_score"] < 80
+    assert event.data["score"] < 80
     assert event.data["camera_entity_id"] == "camera.door"
     assert event.data["box"] is None or event.data["box"]["width"] > 100
     assert not recognized

@@ -179,7 +179,7 @@ async def test_logbook_lines_for_recognitions(hass: HomeAssistant) -> None:
         Event(
             "baidu_face_unknown_face",
             {
-                "best_score": 39.79,
+                "score": 39.79,
                 "camera_entity_id": "camera.door",
                 "entity_id": "image_processing.door_recognised_person",
             },
