@@ -28,7 +28,7 @@ MODE_IDENTIFY: Final = "identify"
 
 
 def camera_unique_id(camera_entity_id: str, mode: str) -> str:
-    """A camera subentry's unique id: one subentry per camera and mode."""
+    """Return a camera subentry's unique id: one subentry per camera and mode."""
     return f"{camera_entity_id}_{mode}"
 
 

@@ -6,7 +6,7 @@ from .api import FaceBox
 
 
 def box_attributes(box: FaceBox | None) -> dict[str, float] | None:
-    """A face's box as plain numbers (pixels of the image given), or None when the API gave none."""
+    """Return a face's box as plain numbers (pixels of the image given), or None when the API gave none."""
     if box is None:
         return None
     return {"left": box.left, "top": box.top, "width": box.width, "height": box.height}

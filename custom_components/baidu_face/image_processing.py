@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import asdict
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any, cast, override
 
 from homeassistant.components.image_processing import (
     ATTR_AGE,
@@ -59,6 +59,7 @@ PARALLEL_UPDATES = 0
 async def async_setup_entry(
     hass: HomeAssistant, entry: BaiduFaceConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
 ) -> None:
+    """Add one recognition entity per camera subentry, under that subentry."""
     cameras = [BaiduFaceCamera(entry, s) for s in entry.subentries.values() if s.subentry_type == SUBENTRY_CAMERA]
     # A camera whose mode changed is a new entity: drop what no subentry describes any more.
     registry = er.async_get(hass)
@@ -78,6 +79,7 @@ class BaiduFaceCamera(ImageProcessingFaceEntity):
     _attr_should_poll = False
 
     def __init__(self, entry: BaiduFaceConfigEntry, subentry: ConfigSubentry) -> None:
+        """Take the camera's settings, the entry's options filling the gaps."""
         super().__init__()
         settings = {**entry.options, **subentry.data}
         self._entry = entry
@@ -97,7 +99,9 @@ class BaiduFaceCamera(ImageProcessingFaceEntity):
         self._attr_translation_key = settings[CONF_MODE]
         self._attr_device_info = camera_device(entry, subentry)
 
+    @override
     async def async_added_to_hass(self) -> None:
+        """Start the camera's own scan schedule, if it has one."""
         if self._interval:
             self.async_on_remove(
                 async_track_time_interval(self.hass, self._scheduled_scan, timedelta(seconds=self._interval))
@@ -106,7 +110,9 @@ class BaiduFaceCamera(ImageProcessingFaceEntity):
     async def _scheduled_scan(self, _: datetime) -> None:
         await self.async_update_ha_state(force_refresh=True)
 
+    @override
     async def async_process_image(self, image: bytes) -> None:
+        """Identify or detect the faces of a frame, firing events; a failed scan keeps the last result."""
         try:
             if self._identify:
                 faces = self._identified(await self._client.identify(image, self._groups, max_faces=self._max_faces))

@@ -16,6 +16,8 @@ def async_describe_events(
     hass: HomeAssistant,
     async_describe_event: Callable[[str, str, Callable[[Event], dict[str, Any]]], None],
 ) -> None:
+    """Describe recognitions and unknown faces for the logbook."""
+
     @callback
     def recognized(event: Event) -> dict[str, Any]:
         data = event.data

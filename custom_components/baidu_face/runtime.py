@@ -50,7 +50,7 @@ type BaiduFaceConfigEntry = ConfigEntry[BaiduFaceData]
 
 
 def create_client(hass: HomeAssistant, data: dict[str, Any], options: dict[str, Any] | None = None) -> BaiduFaceClient:
-    """A client for an entry's data and options, on Home Assistant's shared session."""
+    """Return a client for an entry's data and options, on Home Assistant's shared session."""
     return BaiduFaceClient(
         async_get_clientsession(hass),
         data[CONF_API_KEY],
@@ -112,7 +112,7 @@ def _shown(value: str | None) -> str:
 
 
 def _key(err: BaiduFaceError, searched: Sequence[str]) -> tuple[str, bool]:
-    """The translation key for a client error, and whether it is the caller's mistake."""
+    """Return the translation key for a client error, and whether it is the caller's mistake."""
     key, callers = next(((k, c) for kind, k, c in _TRANSLATIONS if isinstance(err, kind)), ("baidu_error", False))
     if err.completed:
         # Half done: the message says what was; whose mistake the rest was stays the cause's.
@@ -125,7 +125,7 @@ def _key(err: BaiduFaceError, searched: Sequence[str]) -> tuple[str, bool]:
 
 
 def ha_error(err: BaiduFaceError, action: str, searched: Sequence[str] = ()) -> HomeAssistantError:
-    """A translated Home Assistant error for a client error, in the terms of `action`.
+    """Return a translated Home Assistant error for a client error, in the terms of `action`.
 
     `searched` names the groups the action looked in, for "not found" messages
     (none: every group). Secrets never reach the message: the client redacts

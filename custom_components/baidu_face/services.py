@@ -63,7 +63,7 @@ _WHOLE = re.compile(r"[+-]?\d{1,12}", re.ASCII)
 
 
 def _text(value: Any) -> str:
-    """Text, or a whole number a template rendered (uid 42); never a bool, float, list or None."""
+    """Accept text, or a whole number a template rendered (uid 42); never a bool, float, list or None."""
     if isinstance(value, str):
         return value
     if isinstance(value, int) and not isinstance(value, bool):
@@ -72,14 +72,14 @@ def _text(value: Any) -> str:
 
 
 def _path(value: Any) -> str:
-    """A file path; a NUL byte would make path checks raise instead of answer."""
+    """Accept a file path; a NUL byte would make path checks raise instead of answer."""
     if not isinstance(value, str) or not value or "\x00" in value:
         raise vol.Invalid("expected a file path")
     return value
 
 
 def _whole(value: Any) -> int:
-    """A whole number, also as text from a form; 2.5, true or 10**5000 digits are refused."""
+    """Accept a whole number, also as text from a form; refuse 2.5, true or thousands of digits."""
     if isinstance(value, int) and not isinstance(value, bool):
         return value
     if isinstance(value, float) and value.is_integer():
@@ -192,7 +192,7 @@ def _invalid(key: str, **placeholders: str) -> ServiceValidationError:
 
 
 def _groups(entry: BaiduFaceConfigEntry, call: ServiceCall) -> list[str]:
-    """The groups the call names, else (for the actions that have them) the entry's default groups."""
+    """Return the groups the call names, else (for the actions that have them) the entry's default groups."""
     if ATTR_GROUPS in call.data:
         return list(call.data[ATTR_GROUPS])
     groups = list(entry.options.get(CONF_GROUPS, [])) if call.service in USES_DEFAULT_GROUPS else []
@@ -375,7 +375,7 @@ async def _remove_user_from_group(call: ServiceCall, entry: BaiduFaceConfigEntry
 
 
 def _searched(entry: BaiduFaceConfigEntry, call: ServiceCall) -> list[str]:
-    """The groups a call looked in, to name in a "not found" message (none: every group)."""
+    """Return the groups a call looked in, to name in a "not found" message (none: every group)."""
     for key in (ATTR_SOURCE_GROUP, ATTR_GROUP):
         if key in call.data:
             return [call.data[key]]

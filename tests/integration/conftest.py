@@ -48,7 +48,7 @@ def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
 
 @pytest.fixture(scope="session")
 def enrolled_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A face set with everyone in sample_faces/enroll, built once (about a second)."""
+    """Build a face set with everyone in sample_faces/enroll, once (about a second)."""
     path = tmp_path_factory.mktemp("faces") / "family.sqlite3"
     build_face_set(path, [app.api_key for app in apps()], FAMILY)
     return path
@@ -56,7 +56,7 @@ def enrolled_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 async def baidu(socket_enabled: None, enrolled_db: Path, tmp_path: Path) -> AsyncIterator[RunningServer]:
-    """The local server, its face set holding every enrolled person in group `family`."""
+    """Run the local server, its face set holding every enrolled person in group `family`."""
     db = tmp_path / "faces.sqlite3"
     shutil.copy(enrolled_db, db)
     async with running_server(apps(), db) as server:
@@ -93,7 +93,7 @@ def camera_subentry(camera: str, mode: str = "identify", **settings: Any) -> Con
 
 @pytest.fixture
 async def door_camera(hass: HomeAssistant, tmp_path: Path) -> Callable[[str], Awaitable[None]]:
-    """A real local_file camera, camera.door; calling the fixture's result shows another photo."""
+    """Set up a real local_file camera, camera.door; calling the fixture's result shows another photo."""
     frame = tmp_path / "door.jpg"
     shutil.copy(FACES / "probe" / "obama.jpg", frame)
     entry = MockConfigEntry(domain="local_file", options={"name": "Door", "file_path": str(frame)}, title="Door")

@@ -27,7 +27,7 @@ Setup = Callable[..., Awaitable[MockConfigEntry]]
 
 @pytest.fixture
 def photos(hass: HomeAssistant, tmp_path: Path) -> Path:
-    """A folder Home Assistant may read (allowlist_external_dirs), holding the sample photos."""
+    """Copy the sample photos to a folder Home Assistant may read (allowlist_external_dirs)."""
     folder = tmp_path / "photos"
     shutil.copytree(FACES, folder)
     (folder / "blank.jpg").write_bytes(blank_image())

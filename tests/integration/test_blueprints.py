@@ -39,7 +39,7 @@ async def scan(hass: HomeAssistant) -> None:
 
 
 async def notifications(hass: HomeAssistant) -> list[Event]:
-    """The persistent notifications the automation creates, as they are called."""
+    """Capture the persistent notifications the automation creates, as they are called."""
     assert await async_setup_component(hass, "persistent_notification", {})
     calls: list[Event] = async_capture_events(hass, EVENT_CALL_SERVICE)
     return calls

@@ -56,7 +56,7 @@ WRONG: tuple[Any, ...] = (
 
 
 def valid_calls(photo: str) -> dict[str, dict[str, Any]]:
-    """A call of each action that would work (or fail only on Baidu's side)."""
+    """Return a call of each action that would work (or fail only on Baidu's side)."""
     image = {"image_path": photo}
     return {
         "detect": image | {"max_faces": 2, "attributes": ["age"]},
