@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from unittest.mock import MagicMock, patch
 
 import pytest
 from homeassistant.components.image_processing import EVENT_DETECT_FACE
@@ -12,7 +13,13 @@ from homeassistant.core import Event, HomeAssistant
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
-from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events, async_fire_time_changed
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_capture_events,
+    async_fire_time_changed,
+    snapshot_platform,
+)
+from syrupy.assertion import SnapshotAssertion
 
 from baidu_face_server.server import RunningServer
 from custom_components.baidu_face.const import EVENT_RECOGNIZED, EVENT_UNKNOWN_FACE
@@ -183,3 +190,32 @@ async def test_events_reach_automations(hass: HomeAssistant, setup_entry: Setup)
     unlocked: list[Event] = async_capture_events(hass, "door_unlocked")
     await scan(hass, IDENTIFY)
     assert [e.data["who"] for e in unlocked] == ["Obama"]
+
+
+async def test_image_processing_snapshot(
+    hass: HomeAssistant,
+    entity_registry: er.EntityRegistry,
+    mock_client: MagicMock,
+    mock_config_entry: MockConfigEntry,
+    door_camera: Show,
+    snapshot: SnapshotAssertion,
+) -> None:
+    """A scan on the mocked client: a known face and a stranger, as the entity shows them."""
+    with patch("custom_components.baidu_face.PLATFORMS", []):
+        mock_config_entry.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+        await hass.async_block_till_done()
+        await scan(hass, IDENTIFY)
+    mock_client.identify.assert_awaited_once()
+    await snapshot_platform(hass, entity_registry, snapshot, mock_config_entry.entry_id)
+
+
+async def test_devices_snapshot(
+    hass: HomeAssistant,
+    device_registry: dr.DeviceRegistry,
+    init_integration: MockConfigEntry,
+    snapshot: SnapshotAssertion,
+) -> None:
+    """One device for the Baidu app, one per camera."""
+    devices = dr.async_entries_for_config_entry(device_registry, init_integration.entry_id)
+    assert sorted(devices, key=lambda device: device.name or "") == snapshot
