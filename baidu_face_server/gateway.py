@@ -167,22 +167,20 @@ class Gateway:
     async def api(self, request: web.Request) -> web.Response:
         log_id = secrets.randbits(52)
         dialect = self.dialects.get(request.match_info["version"])
-        if dialect is None:
-            return web.json_response({"error_code": UNSUPPORTED_METHOD[0], "error_msg": UNSUPPORTED_METHOD[1]})
+        route = dialect.routes.get(request.match_info["path"].strip("/")) if dialect else None
+        if dialect is None or route is None or request.method != "POST":
+            return _platform_error(UNSUPPORTED_METHOD)
+        app, refusal = self._authorise(request.query.get("access_token", ""))
+        if app is None:
+            return _platform_error(refusal)
+        if dialect.name not in app.dialects:
+            return _platform_error(NO_PERMISSION)
+        if limited := app.admit(time.monotonic()):
+            return _platform_error(limited)
 
         def fail(code: int, message: str) -> web.Response:
             return web.json_response(dialect.error(code, message, log_id), dumps=_dumps)
 
-        route = dialect.routes.get(request.match_info["path"].strip("/"))
-        if route is None or request.method != "POST":
-            return fail(*UNSUPPORTED_METHOD)
-        app, refusal = self._authorise(request.query.get("access_token", ""))
-        if app is None:
-            return fail(*refusal)
-        if dialect.name not in app.dialects:
-            return fail(*NO_PERMISSION)
-        if limited := app.admit(time.monotonic()):
-            return fail(*limited)
         try:
             try:
                 params = dialect.parse(await request.read())
@@ -207,6 +205,11 @@ class Gateway:
         if owner[1] <= time.time():
             return None, TOKEN_EXPIRED
         return self.apps[owner[0]], (0, "")
+
+
+def _platform_error(error: tuple[int, str]) -> web.Response:
+    # The platform in front of both dialects answers bare, without envelope or log_id.
+    return web.json_response({"error_code": error[0], "error_msg": error[1]})
 
 
 def _invalid_client(description: str) -> web.Response:

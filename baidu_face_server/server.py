@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -23,10 +24,28 @@ def shared_engine() -> FaceEngine:
     return FaceEngine()
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ServerConfig:
+    """How a server behaves, beyond its apps and its database."""
+
+    token_lifetime: int = TOKEN_LIFETIME
+    # Fetching a URL on a client's behalf can reach into the server's own
+    # network, so it is something an owner turns on knowingly.
+    allow_url_images: bool = False
+
+
 class FaceServer:
     """The whole server; `application()` is an aiohttp app ready to run."""
 
-    def __init__(self, db: str | Path, apps: list[App], token_lifetime: int = TOKEN_LIFETIME) -> None:
+    def __init__(
+        self,
+        db: str | Path,
+        apps: list[App],
+        token_lifetime: int = TOKEN_LIFETIME,
+        *,
+        allow_url_images: bool = False,
+    ) -> None:
+        self.config = ServerConfig(token_lifetime=token_lifetime, allow_url_images=allow_url_images)
         self.service = FaceService(FaceStore(db), shared_engine())
         self.gateway = Gateway(self.service, apps, [V2(), V3()], token_lifetime)
 
@@ -66,9 +85,10 @@ async def running_server(
     host: str = "127.0.0.1",
     port: int = 0,
     token_lifetime: int = TOKEN_LIFETIME,
+    allow_url_images: bool = False,
 ) -> AsyncIterator[RunningServer]:
     """Serve on loopback (a free port by default) for as long as the block runs."""
-    server = FaceServer(db, apps, token_lifetime)
+    server = FaceServer(db, apps, token_lifetime, allow_url_images=allow_url_images)
     runner = web.AppRunner(server.application(), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, host, port)

@@ -33,7 +33,7 @@ _ERRORS: dict[Problem, tuple[int, str]] = {
     Problem.IMAGE_COUNT: (216614, "not enough images"),
     Problem.NO_FACE: (216402, "face not found"),
     Problem.FACE_TOKEN_NOT_FOUND: (216100, "invalid param"),
-    Problem.USER_NOT_FOUND: (216611, "user not exist"),
+    Problem.USER_NOT_FOUND: (216612, "user not exist"),
     Problem.NO_USER_TO_UPDATE: (216612, "user not exist"),
     Problem.GROUP_NOT_FOUND: (216618, "no user in group"),
     Problem.DST_GROUP_NOT_FOUND: (216618, "no user in group"),
@@ -57,6 +57,7 @@ class V2:
             "detect": detect,
             "match": match,
             "identify": identify,
+            "multi-identify": multi_identify,
             "verify": verify,
             "faceset/user/add": register,
             "faceset/user/update": update,
@@ -114,9 +115,14 @@ def _paging(call: Call) -> tuple[int, int]:
     return start, p.integer(call.params, "num", default, 1, 1000)
 
 
+def _box(face: DetectedFace) -> dict[str, int]:
+    # V2 gives every coordinate as a whole number.
+    return {"left": round(face.left), "top": round(face.top), "width": round(face.width), "height": round(face.height)}
+
+
 def _face_body(face: DetectedFace, fields: set[str]) -> dict[str, Any]:
     body: dict[str, Any] = {
-        "location": {"left": face.left, "top": face.top, "width": face.width, "height": face.height},
+        "location": _box(face),
         "face_probability": face.probability,
         "rotation_angle": face.rotation,
         "yaw": face.yaw,
@@ -125,7 +131,7 @@ def _face_body(face: DetectedFace, fields: set[str]) -> dict[str, Any]:
     }
     # Only landmarks are computed locally; age, beauty, race... are never invented.
     if "landmark" in fields:
-        body["landmark"] = [{"x": pt.x, "y": pt.y} for pt in face.landmarks]
+        body["landmark"] = [{"x": round(pt.x), "y": round(pt.y)} for pt in face.landmarks]
     return body
 
 
@@ -160,6 +166,28 @@ async def identify(call: Call) -> dict[str, Any]:
     result = [
         {"group_id": m.group_id, "uid": m.user_id, "user_info": m.user_info, "scores": [m.score]} for m in matches
     ]
+    return {"result_num": len(result), "result": result}
+
+
+async def multi_identify(call: Call) -> dict[str, Any]:
+    """M:N identify as the last V2 SDK (baidu-aip 2.2.2) calls it: each face's best users, with its position."""
+    groups = _groups(call)
+    top = p.integer(call.params, "user_top_num", 1, 1, 20)
+    max_faces = p.integer(call.params, "detect_top_num", 1, 1, 10)
+    faces = await call.service.some_faces(await _image(call, FACESET_MAX_BASE64), max_faces)
+    result = [
+        {
+            "group_id": m.group_id,
+            "uid": m.user_id,
+            "user_info": m.user_info,
+            "scores": [m.score],
+            "position": _box(face) | {"degree": round(face.rotation), "prob": face.probability},
+        }
+        for face in faces
+        for m in call.service.search(call.app.api_key, face, groups, top=top)
+    ]
+    if not result:
+        raise ProblemError(Problem.NO_MATCH, "group_id")
     return {"result_num": len(result), "result": result}
 
 
@@ -215,7 +243,8 @@ async def get_user(call: Call) -> dict[str, Any]:
         groups = {g: info for g, info in groups.items() if g in wanted}
     if not groups:
         raise ProblemError(Problem.USER_NOT_FOUND, "uid")
-    return {"result": [{"uid": uid, "user_info": next(iter(groups.values())), "groups": list(groups)}]}
+    # One of the two documented shapes: an object naming every group.
+    return {"result": {"uid": uid, "user_info": next(iter(groups.values())), "groups": list(groups)}}
 
 
 async def list_groups(call: Call) -> dict[str, Any]:

@@ -23,6 +23,8 @@ FACE_FIELDS = frozenset(
     }
 )  # fmt: skip
 ALL_GROUPS = "@ALL"
+# Baidu's documented default for search and multi-search: below it, nobody is found.
+DEFAULT_MATCH_THRESHOLD = 80
 
 # `param[x] format error` codes by parameter. 222006, 222013, 222015 and 222018
 # are documented; the others follow the order of Baidu's published table.
@@ -155,7 +157,14 @@ async def _load(call: Call, item: dict[str, Any]) -> Any:
 
 
 def _location(face: DetectedFace) -> dict[str, Any]:
-    return {"left": face.left, "top": face.top, "width": face.width, "height": face.height, "rotation": face.rotation}
+    # Baidu's types: left/top are floats, width/height/rotation integers.
+    return {
+        "left": float(face.left),
+        "top": float(face.top),
+        "width": round(face.width),
+        "height": round(face.height),
+        "rotation": round(face.rotation),
+    }
 
 
 def _user(match: Match) -> dict[str, Any]:
@@ -172,6 +181,10 @@ def _group(params: dict[str, Any], name: str = "group_id") -> str:
 
 def _uid(params: dict[str, Any]) -> str:
     return check_user_id(p.text(params, "user_id"))
+
+
+def _threshold(params: dict[str, Any]) -> int:
+    return p.integer(params, "match_threshold", DEFAULT_MATCH_THRESHOLD, 0, 100)
 
 
 def _paging(params: dict[str, Any]) -> tuple[int, int]:
@@ -216,10 +229,14 @@ async def search(call: Call) -> dict[str, Any]:
     groups = _groups(params)
     user_id = check_user_id(p.text(params, "user_id", required=False)) if params.get("user_id") else None
     top = p.integer(params, "max_user_num", 1, 1, 50)
+    threshold = _threshold(params)
     face = await call.service.one_face(await _load(call, params))
     matches = call.service.search(call.app.api_key, face, groups, user_id, top)
     if not matches:
         raise ProblemError(Problem.USER_NOT_FOUND if user_id else Problem.NO_MATCH, "user_id")
+    matches = [m for m in matches if m.score >= threshold]
+    if not matches:
+        raise ProblemError(Problem.NO_MATCH, "user_id")
     return {"face_token": face.face_token, "user_list": [_user(m) for m in matches]}
 
 
@@ -228,7 +245,7 @@ async def multi_search(call: Call) -> dict[str, Any]:
     groups = _groups(params)
     top = p.integer(params, "max_user_num", 1, 1, 50)
     max_faces = p.integer(params, "max_face_num", 1, 1, 10)
-    threshold = p.integer(params, "match_threshold", 80, 0, 100)
+    threshold = _threshold(params)
     faces = await call.service.some_faces(await _load(call, params), max_faces)
     face_list = []
     for face in faces:

@@ -2,7 +2,9 @@
 
 - requests per operation in each API version (what a call costs of the quota);
 - upload bytes of a 4K camera frame before and after preparation;
-- the request rate the QPS limiter achieves, and how many calls Baidu refused.
+- the request rate the QPS limiter achieves, and how many calls Baidu refused;
+- two clients of one app (same API key): one shared limiter against two;
+- the memory a 50 MiB answer costs (the client stops reading at 4 MiB).
 
 Usage: .venv/bin/python scripts/benchmark_client.py
 """
@@ -13,23 +15,27 @@ import asyncio
 import io
 import sys
 import time
+import tracemalloc
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import aiohttp
+from aiohttp import web
 from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from baidu_face_server import App, running_server
-from custom_components.baidu_face.api import BaiduFaceClient, prepare_image
+from custom_components.baidu_face.api import BaiduFaceClient, BaiduFaceError, prepare_image
 from sample_faces import FOLDER as FACES
 
 
 def photo(name: str) -> bytes:
+    """Read a sample photo."""
     return (FACES / name).read_bytes()
 
 
 def operations(c: BaiduFaceClient) -> list[tuple[str, Callable[[], Awaitable[object]]]]:
+    """Every operation once, in an order that leaves the face set as it found it."""
     obama, biden, two = photo("enroll/obama_1.jpg"), photo("enroll/biden_1.jpg"), photo("probe/obama+biden.jpg")
     return [
         ("register_user (2 groups)", lambda: c.register_user("obama", obama, ["family", "vip"], user_info="Barack")),
@@ -51,6 +57,7 @@ def operations(c: BaiduFaceClient) -> list[tuple[str, Callable[[], Awaitable[obj
 
 
 async def requests_per_operation(session: aiohttp.ClientSession, url: str) -> None:
+    """Print the requests and time each operation costs in V2 and V3."""
     table: dict[str, dict[str, str]] = {}
     for version in ("v2", "v3"):
         client = BaiduFaceClient(session, "k", "s", base_url=url, api_version=version, qps=50)
@@ -68,6 +75,7 @@ async def requests_per_operation(session: aiohttp.ClientSession, url: str) -> No
 
 
 def frame_4k() -> bytes:
+    """Make a 4K camera frame from a sample photo."""
     with Image.open(io.BytesIO(photo("probe/obama_1080p.jpg"))) as picture:
         out = io.BytesIO()
         picture.resize((3840, 2160), Image.Resampling.LANCZOS).save(out, "JPEG", quality=95)
@@ -75,6 +83,7 @@ def frame_4k() -> bytes:
 
 
 async def rate(session: aiohttp.ClientSession) -> None:
+    """Print the rate one client achieves against a QPS limit of 2."""
     app = App("q", "s", qps=2)
     async with running_server([app]) as server:
         client = BaiduFaceClient(session, "q", "s", base_url=server.url, api_version="v3", qps=2)
@@ -90,7 +99,72 @@ async def rate(session: aiohttp.ClientSession) -> None:
     )
 
 
+async def two_clients(session: aiohttp.ClientSession) -> None:
+    """40 calls from two clients of one app (qps 2): keyed apart (as before) and sharing one limiter."""
+    for label, hosts in (
+        ("keyed apart (2 limiters)", ("localhost", "127.0.0.1")),
+        ("shared limiter", ("127.0.0.1",) * 2),
+    ):
+        app = App("q", "s", qps=2)
+        async with running_server([app]) as server:
+            port = server.url.rsplit(":", 1)[1]
+            clients = [
+                BaiduFaceClient(session, "q", "s", base_url=f"http://{host}:{port}", api_version="v3", qps=2)
+                for host in hosts
+            ]
+            start = time.perf_counter()
+            outcomes = await asyncio.gather(
+                *(c.list_groups() for c in clients for _ in range(20)), return_exceptions=True
+            )
+            elapsed = time.perf_counter() - start
+        sent = sum(c.call_counts["list_groups"] for c in clients)
+        failed = sum(isinstance(o, BaiduFaceError) for o in outcomes)
+        print(
+            f"2 clients of one app, 40 calls at qps 2, {label}: {sent} requests reached the server, "
+            f"{sent - len(app.accepted)} refused with 18, {failed} calls failed, {elapsed:.1f} s"
+        )
+
+
+async def oversized_answer(session: aiohttp.ClientSession) -> None:
+    """Peak memory of a call that gets a 50 MiB answer."""
+
+    async def huge(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse(headers={"Content-Type": "application/json"})
+        await response.prepare(request)
+        try:
+            for _ in range(200):
+                await response.write(b" " * (256 * 1024))
+        except ConnectionError:
+            pass
+        return response
+
+    application = web.Application()
+    application.router.add_route("*", "/{tail:.*}", huge)
+    runner = web.AppRunner(application)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    url = f"http://127.0.0.1:{runner.addresses[0][1]}"
+    tracemalloc.start()
+    try:
+        await BaiduFaceClient(session, "k", "s", base_url=url).authenticate()
+    except BaiduFaceError as err:
+        outcome = str(err)
+    _, capped = tracemalloc.get_traced_memory()
+    tracemalloc.reset_peak()
+    # The server runs in this process too: its buffers count in both figures.
+    async with session.get(url) as response:
+        whole = len(await response.read())
+    _, read_whole = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    await runner.cleanup()
+    print(
+        f"{whole / 2**20:.0f} MiB answer: read whole {read_whole / 2**20:.1f} MiB peak; "
+        f"the client {capped / 2**20:.1f} MiB peak and {outcome!r}"
+    )
+
+
 async def main() -> None:
+    """Print every figure."""
     async with running_server([App("k", "s")]) as server, aiohttp.ClientSession() as session:
         await requests_per_operation(session, server.url)
         data = frame_4k()
@@ -102,6 +176,8 @@ async def main() -> None:
             f"{prepared.sent_bytes:,} base64 bytes sent at 1/{prepared.scale:.2f} scale ({took:.0f} ms to prepare)"
         )
         await rate(session)
+        await two_clients(session)
+        await oversized_answer(session)
 
 
 if __name__ == "__main__":

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import aiohttp
 import pytest
 
+from baidu_face_server.server import RunningServer
 from custom_components.baidu_face.api import (
+    ATTRIBUTES,
     ApiVersion,
     BaiduFaceClient,
     BaiduFaceGroupNotFoundError,
@@ -12,8 +15,12 @@ from custom_components.baidu_face.api import (
     BaiduFaceNoFaceError,
     BaiduFaceNotSupportedError,
     BaiduFaceUserNotFoundError,
+    IdentifiedFace,
     Membership,
+    capabilities_for,
+    is_same_person,
 )
+from tests.conftest import V2_ONLY
 from tests.faces import STRANGER, blank_image, photo
 
 
@@ -58,8 +65,23 @@ async def test_identify_names_each_face_and_keeps_low_scores_for_strangers(clien
     assert stranger.best is not None
     assert stranger.best.score < 80
     assert await client.identify(blank_image(), ["family"]) == []
-    with pytest.raises(BaiduFaceGroupNotFoundError):
-        await client.identify(photo("probe/obama.jpg"), ["nobody_here"])
+    if client.api_version is ApiVersion.V2:
+        with pytest.raises(BaiduFaceGroupNotFoundError):  # 216618 "no user in group"
+            await client.identify(photo("probe/obama.jpg"), ["nobody_here"])
+    else:
+        # 222207 "match user is not found": a stranger, not an error.
+        assert await client.identify(photo("probe/obama.jpg"), ["nobody_here"]) == [IdentifiedFace(())]
+
+
+async def test_v2_identifies_several_faces_in_one_call(client: BaiduFaceClient) -> None:
+    await enrol(client)
+    before = client.call_counts.get("identify", 0)
+    both = await client.identify(photo("probe/obama+biden.jpg"), ["family"], max_faces=3, top=2)
+    assert {f.best.uid for f in both if f.best and is_same_person(f.best.score)} == {"obama", "biden"}
+    assert all(f.box is not None and len(f.candidates) == 2 for f in both)
+    # V2's multi-identify and V3's multi-search: one request for every face.
+    assert client.call_counts["identify"] - before == 1
+    assert "detect" not in client.call_counts
 
 
 async def test_verify_scores_one_uid(client: BaiduFaceClient) -> None:
@@ -111,6 +133,9 @@ async def test_update_replaces_faces_and_can_create(client: BaiduFaceClient) -> 
     await client.update_user("biden", photo("enroll/biden_1.jpg"), "family", user_info="Joe", create=True)
     await client.update_user("biden", photo("enroll/biden_2.jpg"), "family", user_info="拜登")
     assert (await client.get_user("biden")).memberships == (Membership("family", "拜登"),)
+    # Without user_info the stored one is kept (V2 reads it and sends it, as Baidu's SDK always sends one).
+    await client.update_user("biden", photo("enroll/biden_1.jpg"), "family")
+    assert (await client.get_user("biden")).memberships == (Membership("family", "拜登"),)
     (face,) = await client.identify(photo("probe/obama+biden.jpg"), ["family"])
     assert face.best is not None
 
@@ -158,3 +183,39 @@ async def test_v3_only_operations(client: BaiduFaceClient) -> None:
     assert [f.face_token for f in await client.list_faces("obama", "family")] == [faces[1].face_token]
     await client.delete_group("empty")
     assert await client.list_groups() == ["family"]
+
+
+async def test_not_found_errors_name_what_was_missing(client: BaiduFaceClient) -> None:
+    await enrol(client)
+    with pytest.raises(BaiduFaceUserNotFoundError) as user:
+        await client.get_user("nobody")
+    assert (user.value.field, user.value.value) == ("uid", "nobody")
+    with pytest.raises(BaiduFaceGroupNotFoundError) as group:
+        await client.list_group_users("nowhere")
+    assert (group.value.field, group.value.value) == ("group_id", "nowhere")
+    with pytest.raises(BaiduFaceUserNotFoundError) as verified:
+        await client.verify(photo("probe/obama.jpg"), "nobody", ["family"])
+    assert (verified.value.field, verified.value.value) == ("uid", "nobody")
+
+
+def test_capabilities_come_from_the_adapters() -> None:
+    v2, v3 = capabilities_for(ApiVersion.V2), capabilities_for(ApiVersion.V3)
+    assert capabilities_for(ApiVersion.AUTO) == v3
+    assert (v2.max_top, v3.max_top) == (5, 50)
+    assert "emotion" in v3.attributes - v2.attributes
+    assert "race" in v2.attributes - v3.attributes
+    assert v2.attributes | v3.attributes == ATTRIBUTES
+    operations = ("list_faces", "delete_face", "create_group", "delete_group")
+    assert [getattr(v2, o) for o in operations] == [False] * 4
+    assert [getattr(v3, o) for o in operations] == [True] * 4
+
+
+async def test_a_client_reports_the_capabilities_of_its_version(
+    server: RunningServer, session: aiohttp.ClientSession
+) -> None:
+    client = BaiduFaceClient(session, *V2_ONLY, base_url=server.url)
+    assert client.capabilities == capabilities_for(ApiVersion.V3)  # AUTO, not yet resolved
+    await client.resolve_api_version()
+    assert client.capabilities == capabilities_for(ApiVersion.V2)
+    with pytest.raises(BaiduFaceNotSupportedError):
+        await client.identify(photo("probe/obama.jpg"), ["family"], top=client.capabilities.max_top + 1)

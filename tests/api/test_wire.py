@@ -136,7 +136,7 @@ async def test_quota_exhausted(session: aiohttp.ClientSession) -> None:
         with pytest.raises(BaiduFaceQuotaExhaustedError) as spent:
             await client.list_groups()
         assert (spent.value.error_code, spent.value.error_msg) == (17, "Open api daily request limit reached")
-        assert spent.value.log_id
+        assert spent.value.log_id is None  # Baidu's gateway errors are bare: no log_id
 
 
 async def odd_server(handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> tuple[web.AppRunner, str]:
@@ -259,31 +259,56 @@ async def test_formats_baidu_refuses_are_re_encoded(client: BaiduFaceClient) -> 
     assert len(await client.detect(out.getvalue())) == 1
 
 
+ELEVEN = [f"g{i}" for i in range(11)]
+
+
 @pytest.mark.parametrize(
-    ("call", "message"),
+    ("call", "message", "field", "value"),
     [
-        (lambda c: c.get_user("bad uid"), "letters, digits"),
-        (lambda c: c.get_user("u" * 129), "128 bytes"),
-        (lambda c: c.list_group_users("g" * 49), "48 bytes"),
-        (lambda c: c.list_group_users("中文"), "letters, digits"),
-        (lambda c: c.register_user("u", b"", ["g"], user_info="字" * 86), "256 bytes"),
-        (lambda c: c.list_groups(start=-1), "start"),
-        (lambda c: c.list_groups(length=1001), "length"),
-        (lambda c: c.identify(b"", ["g"], top=51), "top"),
-        (lambda c: c.identify(b"", [], top=1), "at least one group"),
-        (lambda c: c.identify(b"", [f"g{i}" for i in range(11)]), "at most 10"),
-        (lambda c: c.detect(b"", max_faces=11), "max_faces"),
-        (lambda c: c.detect(b"", attributes={"aura"}), "unknown attributes"),
-        (lambda c: c.match([b""]), "number of images"),
-        (lambda c: c.delete_face("u", "g", "nope"), "32 hex"),
-        (lambda c: c.update_user("u", b"", "g", user_info="字" * 86), "256 bytes"),
-        (lambda c: c.get_user("u", "bad-group"), "letters, digits"),
+        (lambda c: c.get_user("bad uid"), "letters, digits", "uid", "bad uid"),
+        (lambda c: c.get_user("u" * 129), "128 bytes", "uid", "u" * 129),
+        (lambda c: c.get_user("obama\n"), "letters, digits", "uid", "obama\n"),
+        (lambda c: c.get_user(5), "must be text", "uid", "5"),
+        (lambda c: c.list_group_users("g" * 49), "48 bytes", "group_id", "g" * 49),
+        (lambda c: c.list_group_users("中文"), "letters, digits", "group_id", "中文"),
+        (lambda c: c.register_user("u", b"", ["g"], user_info="字" * 86), "256 bytes", "user_info", "字" * 86),
+        (lambda c: c.list_groups(start=-1), "start", "start", "-1"),
+        (lambda c: c.list_groups(length=1001), "length", "length", "1001"),
+        (lambda c: c.list_groups(length=True), "whole number", "length", "True"),
+        (lambda c: c.identify(b"", ["g"], top=51), "top", "top", "51"),
+        (lambda c: c.identify(b"", [], top=1), "at least one group", "groups", ""),
+        (lambda c: c.identify(b"", "family"), "list of group ids", "groups", "family"),
+        (
+            lambda c: c.identify(b"", ELEVEN),
+            "at most 10",
+            "groups",
+            ",".join(f"g{i}" for i in range(11)),
+        ),
+        (lambda c: c.identify(b"", ["ok", "not ok"]), "letters, digits", "groups", "not ok"),
+        (lambda c: c.detect(b"", max_faces=11), "max_faces", "max_faces", "11"),
+        (lambda c: c.detect(b"", attributes={"aura"}), "unknown attributes", "attributes", "aura"),
+        (lambda c: c.detect("not bytes"), "must be bytes", "image", None),
+        (lambda c: c.match([b""]), "number of images", "images", None),
+        (lambda c: c.delete_face("u", "g", "nope"), "32 hex", "face_token", "nope"),
+        (lambda c: c.update_user("u", b"", "g", user_info="字" * 86), "256 bytes", "user_info", "字" * 86),
+        (lambda c: c.get_user("u", "bad-group"), "letters, digits", "group_id", "bad-group"),
+        (lambda c: c.delete_user("u", []), "at least one group", "groups", ""),
+        (lambda c: c.add_user_to_group("u", "g", []), "at least one group", "groups", ""),
     ],
 )
-async def test_bad_input_is_refused_before_the_network(client: BaiduFaceClient, call: object, message: str) -> None:
-    with pytest.raises(BaiduFaceInvalidInputError, match=message):
+async def test_bad_input_is_refused_before_the_network_naming_the_field(
+    client: BaiduFaceClient, call: object, message: str, field: str, value: str | None
+) -> None:
+    with pytest.raises(BaiduFaceInvalidInputError, match=message) as refused:
         await call(client)  # type: ignore[operator]
+    assert (refused.value.field, refused.value.value) == (field, value)
     assert client.call_counts == {}
+
+
+async def test_an_unreadable_image_names_the_image_field(client: BaiduFaceClient) -> None:
+    with pytest.raises(BaiduFaceInvalidImageError) as refused:
+        await client.detect(b"not an image")
+    assert (refused.value.field, refused.value.value) == ("image", None)
 
 
 async def test_no_secret_in_logs_errors_or_reprs(
@@ -304,7 +329,7 @@ async def test_no_secret_in_logs_errors_or_reprs(
         with pytest.raises(Exception) as caught:  # noqa: PT011 - every kind is inspected
             await failing
         texts += [str(caught.value), repr(caught.value), caught.value.error_msg]  # type: ignore[attr-defined]
-    token = client._transport._token
+    token = await client._transport.token()  # the one already fetched: no request
     assert token
     texts += [r.getMessage() for r in caplog.records]
     for secret in (BOTH.secret_key, token, BOTH.api_key):
@@ -320,3 +345,122 @@ async def test_client_is_an_async_context_manager(server: RunningServer, session
     async with BaiduFaceClient(session, BOTH.api_key, BOTH.secret_key, base_url=server.url) as client:
         assert await client.resolve_api_version() is ApiVersion.V3
     assert not session.closed  # the caller's session is the caller's to close
+
+
+async def two_clients_of_one_app(
+    session: aiohttp.ClientSession, url: str, qps: tuple[int, int]
+) -> tuple[BaiduFaceClient, BaiduFaceClient]:
+    # max_retries=0: a single refusal (error 18) would fail the test.
+    return (
+        BaiduFaceClient(session, "k", "s", base_url=url, api_version="v3", qps=qps[0], max_retries=0),
+        BaiduFaceClient(session, "k", "s", base_url=url, api_version="v3", qps=qps[1], max_retries=0),
+    )
+
+
+async def test_clients_of_one_app_share_one_qps_limit_and_one_token(session: aiohttp.ClientSession) -> None:
+    app = App("k", "s", qps=10)
+    async with running_server([app]) as server:
+        first, second = await two_clients_of_one_app(session, server.url, (10, 10))
+        await asyncio.gather(*(c.list_groups() for c in (first, second) for _ in range(20)))
+    assert len(app.accepted) == 40  # with max_retries=0 a refusal would have failed a call
+    assert first.call_counts["list_groups"] + second.call_counts["list_groups"] == 40
+    assert first.call_counts.get("token", 0) + second.call_counts.get("token", 0) == 1
+
+
+async def test_when_qps_settings_differ_the_lowest_wins(session: aiohttp.ClientSession) -> None:
+    app = App("k", "s", qps=3)
+    async with running_server([app]) as server:
+        eager, careful = await two_clients_of_one_app(session, server.url, (20, 3))
+        await asyncio.gather(*(c.list_groups() for c in (eager, careful) for _ in range(6)))
+    assert eager.call_counts["list_groups"] + careful.call_counts["list_groups"] == 12
+
+
+async def test_a_wrong_secret_never_borrows_the_shared_token(
+    server: RunningServer, session: aiohttp.ClientSession
+) -> None:
+    good = BaiduFaceClient(session, BOTH.api_key, BOTH.secret_key, base_url=server.url)
+    await good.list_groups()
+    with pytest.raises(BaiduFaceAuthenticationError):
+        await BaiduFaceClient(session, BOTH.api_key, "wrong", base_url=server.url).list_groups()
+
+
+@pytest.mark.parametrize("announced", [True, False])
+async def test_an_oversized_answer_is_refused_without_reading_it_whole(
+    session: aiohttp.ClientSession, announced: bool
+) -> None:
+    sent = 0
+
+    async def huge(request: web.Request) -> web.StreamResponse:
+        nonlocal sent
+        response = web.StreamResponse(headers={"Content-Type": "application/json"})
+        if announced:
+            response.content_length = 50 * 1024 * 1024
+        await response.prepare(request)
+        chunk = b" " * (256 * 1024)
+        try:
+            for _ in range(200):  # 50 MiB, unless the client stops reading
+                await response.write(chunk)
+                sent += len(chunk)
+        except ConnectionError:
+            pass
+        return response
+
+    runner, url = await odd_server(huge)
+    try:
+        with pytest.raises(BaiduFaceConnectionError, match="more than 4 MiB"):
+            await BaiduFaceClient(session, "k", "s", base_url=url).authenticate()
+    finally:
+        await runner.cleanup()
+    assert sent < 50 * 1024 * 1024
+
+
+async def test_one_deadline_bounds_a_call_across_its_retries(session: aiohttp.ClientSession) -> None:
+    async def always_busy(request: web.Request) -> web.Response:
+        if request.path.startswith("/oauth"):
+            return web.json_response({"access_token": "t", "expires_in": 3600})
+        return web.json_response({"error_code": 18, "error_msg": "Open api qps request limit reached"})
+
+    runner, url = await odd_server(always_busy)
+    try:
+        # Six back-offs would take 30 s and more; the deadline ends it first.
+        client = BaiduFaceClient(session, "k", "s", base_url=url, api_version="v3", max_retries=6, deadline=0.8)
+        with pytest.raises(BaiduFaceConnectionError, match=r"within the 0\.8 s deadline"):
+            await client.list_groups()
+        assert 1 <= client.call_counts["list_groups"] < 7
+    finally:
+        await runner.cleanup()
+    with pytest.raises(ValueError, match="deadline"):
+        BaiduFaceClient(session, "k", "s", deadline=0)
+
+
+async def test_v2_without_multi_identify_falls_back_to_one_call_per_face_and_remembers(
+    server: RunningServer, session: aiohttp.ClientSession
+) -> None:
+    refused = 0
+
+    async def without_multi_identify(request: web.Request) -> web.Response:
+        """The local server, as an app or server that lacks multi-identify sees it."""
+        nonlocal refused
+        if request.path.endswith("/multi-identify"):
+            refused += 1
+            return web.json_response({"error_code": 3, "error_msg": "Unsupported openapi method"})
+        headers = {"Content-Type": request.headers.get("Content-Type", "application/x-www-form-urlencoded")}
+        async with session.request(
+            request.method, server.url + request.path_qs, data=await request.read(), headers=headers
+        ) as upstream:
+            return web.Response(body=await upstream.read(), content_type="application/json")
+
+    runner, url = await odd_server(without_multi_identify)
+    try:
+        client = BaiduFaceClient(session, BOTH.api_key, BOTH.secret_key, base_url=url, api_version="v2", qps=50)
+        await client.register_user("obama", photo("enroll/obama_1.jpg"), ["family"])
+        await client.register_user("biden", photo("enroll/biden_1.jpg"), ["family"])
+        for _ in range(2):
+            faces = await client.identify(photo("probe/obama+biden.jpg"), ["family"], max_faces=3)
+            assert {f.best.uid for f in faces if f.best and f.best.score >= 80} == {"obama", "biden"}
+            assert all(f.box is not None for f in faces)
+    finally:
+        await runner.cleanup()
+    assert refused == 1  # asked once, then remembered
+    # Each time: a detect, then one identify per face (and the one refused multi-identify).
+    assert (client.call_counts["detect"], client.call_counts["identify"]) == (2, 1 + 2 * 2)

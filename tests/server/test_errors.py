@@ -156,7 +156,7 @@ async def test_v3_body_must_be_json(server: RunningServer, wire: Wire) -> None:
         ("match", {"images": f"{OBAMA},{b64(blank_image())}"}, (216402, "face not found")),
         ("identify", {"image": OBAMA}, (216101, "not enough param")),
         ("identify", {"image": OBAMA, "group_id": "nobody_here"}, (216618, "no user in group")),
-        ("verify", {"image": OBAMA, "group_id": "g", "uid": "nobody"}, (216611, "user not exist")),
+        ("verify", {"image": OBAMA, "group_id": "g", "uid": "nobody"}, (216612, "user not exist")),
         (
             "faceset/user/add",
             {"uid": "a-b", "user_info": "x", "group_id": "g", "image": OBAMA},
@@ -167,11 +167,11 @@ async def test_v3_body_must_be_json(server: RunningServer, wire: Wire) -> None:
             {"uid": "a", "user_info": "x" * 257, "group_id": "g", "image": OBAMA},
             (216103, "param too long"),
         ),
-        ("faceset/user/get", {"uid": "nobody"}, (216611, "user not exist")),
-        ("faceset/user/delete", {"uid": "nobody"}, (216611, "user not exist")),
+        ("faceset/user/get", {"uid": "nobody"}, (216612, "user not exist")),
+        ("faceset/user/delete", {"uid": "nobody"}, (216612, "user not exist")),
         ("faceset/group/getusers", {"group_id": "nothing"}, (216618, "no user in group")),
         ("faceset/group/getlist", {"num": "0"}, (216100, "invalid param")),
-        ("faceset/group/deleteuser", {"uid": "nobody", "group_id": "g"}, (216611, "user not exist")),
+        ("faceset/group/deleteuser", {"uid": "nobody", "group_id": "g"}, (216612, "user not exist")),
     ],
 )
 async def test_v2_errors(wire: Wire, path: str, form: dict[str, str], expected: tuple[int, str]) -> None:
@@ -184,23 +184,28 @@ async def test_v2_verify_with_no_face_in_the_frame(wire: Wire) -> None:
     assert error(body) == (216402, "face not found")
 
 
+def bare(body: dict[str, Any]) -> tuple[int, str]:
+    """Baidu's platform errors carry no envelope and no log_id."""
+    assert set(body) == {"error_code", "error_msg"}, body
+    return body["error_code"], body["error_msg"]
+
+
 async def test_platform_errors(server: RunningServer, wire: Wire) -> None:
+    """Errors of the platform in front of the dialects have Baidu's bare bodies."""
     token = await wire.token()
     base = f"{server.url}/rest/2.0/face"
 
     async def post(url: str, **query: str) -> tuple[int, str]:
         async with wire.session.post(url, params=query, json={}) as response:
             assert response.status == 200
-            return error(await response.json()) if "log_id" in (body := await response.json()) else (
-                body["error_code"], body["error_msg"],
-            )  # fmt: skip
+            return bare(await response.json())
 
     assert await post(f"{base}/v3/detect") == (100, "Invalid parameter")
     assert await post(f"{base}/v3/detect", access_token="24.nope") == (110, "Access token invalid or no longer valid")
     assert await post(f"{base}/v3/teleport", access_token=token) == (3, "Unsupported openapi method")
     assert await post(f"{base}/v9/detect", access_token=token) == (3, "Unsupported openapi method")
     async with wire.session.get(f"{base}/v3/detect", params={"access_token": token}) as response:
-        assert error(await response.json()) == (3, "Unsupported openapi method")
+        assert bare(await response.json()) == (3, "Unsupported openapi method")
     v3_token = await wire.token(*V3_ONLY)
     assert await post(f"{base}/v2/detect", access_token=v3_token) == (6, "No permission to access data")
     v2_token = await wire.token(*V2_ONLY)
@@ -262,3 +267,21 @@ async def test_v3_fetches_url_images(wire: Wire, socket_enabled: None) -> None:
         assert error(await wire.v3("detect", {"image": f"{base}/missing.jpg", "image_type": "URL"}))[0] == 222204
     finally:
         await runner.cleanup()
+
+
+async def test_v3_search_applies_baidus_default_threshold(wire: Wire) -> None:
+    """Like Baidu, search finds nobody below a match_threshold of 80 unless told a lower one."""
+    await add(wire)
+    probe = {"image": b64(photo("enroll/biden_1.jpg")), "image_type": "BASE64", "group_id_list": "family"}
+    assert error(await wire.v3("search", probe)) == (222207, "match user is not found")
+    assert error(await wire.v3("search", probe | {"user_id": "obama"})) == (222207, "match user is not found")
+    low = await wire.v3("search", probe | {"user_id": "obama", "match_threshold": 0})
+    assert low["error_code"] == 0
+    assert low["result"]["user_list"][0]["score"] < 80
+    strict = {"image": b64(photo("probe/obama.jpg")), "image_type": "BASE64", "group_id_list": "family"}
+    assert (await wire.v3("search", strict))["error_code"] == 0
+    assert error(await wire.v3("search", strict | {"match_threshold": 100})) == (222207, "match user is not found")
+    assert error(await wire.v3("search", strict | {"match_threshold": 101})) == (
+        222024,
+        "param[match_threshold] format error",
+    )

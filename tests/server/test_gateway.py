@@ -76,7 +76,7 @@ async def test_a_failed_multi_group_register_changes_nothing(wire: Wire) -> None
     failed = await wire.v2("faceset/user/add", form | {"group_id": "a,b", "user_info": "second"})
     assert failed["error_code"] == 216616
     user = await wire.v2("faceset/user/get", {"uid": "obama"})
-    assert user["result"] == [{"uid": "obama", "user_info": "first", "groups": ["b"]}]
+    assert user["result"] == {"uid": "obama", "user_info": "first", "groups": ["b"]}
 
 
 def test_command_line_app_specs() -> None:

@@ -70,8 +70,16 @@ async def test_face_set_lifecycle_through_the_official_sdk(sdk: AipFace) -> None
     assert found["user_list"][0]["user_info"] == "奥巴马"
     assert found["user_list"][0]["score"] >= 80
 
-    # Verify (1:1) is search with a user_id: the other person scores low.
-    verify = ok(await run(sdk.search, b64(photo("probe/obama.jpg")), "BASE64", "family", {"user_id": "biden"}))
+    # Verify (1:1) is search with a user_id: the other person is below Baidu's
+    # default threshold of 80, so only a threshold of 0 shows the low score.
+    stranger = await run(sdk.search, b64(photo("probe/obama.jpg")), "BASE64", "family", {"user_id": "biden"})
+    assert (stranger["error_code"], stranger["error_msg"]) == (222207, "match user is not found")
+    assert stranger["result"] is None
+    verify = ok(
+        await run(
+            sdk.search, b64(photo("probe/obama.jpg")), "BASE64", "family", {"user_id": "biden", "match_threshold": 0}
+        )
+    )
     assert verify["user_list"][0]["user_id"] == "biden"
     assert verify["user_list"][0]["score"] < 80
 

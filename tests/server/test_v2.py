@@ -60,7 +60,7 @@ async def test_face_set_round_trip_in_the_seed_dialect(wire: Wire) -> None:
     no_error(await register(wire, "biden", "enroll/biden_1.jpg"))
 
     user = no_error(await wire.v2("faceset/user/get", {"uid": "obama"}))
-    assert user["result"] == [{"uid": "obama", "user_info": "奥巴马", "groups": ["family", "vip"]}]
+    assert user["result"] == {"uid": "obama", "user_info": "奥巴马", "groups": ["family", "vip"]}
     groups = no_error(await wire.v2("faceset/group/getlist", {"start": "0", "num": "10"}))
     assert groups["result"] == ["family", "vip"]
     assert groups["result_num"] == 2
@@ -91,7 +91,7 @@ async def test_face_set_round_trip_in_the_seed_dialect(wire: Wire) -> None:
     no_error(
         await wire.v2("faceset/group/adduser", {"src_group_id": "family", "group_id": "friends,work", "uid": "biden"})
     )
-    assert no_error(await wire.v2("faceset/user/get", {"uid": "biden"}))["result"][0]["groups"] == [
+    assert no_error(await wire.v2("faceset/user/get", {"uid": "biden"}))["result"]["groups"] == [
         "family", "friends", "work",
     ]  # fmt: skip
     again = await wire.v2("faceset/group/adduser", {"src_group_id": "family", "group_id": "work", "uid": "biden"})
@@ -104,10 +104,10 @@ async def test_face_set_round_trip_in_the_seed_dialect(wire: Wire) -> None:
 
     # Delete from one group, then (no group_id) from every group.
     no_error(await wire.v2("faceset/user/delete", {"uid": "obama", "group_id": "vip"}))
-    assert no_error(await wire.v2("faceset/user/get", {"uid": "obama"}))["result"][0]["groups"] == ["family"]
+    assert no_error(await wire.v2("faceset/user/get", {"uid": "obama"}))["result"]["groups"] == ["family"]
     no_error(await wire.v2("faceset/user/delete", {"uid": "biden"}))
     gone = await wire.v2("faceset/user/get", {"uid": "biden"})
-    assert gone["error_code"] == 216611
+    assert gone["error_code"] == 216612
 
 
 async def test_register_appends_and_replace_replaces(wire: Wire) -> None:
@@ -137,7 +137,7 @@ async def test_register_appends_and_replace_replaces(wire: Wire) -> None:
         )
     )
     user = no_error(await wire.v2("faceset/user/get", {"uid": "biden", "group_id": "family"}))
-    assert user["result"][0]["user_info"] == "Joseph"
+    assert user["result"]["user_info"] == "Joseph"
 
 
 async def test_group_paging_accepts_the_2017_end_parameter(wire: Wire) -> None:
@@ -147,3 +147,24 @@ async def test_group_paging_accepts_the_2017_end_parameter(wire: Wire) -> None:
     assert no_error(await wire.v2("faceset/group/getlist", {"start": "1", "end": "3"}))["result"] == ["g2", "g3"]
     page = no_error(await wire.v2("faceset/group/getusers", {"group_id": "g1", "start": "1", "num": "5"}))
     assert page["result"] == [{"uid": "biden", "user_info": "biden"}]
+
+
+async def test_multi_identify_names_every_face_in_one_call(wire: Wire) -> None:
+    """As baidu-aip 2.2.2's multiIdentify sends it: group_id, image, detect_top_num, user_top_num."""
+    no_error(await register(wire, "obama", "enroll/obama_1.jpg"))
+    no_error(await register(wire, "biden", "enroll/biden_1.jpg"))
+    form = {"group_id": "family", "image": b64(photo("probe/obama+biden.jpg")), "detect_top_num": "2"}
+    body = no_error(await wire.v2("multi-identify", form | {"user_top_num": "1"}))
+    assert body["result_num"] == 2
+    assert {r["uid"] for r in body["result"]} == {"obama", "biden"}
+    for item in body["result"]:
+        assert set(item) == {"group_id", "uid", "user_info", "scores", "position"}
+        assert item["scores"][0] >= 80
+        assert set(item["position"]) == {"left", "top", "width", "height", "degree", "prob"}
+        assert all(isinstance(item["position"][k], int) for k in ("left", "top", "width", "height", "degree"))
+    # With two users a face, each face lists both, best first.
+    both = no_error(await wire.v2("multi-identify", form | {"user_top_num": "2"}))
+    assert both["result_num"] == 4
+    # detect_top_num defaults to 1: the largest face only.
+    largest = no_error(await wire.v2("multi-identify", {"group_id": "family", "image": form["image"]}))
+    assert largest["result_num"] == 1

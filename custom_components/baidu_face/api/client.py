@@ -11,6 +11,7 @@ import aiohttp
 from .dialect import Dialect
 from .exceptions import (
     BaiduFaceConnectionError,
+    BaiduFaceError,
     BaiduFaceFaceNotFoundError,
     BaiduFaceGroupNotFoundError,
     BaiduFaceNotFoundError,
@@ -36,7 +37,7 @@ from .limits import (
     check_face_token,
     check_group,
     check_groups,
-    check_image_count,
+    check_images,
     check_range,
     check_uid,
     check_user_info,
@@ -84,9 +85,17 @@ DEFAULT_DEADLINE = 30.0
 
 type ImageInput = bytes | PreparedImage
 
+# Which input a not-found error is about, in order of preference.
+_MISSING: tuple[tuple[type[BaiduFaceNotFoundError], str], ...] = (
+    (BaiduFaceUserNotFoundError, "uid"),
+    (BaiduFaceGroupNotFoundError, "group_id"),
+    (BaiduFaceGroupNotFoundError, "groups"),
+    (BaiduFaceFaceNotFoundError, "face_token"),
+)
+
 
 def capabilities_for(version: ApiVersion) -> Capabilities:
-    """What an API version can do (for AUTO: V3's, the version tried first), e.g. for a settings form."""
+    """Return what an API version can do (for AUTO: V3's, the version tried first), e.g. for a settings form."""
     return V2.capabilities if version is ApiVersion.V2 else V3.capabilities
 
 
@@ -221,22 +230,20 @@ class BaiduFaceClient:
         groups: Sequence[str] = (),
         face_token: str | None = None,
     ) -> T:
-        """Run one operation on the dialect in use, within the deadline; name what was not found."""
+        """Run one operation on the dialect in use, within the deadline; name the input an error is about."""
 
         async def run() -> T:
             return await operation(await self._use())
 
         try:
             return await self._bounded(run())
-        except BaiduFaceNotFoundError as err:
-            if isinstance(err, BaiduFaceUserNotFoundError) and uid is not None:
-                err.name("uid", uid)
-            elif isinstance(err, BaiduFaceGroupNotFoundError) and group is not None:
-                err.name("group_id", group)
-            elif isinstance(err, BaiduFaceGroupNotFoundError) and groups:
-                err.name("groups", ",".join(groups))
-            elif isinstance(err, BaiduFaceFaceNotFoundError) and face_token is not None:
-                err.name("face_token", face_token)
+        except BaiduFaceError as err:
+            sent = {"uid": uid, "group_id": group, "groups": ",".join(groups) or None, "face_token": face_token}
+            missing = next((f for kind, f in _MISSING if isinstance(err, kind) and sent[f] is not None), None)
+            if missing is not None:
+                err.name(missing, sent[missing])
+            elif err.field in sent and err.value is None:
+                err.value = sent[err.field]
             raise
 
     async def _prepare(self, image: ImageInput) -> PreparedImage:
@@ -260,7 +267,7 @@ class BaiduFaceClient:
 
     async def match(self, images: Sequence[ImageInput]) -> list[MatchScore]:
         """Scores for every pair of the images."""
-        check_image_count(len(images))
+        check_images(images)
         prepared = [await self._prepare(i) for i in images]
         return await self._run(lambda d: d.match(prepared))
 
@@ -322,20 +329,20 @@ class BaiduFaceClient:
         return await self._run(lambda d: d.delete_user(uid, group_ids), uid=uid, groups=group_ids or ())
 
     async def get_user(self, uid: str, group: str | None = None) -> User:
-        """The groups `uid` is in and its user_info in each (only `group`'s when given)."""
+        """Read the groups `uid` is in and its user_info in each (only `group`'s when given)."""
         check_uid(uid)
         if group is not None:
             check_group(group)
         return await self._run(lambda d: d.get_user(uid, group), uid=uid, group=group)
 
     async def list_groups(self, start: int = 0, length: int = 100) -> list[str]:
-        """The app's group ids, a page at a time."""
+        """List the app's group ids, a page at a time."""
         check_range("start", start, 0, MAX_START)
         check_range("length", length, 1, MAX_PAGE)
         return await self._run(lambda d: d.list_groups(start, length))
 
     async def list_group_users(self, group: str, start: int = 0, length: int = 100) -> list[GroupUser]:
-        """The users of a group, a page at a time."""
+        """List the users of a group, a page at a time."""
         check_group(group)
         check_range("start", start, 0, MAX_START)
         check_range("length", length, 1, MAX_PAGE)
@@ -365,7 +372,7 @@ class BaiduFaceClient:
         return await self._run(lambda d: d.delete_group(group), group=group)
 
     async def list_faces(self, uid: str, group: str) -> list[StoredFace]:
-        """The faces stored for `uid` in a group (`capabilities.list_faces`)."""
+        """List the faces stored for `uid` in a group (`capabilities.list_faces`)."""
         check_uid(uid)
         check_group(group)
         return await self._run(lambda d: d.list_faces(uid, group), uid=uid, group=group)

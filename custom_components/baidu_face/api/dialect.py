@@ -28,34 +28,70 @@ GLASSES = ("none", "common", "sun")
 
 
 class Dialect(Protocol):
-    """One API version's adapter: wire names and shapes stay inside it."""
+    """One API version's adapter: wire names and shapes stay inside it.
+
+    The client has checked every input before an adapter sees it; an adapter
+    translates, sends through the transport and parses, and refuses with
+    BaiduFaceNotSupportedError what its version cannot do (see `capabilities`).
+    """
 
     version: ApiVersion
     capabilities: Capabilities
 
-    async def probe(self) -> None: ...
-    async def detect(self, image: PreparedImage, max_faces: int, attributes: frozenset[str]) -> list[Face]: ...
-    async def match(self, images: list[PreparedImage]) -> list[MatchScore]: ...
-    async def identify(
-        self, image: PreparedImage, groups: list[str], max_faces: int, top: int
-    ) -> list[IdentifiedFace]: ...
-    async def verify(self, image: PreparedImage, uid: str, groups: list[str]) -> VerifyResult: ...
+    async def probe(self) -> None:
+        """Make the cheapest call of this version: raises BaiduFacePermissionError if the app may not use it."""
+
+    async def detect(self, image: PreparedImage, max_faces: int, attributes: frozenset[str]) -> list[Face]:
+        """Find up to `max_faces` faces, largest first, with the attributes asked for."""
+
+    async def match(self, images: list[PreparedImage]) -> list[MatchScore]:
+        """Score every pair of the images."""
+
+    async def identify(self, image: PreparedImage, groups: list[str], max_faces: int, top: int) -> list[IdentifiedFace]:
+        """Find each face's `top` best candidates in the groups, whatever their score."""
+
+    async def verify(self, image: PreparedImage, uid: str, groups: list[str]) -> VerifyResult:
+        """Score the face against `uid`: low, or 0, for a stranger, never an error."""
+
     async def register_user(
         self, uid: str, image: PreparedImage, groups: list[str], user_info: str, replace: bool
-    ) -> RegisterResult: ...
+    ) -> RegisterResult:
+        """Add the face to `uid` in every group, creating user and groups as needed."""
+
     async def update_user(
         self, uid: str, image: PreparedImage, group: str, user_info: str | None, create: bool
-    ) -> RegisterResult: ...
-    async def delete_user(self, uid: str, groups: list[str] | None) -> Result: ...
-    async def get_user(self, uid: str, group: str | None) -> User: ...
-    async def list_groups(self, start: int, length: int) -> list[str]: ...
-    async def list_group_users(self, group: str, start: int, length: int) -> list[GroupUser]: ...
-    async def add_user_to_group(self, uid: str, source: str, targets: list[str]) -> Result: ...
-    async def remove_user_from_group(self, uid: str, group: str) -> Result: ...
-    async def create_group(self, group: str) -> Result: ...
-    async def delete_group(self, group: str) -> Result: ...
-    async def list_faces(self, uid: str, group: str) -> list[StoredFace]: ...
-    async def delete_face(self, uid: str, group: str, face_token: str) -> Result: ...
+    ) -> RegisterResult:
+        """Replace `uid`'s faces in one group; None keeps the stored user_info."""
+
+    async def delete_user(self, uid: str, groups: list[str] | None) -> Result:
+        """Remove `uid` from the groups (None: from every group)."""
+
+    async def get_user(self, uid: str, group: str | None) -> User:
+        """Read `uid`'s groups and user_info (one group's only when given)."""
+
+    async def list_groups(self, start: int, length: int) -> list[str]:
+        """List a page of the app's group ids."""
+
+    async def list_group_users(self, group: str, start: int, length: int) -> list[GroupUser]:
+        """List a page of a group's users."""
+
+    async def add_user_to_group(self, uid: str, source: str, targets: list[str]) -> Result:
+        """Copy `uid` from `source` into the target groups."""
+
+    async def remove_user_from_group(self, uid: str, group: str) -> Result:
+        """Take `uid` out of one group; never its last."""
+
+    async def create_group(self, group: str) -> Result:
+        """Create an empty group."""
+
+    async def delete_group(self, group: str) -> Result:
+        """Delete a group and its users."""
+
+    async def list_faces(self, uid: str, group: str) -> list[StoredFace]:
+        """List `uid`'s stored faces in a group."""
+
+    async def delete_face(self, uid: str, group: str, face_token: str) -> Result:
+        """Delete one stored face."""
 
 
 def labelled(value: Any, labels: tuple[str, ...]) -> str | None:

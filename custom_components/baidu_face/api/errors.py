@@ -54,11 +54,25 @@ _BY_CODE: dict[int, type[BaiduFaceError]] = {
     223106: BaiduFaceFaceNotFoundError,
     223111: BaiduFaceGroupNotFoundError,
 }
+# The input a refusal is about, where Baidu's code says it (the client fills in
+# the value it sent).
+_FIELD_BY_CODE: dict[int, str] = {
+    216111: "uid",
+    216616: "image",
+    222006: "group_id",
+    222013: "image",
+    222018: "uid",
+    223101: "group_id",
+    223102: "uid",
+    223104: "groups",
+    223105: "image",
+    **dict.fromkeys(range(223113, 223128), "image"),  # quality and liveness refusals
+}
 _BUSY = frozenset({216300, 216400, 216401, 216500, *range(222901, 222917)})
 
 
 def error_for(body: dict[str, Any], operation: str, completed: tuple[str, ...] = ()) -> BaiduFaceError:
-    """The exception for one of Baidu's error bodies."""
+    """Turn one of Baidu's error bodies into the exception for its meaning."""
     code = body.get("error_code")
     message = str(body.get("error_msg", ""))
     log_id = body.get("log_id") if isinstance(body.get("log_id"), int) else None
@@ -69,10 +83,13 @@ def error_for(body: dict[str, Any], operation: str, completed: tuple[str, ...] =
     else:
         # 2161xx/2220xx parameter errors, quality refusals, "already exists"...
         kind = BaiduFaceInvalidInputError
-    return kind(
+    error = kind(
         f"{operation} failed: {message} (error {code})",
         error_code=code,
         error_msg=message,
         log_id=log_id,
         completed=completed,
     )
+    if isinstance(code, int) and code in _FIELD_BY_CODE:
+        error.field = _FIELD_BY_CODE[code]
+    return error

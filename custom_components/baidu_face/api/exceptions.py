@@ -35,6 +35,7 @@ class BaiduFaceError(Exception):
         field: str | None = None,
         value: str | None = None,
     ) -> None:
+        """Keep Baidu's code, message and log id beside a message free of secrets."""
         super().__init__(redact(message))
         self.error_code = error_code
         self.error_msg = redact(error_msg)

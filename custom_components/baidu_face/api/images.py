@@ -34,13 +34,16 @@ class PreparedImage:
 
     @property
     def sent_bytes(self) -> int:
+        """How many base64 bytes a request carries for this image."""
         return len(self.base64)
 
     def box(self, left: float, top: float, width: float, height: float, rotation: int = 0) -> FaceBox:
+        """Map a box in the sent image's pixels to the caller's."""
         s = self.scale
         return FaceBox(round(left * s, 1), round(top * s, 1), round(width * s, 1), round(height * s, 1), rotation)
 
     def point(self, x: float, y: float) -> Point:
+        """Map a point in the sent image's pixels to the caller's."""
         return Point(round(x * self.scale, 1), round(y * self.scale, 1))
 
 

@@ -9,7 +9,7 @@ is not here: ask the client's `capabilities`, which the dialect adapters own.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from .exceptions import BaiduFaceInvalidInputError
 
@@ -40,7 +40,7 @@ def is_same_person(score: float, threshold: float = DEFAULT_THRESHOLD) -> bool:
 
 
 def invalid(field: str, value: object, message: str) -> BaiduFaceInvalidInputError:
-    """The error for a refused input, naming the field and (shortened in the message) its value."""
+    """Make the error for a refused input, naming the field and its value."""
     shown = None if value is None else str(value)
     return BaiduFaceInvalidInputError(message, field=field, value=shown)
 
@@ -60,20 +60,23 @@ def _identifier(value: object, field: str, max_bytes: int, what: str) -> str:
 
 
 def check_uid(uid: object, field: str = "uid") -> str:
-    """A uid Baidu takes: letters, digits and _, at most MAX_UID_BYTES."""
+    """Check a uid as Baidu takes it: letters, digits and _, at most MAX_UID_BYTES."""
     return _identifier(uid, field, MAX_UID_BYTES, "uid")
 
 
 def check_group(group: object, field: str = "group_id") -> str:
-    """A group id Baidu takes: letters, digits and _, at most MAX_GROUP_BYTES."""
+    """Check a group id as Baidu takes it: letters, digits and _, at most MAX_GROUP_BYTES."""
     return _identifier(group, field, MAX_GROUP_BYTES, "group id")
 
 
 def check_groups(groups: Iterable[str] | None, field: str = "groups") -> list[str]:
-    """One to MAX_GROUPS group ids, duplicates dropped, order kept."""
+    """Check one to MAX_GROUPS group ids; duplicates are dropped, the order kept."""
     if groups is None or isinstance(groups, str | bytes) or not isinstance(groups, Iterable):
         raise invalid(field, groups, "groups must be a list of group ids")
-    unique = list(dict.fromkeys(groups))
+    listed = list(groups)
+    if not all(isinstance(g, str) for g in listed):
+        raise invalid(field, ",".join(map(str, listed)), "groups must be a list of group ids")
+    unique = list(dict.fromkeys(listed))
     if not unique:
         raise invalid(field, "", "at least one group is needed")
     if len(unique) > MAX_GROUPS:
@@ -82,7 +85,7 @@ def check_groups(groups: Iterable[str] | None, field: str = "groups") -> list[st
 
 
 def check_user_info(user_info: object) -> str:
-    """Free text about a user, at most MAX_USER_INFO_BYTES of UTF-8."""
+    """Check free text about a user: at most MAX_USER_INFO_BYTES of UTF-8."""
     if not isinstance(user_info, str):
         raise invalid("user_info", user_info, f"user_info must be text, not {type(user_info).__name__}")
     if len(user_info.encode()) > MAX_USER_INFO_BYTES:
@@ -91,7 +94,7 @@ def check_user_info(user_info: object) -> str:
 
 
 def check_range(field: str, value: object, low: int, high: int) -> int:
-    """A whole number from low to high (a bool is not a number here)."""
+    """Check a whole number from low to high (a bool is not a number here)."""
     if isinstance(value, bool) or not isinstance(value, int):
         raise invalid(field, value, f"{field} must be a whole number from {low} to {high}")
     if not low <= value <= high:
@@ -99,22 +102,30 @@ def check_range(field: str, value: object, low: int, high: int) -> int:
     return value
 
 
+def check_images(images: object) -> Sequence[object]:
+    """Check that `match` is given a list of MIN_MATCH_IMAGES to MAX_MATCH_IMAGES images."""
+    if isinstance(images, str | bytes) or not isinstance(images, Sequence):
+        raise invalid("images", None, "images must be a list of images")
+    check_image_count(len(images))
+    return images
+
+
 def check_image_count(count: int) -> int:
-    """How many images `match` compares: MIN_MATCH_IMAGES to MAX_MATCH_IMAGES."""
+    """Check how many images `match` compares: MIN_MATCH_IMAGES to MAX_MATCH_IMAGES."""
     if not MIN_MATCH_IMAGES <= count <= MAX_MATCH_IMAGES:
         raise invalid("images", None, f"the number of images must be from {MIN_MATCH_IMAGES} to {MAX_MATCH_IMAGES}")
     return count
 
 
 def check_face_token(face_token: object) -> str:
-    """A stored face's token: 32 lowercase hex digits."""
+    """Check a stored face's token: 32 lowercase hex digits."""
     if not isinstance(face_token, str) or not FACE_TOKEN_PATTERN.match(face_token):
         raise invalid("face_token", face_token, "face_token must be 32 hex digits")
     return face_token
 
 
 def check_attributes(attributes: Iterable[str], supported: frozenset[str]) -> frozenset[str]:
-    """Detect attributes the client knows (`supported`: every one either dialect returns)."""
+    """Check detect attributes against the names the client knows (`supported`)."""
     if isinstance(attributes, str | bytes) or not isinstance(attributes, Iterable):
         raise invalid("attributes", attributes, "attributes must be a list of names")
     names = list(attributes)

@@ -44,6 +44,8 @@ class Capabilities:
 
 @dataclass(frozen=True, slots=True)
 class FaceBox:
+    """A face's place in the caller's image, in its pixels; rotation in degrees."""
+
     left: float
     top: float
     width: float
@@ -53,6 +55,8 @@ class FaceBox:
 
 @dataclass(frozen=True, slots=True)
 class Point:
+    """A landmark in the caller's image, in its pixels."""
+
     x: float
     y: float
 
@@ -80,6 +84,8 @@ class Face:
 
 @dataclass(frozen=True, slots=True)
 class Candidate:
+    """A registered user a face resembles, with the score (0-100) of the likeness."""
+
     uid: str
     group_id: str
     user_info: str
@@ -96,6 +102,7 @@ class IdentifiedFace:
 
     @property
     def best(self) -> Candidate | None:
+        """The most likely candidate, if any."""
         return self.candidates[0] if self.candidates else None
 
 
@@ -110,6 +117,8 @@ class MatchScore:
 
 @dataclass(frozen=True, slots=True)
 class VerifyResult:
+    """How much a face looks like `uid` (0 when Baidu found no match); `is_same_person` decides."""
+
     uid: str
     score: float
     group_id: str | None = None
@@ -117,6 +126,8 @@ class VerifyResult:
 
 @dataclass(frozen=True, slots=True)
 class RegisterResult:
+    """What a registration or update stored: the groups, and (V3) the face's token and box."""
+
     uid: str
     groups: tuple[str, ...]
     log_id: int | None = None
@@ -126,17 +137,22 @@ class RegisterResult:
 
 @dataclass(frozen=True, slots=True)
 class Membership:
+    """One group a user is in, and the user_info stored there."""
+
     group_id: str
     user_info: str
 
 
 @dataclass(frozen=True, slots=True)
 class User:
+    """A registered user and the groups it is in."""
+
     uid: str
     memberships: tuple[Membership, ...]
 
     @property
     def groups(self) -> tuple[str, ...]:
+        """The ids of the user's groups."""
         return tuple(m.group_id for m in self.memberships)
 
 
@@ -150,6 +166,8 @@ class GroupUser:
 
 @dataclass(frozen=True, slots=True)
 class StoredFace:
+    """One face stored for a user (V3): its token and when it was added."""
+
     face_token: str
     created: str
 

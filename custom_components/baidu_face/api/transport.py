@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import logging
 import random
 import time
+import weakref
 from collections import Counter, deque
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
+from yarl import URL
 
 from .errors import QPS_EXCEEDED, TOKEN_REJECTED, error_for
 from .exceptions import BaiduFaceAuthenticationError, BaiduFaceConnectionError, BaiduFaceServerBusyError
@@ -20,28 +26,98 @@ _JSON = {"Content-Type": "application/json"}
 # Renew a token when this much of its life is left (Baidu's SDKs use 30 s to a
 # day); a tenth of the lifetime keeps short-lived test tokens working too.
 REFRESH_MARGIN = 86400.0
+# Baidu's largest answers (detect of ten faces with landmarks) are tens of KiB:
+# anything near this is not Baidu, and is not read whole into memory.
+MAX_RESPONSE_BYTES = 4 * 1024 * 1024
+_CHUNK_BYTES = 64 * 1024
 
 
 class RateLimiter:
-    """At most `qps` calls in any second, shared by every caller of one client."""
+    """At most `qps` calls in any second, shared by every caller that holds it.
 
-    # The server counts arrivals, the client departures: a little slack keeps
-    # network jitter from squeezing two windows into one.
-    WINDOW = 1.05
+    Baidu counts a call when it arrives, somewhere between the moment the
+    client sends it and the moment the answer is back. Counting each call
+    until its answer is back, plus a second, is the only count that is safe
+    whatever the network does: a first burst slowed by opening connections no
+    longer lets the next burst in too early.
+    """
+
+    # A little slack for clocks that tick differently.
+    WINDOW = 1.02
 
     def __init__(self, qps: int) -> None:
+        """Allow `qps` calls a second; `qps` may be changed later."""
         if qps < 1:
             raise ValueError("qps must be 1 or more")
-        self._sent: deque[float] = deque(maxlen=qps)
+        self.qps = qps
+        self._in_flight = 0
+        self._answered: deque[float] = deque()  # when recent calls were answered
+        self._freed = asyncio.Event()
         self._lock = asyncio.Lock()
 
-    async def acquire(self) -> None:
+    @asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
+        """Hold one of the `qps` places from sending a call until a second after its answer."""
         async with self._lock:
-            if len(self._sent) == self._sent.maxlen:
-                wait = self._sent[0] + self.WINDOW - time.monotonic()
-                if wait > 0:
-                    await asyncio.sleep(wait)
-            self._sent.append(time.monotonic())
+            while True:
+                now = time.monotonic()
+                while self._answered and self._answered[0] + self.WINDOW <= now:
+                    self._answered.popleft()
+                if self._in_flight + len(self._answered) < self.qps:
+                    break
+                if self._answered:
+                    await asyncio.sleep(self._answered[0] + self.WINDOW - now)
+                else:
+                    self._freed.clear()
+                    await self._freed.wait()
+            self._in_flight += 1
+        try:
+            yield
+        finally:
+            self._in_flight -= 1
+            self._answered.append(time.monotonic())
+            self._freed.set()
+
+
+@dataclass(eq=False)
+class _Token:
+    """One app's access token, renewed by whichever client needs it first."""
+
+    value: str | None = None
+    renew_at: float = 0.0
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
+@dataclass(eq=False)
+class _SharedApp:
+    """What every client of one Baidu app (base URL + API key) shares.
+
+    Baidu counts calls a second per app, not per client: two Home Assistant
+    entries with the same key and a limiter each would together send twice
+    the app's rate and be refused (error 18). When their qps settings differ,
+    the lowest wins: it is the only one that is safe for all of them.
+    """
+
+    loop: asyncio.AbstractEventLoop
+    limiter: RateLimiter
+    qps: weakref.WeakKeyDictionary[Transport, int] = field(default_factory=weakref.WeakKeyDictionary)
+    tokens: dict[str, _Token] = field(default_factory=dict)
+
+    def join(self, transport: Transport, qps: int) -> None:
+        """Count a client in: the limiter follows the lowest qps of those alive."""
+        self.qps[transport] = qps
+        self.limiter.qps = min(self.qps.values())
+
+    def token(self, secret_key: str) -> _Token:
+        """Return the token state for this secret (a wrong secret never borrows a good token)."""
+        digest = hashlib.sha256(secret_key.encode()).hexdigest()
+        return self.tokens.setdefault(digest, _Token())
+
+
+# One entry per app and event loop, gone when its last client is.
+_SHARED: weakref.WeakValueDictionary[tuple[str, str, asyncio.AbstractEventLoop], _SharedApp] = (
+    weakref.WeakValueDictionary()
+)
 
 
 class Transport:
@@ -58,27 +134,45 @@ class Transport:
         qps: int,
         max_retries: int,
     ) -> None:
+        """Hold the settings; the shared limiter and token are found on the first call."""
+        if qps < 1:
+            raise ValueError("qps must be 1 or more")
         self._session = session
         self._api_key = api_key
         self._secret_key = secret_key
         self._base_url = base_url.rstrip("/")
         self._timeout = aiohttp.ClientTimeout(total=timeout)
-        self._limiter = RateLimiter(qps)
+        self._qps = qps
         self._max_retries = max_retries
-        self._token: str | None = None
-        self._token_renew_at = 0.0
-        self._token_lock = asyncio.Lock()
+        self._app: _SharedApp | None = None
         self.calls: Counter[str] = Counter()
 
     def __repr__(self) -> str:
+        """Name the endpoint, never the keys."""
         return f"Transport(base_url={self._base_url!r})"
 
-    async def token(self, *, renew: bool = False) -> str:
-        async with self._token_lock:
-            if renew or self._token is None or time.time() >= self._token_renew_at:
-                self._token, lifetime = await self._fetch_token()
-                self._token_renew_at = time.time() + lifetime - min(REFRESH_MARGIN, lifetime / 10)
-            return self._token
+    def _shared(self) -> _SharedApp:
+        # Found lazily: asyncio locks belong to one event loop, so the loop is
+        # part of the key, and it is only known inside a call.
+        loop = asyncio.get_running_loop()
+        if self._app is None or self._app.loop is not loop:
+            key = (str(URL(self._base_url)), self._api_key, loop)
+            app = _SHARED.get(key)
+            if app is None:
+                app = _SHARED[key] = _SharedApp(loop, RateLimiter(self._qps))
+            self._app = app
+        # Rejoined every call, so the limit follows the clients still alive.
+        self._app.join(self, self._qps)
+        return self._app
+
+    async def token(self, *, renew: bool = False, stale: str | None = None) -> str:
+        """Return the app's access token, fetched when missing, expiring, `stale` or `renew` is asked."""
+        state = self._shared().token(self._secret_key)
+        async with state.lock:
+            if renew or state.value is None or state.value == stale or time.time() >= state.renew_at:
+                state.value, lifetime = await self._fetch_token()
+                state.renew_at = time.time() + lifetime - min(REFRESH_MARGIN, lifetime / 10)
+            return state.value
 
     async def _fetch_token(self) -> tuple[str, float]:
         query = {"grant_type": "client_credentials", "client_id": self._api_key, "client_secret": self._secret_key}
@@ -95,24 +189,29 @@ class Transport:
         """POST a payload to `/rest/2.0/face/{path}` and return Baidu's successful body."""
         renewed = False
         backoffs = 0
+        limiter = self._shared().limiter
         while True:
-            await self._limiter.acquire()
+            # Token first: a place is held only while the call itself is out.
             token = await self.token()
-            self.calls[operation] += 1
-            if form:
-                body = await self._send("POST", f"/rest/2.0/face/{path}", params={"access_token": token}, data=payload)
-            else:
-                data = json.dumps(payload, ensure_ascii=False).encode()
-                body = await self._send(
-                    "POST", f"/rest/2.0/face/{path}", params={"access_token": token}, data=data, headers=_JSON
-                )
+            async with limiter.slot():
+                self.calls[operation] += 1
+                if form:
+                    body = await self._send(
+                        "POST", f"/rest/2.0/face/{path}", params={"access_token": token}, data=payload
+                    )
+                else:
+                    data = json.dumps(payload, ensure_ascii=False).encode()
+                    body = await self._send(
+                        "POST", f"/rest/2.0/face/{path}", params={"access_token": token}, data=data, headers=_JSON
+                    )
             code = body.get("error_code", 0)
             _LOGGER.debug("%s (%s): error_code %s, log_id %s", operation, path, code, body.get("log_id"))
             if not code:
                 return body
             if code in TOKEN_REJECTED and not renewed:
                 renewed = True
-                await self.token(renew=True)
+                # Another client of the app may have renewed it already.
+                await self.token(stale=token)
                 continue
             if code == QPS_EXCEEDED and backoffs < self._max_retries:
                 # Exponential back-off with jitter, so that callers spread out.
@@ -128,7 +227,7 @@ class Transport:
             ) as response:
                 if response.status >= 500:
                     raise BaiduFaceServerBusyError(f"the server answered HTTP {response.status}")
-                body = await response.json(content_type=None)
+                body = json.loads(await self._read(response))
         except TimeoutError:
             raise BaiduFaceConnectionError(f"{self._base_url} did not answer in time") from None
         except aiohttp.ClientError as err:
@@ -139,3 +238,17 @@ class Transport:
         if not isinstance(body, dict):
             raise BaiduFaceConnectionError(f"{self._base_url} did not answer like Baidu")
         return body
+
+    async def _read(self, response: aiohttp.ClientResponse) -> bytes:
+        """Read the body, refused as soon as it outgrows MAX_RESPONSE_BYTES (Baidu's are a few KiB)."""
+        too_large = BaiduFaceConnectionError(
+            f"{self._base_url} answered more than {MAX_RESPONSE_BYTES // 1024 // 1024} MiB: not Baidu"
+        )
+        if (response.content_length or 0) > MAX_RESPONSE_BYTES:
+            raise too_large
+        data = bytearray()
+        async for chunk in response.content.iter_chunked(_CHUNK_BYTES):
+            data += chunk
+            if len(data) > MAX_RESPONSE_BYTES:
+                raise too_large
+        return bytes(data)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from itertools import combinations
-from typing import Any
+from typing import Any, override
 
-from .dialect import EXPRESSIONS, GLASSES, Call, labelled
+from .dialect import EXPRESSIONS, GLASSES, Call, Dialect, labelled
 from .exceptions import (
     BaiduFaceError,
     BaiduFaceGroupNotFoundError,
@@ -31,7 +31,12 @@ from .models import (
     VerifyResult,
 )
 
+# "match user is not found": nobody scored at least match_threshold.
 NO_MATCH = 222207
+# Search and multi-search drop candidates below match_threshold (Baidu's
+# default: 80). The client asks for every score, so the caller can tell a
+# stranger by score and decide "same person" itself (limits.is_same_person).
+EVERY_SCORE = 0
 # The client's attribute names are V3's own; V3 dropped race.
 ATTRIBUTES = frozenset({"age", "beauty", "expression", "gender", "glasses", "emotion", "face_shape", "landmark"})
 MAX_TOP = 50  # multi-search's max_user_num
@@ -54,18 +59,21 @@ def _result(body: dict[str, Any]) -> Any:
     return body.get("result") or {}
 
 
-class V3:
+class V3(Dialect):
     """Speaks V3 (`/rest/2.0/face/v3/...`) in the client's vocabulary."""
 
     version = ApiVersion.V3
     capabilities = CAPABILITIES
 
     def __init__(self, call: Call) -> None:
+        """Send through `call` (the transport)."""
         self._call = call
 
+    @override
     async def probe(self) -> None:
         await self._call("probe", "v3/faceset/group/getlist", {"start": 0, "length": 1})
 
+    @override
     async def detect(self, image: PreparedImage, max_faces: int, attributes: frozenset[str]) -> list[Face]:
         payload = _image(image) | {"max_face_num": max_faces}
         if unsupported := attributes - ATTRIBUTES:
@@ -78,6 +86,7 @@ class V3:
             return []
         return [_face(image, f) for f in _result(body).get("face_list", [])]
 
+    @override
     async def match(self, images: list[PreparedImage]) -> list[MatchScore]:
         # V3 compares exactly two images: more are compared pairwise.
         scores = []
@@ -86,14 +95,14 @@ class V3:
             scores.append(MatchScore(first, second, float(_result(body)["score"])))
         return scores
 
+    @override
     async def identify(self, image: PreparedImage, groups: list[str], max_faces: int, top: int) -> list[IdentifiedFace]:
-        # multi-search gives each face's box; a 0 threshold returns the best
-        # candidates even below 80, so callers can tell "unknown" by score.
+        """Each face's best candidates (multi-search gives each face's box)."""
         payload = _image(image) | {
             "group_id_list": ",".join(groups),
             "max_face_num": max_faces,
             "max_user_num": top,
-            "match_threshold": 0,
+            "match_threshold": EVERY_SCORE,
         }
         try:
             body = await self._call("identify", "v3/multi-search", payload)
@@ -102,28 +111,34 @@ class V3:
         except BaiduFaceError as err:
             if err.error_code != NO_MATCH:
                 raise
-            # With a 0 threshold this only means there is nobody to compare with,
-            # which V2 reports as "no user in group": say the same in both.
-            raise BaiduFaceGroupNotFoundError(
-                f"no registered user in {', '.join(groups)}",
-                error_code=err.error_code,
-                error_msg=err.error_msg,
-                log_id=err.log_id,
-            ) from None
+            # Nobody in the groups resembles the face: a stranger, not an error.
+            # Baidu says so without the faces, so one unknown face stands for them.
+            return [IdentifiedFace(())]
         return [
             IdentifiedFace(
-                tuple(_candidate(u) for u in face.get("user_list", [])),
+                tuple(_candidate(u) for u in face.get("user_list") or []),
                 _box(image, face["location"]) if "location" in face else None,
                 face.get("face_token"),
             )
             for face in _result(body).get("face_list", [])
         ]
 
+    @override
     async def verify(self, image: PreparedImage, uid: str, groups: list[str]) -> VerifyResult:
-        payload = _image(image) | {"group_id_list": ",".join(groups), "user_id": uid}
-        user = _result(await self._call("verify", "v3/search", payload))["user_list"][0]
-        return VerifyResult(uid, float(user["score"]), user.get("group_id"))
+        """How much the face looks like `uid`; a stranger scores low, or 0 when Baidu finds no match."""
+        payload = _image(image) | {"group_id_list": ",".join(groups), "user_id": uid, "match_threshold": EVERY_SCORE}
+        try:
+            body = await self._call("verify", "v3/search", payload)
+        except BaiduFaceError as err:
+            if err.error_code != NO_MATCH:
+                raise
+            return VerifyResult(uid, 0.0)
+        users = _result(body).get("user_list") or []
+        if not users:
+            return VerifyResult(uid, 0.0)
+        return VerifyResult(uid, float(users[0]["score"]), users[0].get("group_id"))
 
+    @override
     async def register_user(
         self, uid: str, image: PreparedImage, groups: list[str], user_info: str, replace: bool
     ) -> RegisterResult:
@@ -141,6 +156,7 @@ class V3:
                 image_fields = {"image": first["face_token"], "image_type": "FACE_TOKEN"}
         return RegisterResult(uid, tuple(groups), log_id, first.get("face_token"), _box(image, first["location"]))
 
+    @override
     async def update_user(
         self, uid: str, image: PreparedImage, group: str, user_info: str | None, create: bool
     ) -> RegisterResult:
@@ -157,6 +173,7 @@ class V3:
             uid, (group,), body.get("log_id"), result.get("face_token"), _box(image, result["location"])
         )
 
+    @override
     async def delete_user(self, uid: str, groups: list[str] | None) -> Result:
         # V3 deletes from one group a call; "every group" is looked up first.
         targets = groups or [m.group_id for m in (await self.get_user(uid, None)).memberships]
@@ -168,20 +185,24 @@ class V3:
             log_id = body.get("log_id")
         return Result(log_id, tuple(targets))
 
+    @override
     async def get_user(self, uid: str, group: str | None) -> User:
         body = await self._call("get_user", "v3/faceset/user/get", {"user_id": uid, "group_id": group or "@ALL"})
         users = _result(body).get("user_list", [])
         return User(uid, tuple(Membership(u["group_id"], u.get("user_info", "")) for u in users))
 
+    @override
     async def list_groups(self, start: int, length: int) -> list[str]:
         body = await self._call("list_groups", "v3/faceset/group/getlist", {"start": start, "length": length})
         return list(_result(body).get("group_id_list", []))
 
+    @override
     async def list_group_users(self, group: str, start: int, length: int) -> list[GroupUser]:
         payload = {"group_id": group, "start": start, "length": length}
         body = await self._call("list_group_users", "v3/faceset/group/getusers", payload)
         return [GroupUser(uid) for uid in _result(body).get("user_id_list", [])]
 
+    @override
     async def add_user_to_group(self, uid: str, source: str, targets: list[str]) -> Result:
         log_id = None
         for done, target in enumerate(targets):
@@ -197,6 +218,7 @@ class V3:
             log_id = body.get("log_id")
         return Result(log_id, tuple(targets))
 
+    @override
     async def remove_user_from_group(self, uid: str, group: str) -> Result:
         # Both dialects keep a user in one group at least, as V2 does.
         user = await self.get_user(uid, None)
@@ -205,18 +227,22 @@ class V3:
         body = await self._call("remove_user_from_group", "v3/faceset/user/delete", {"group_id": group, "user_id": uid})
         return Result(body.get("log_id"), (group,))
 
+    @override
     async def create_group(self, group: str) -> Result:
         body = await self._call("create_group", "v3/faceset/group/add", {"group_id": group})
         return Result(body.get("log_id"), (group,))
 
+    @override
     async def delete_group(self, group: str) -> Result:
         body = await self._call("delete_group", "v3/faceset/group/delete", {"group_id": group})
         return Result(body.get("log_id"), (group,))
 
+    @override
     async def list_faces(self, uid: str, group: str) -> list[StoredFace]:
         body = await self._call("list_faces", "v3/faceset/face/getlist", {"user_id": uid, "group_id": group})
         return [StoredFace(f["face_token"], str(f.get("ctime", ""))) for f in _result(body).get("face_list", [])]
 
+    @override
     async def delete_face(self, uid: str, group: str, face_token: str) -> Result:
         payload = {"user_id": uid, "group_id": group, "face_token": face_token}
         body = await self._call("delete_face", "v3/faceset/face/delete", payload)
