@@ -81,10 +81,6 @@ async def test_identify(hass: HomeAssistant, entry: MockConfigEntry, photos: Pat
     stranger = await act(hass, "identify", {"image_path": str(photos / "probe/stranger_lin_manuel_miranda.png")})
     assert stranger["faces"][0]["recognized"] is False
     assert stranger["faces"][0]["uid"] is None
-    with pytest.raises(ServiceValidationError) as missing:
-        await act(hass, "identify", {"camera_entity_id": "camera.door", "groups": ["nobody_here"]})
-    assert missing.value.translation_key == "group_not_found"
-    assert str(missing.value) == "identify: no group `nobody_here`, or nobody in it"
 
 
 async def test_verify(hass: HomeAssistant, entry: MockConfigEntry) -> None:

@@ -23,6 +23,7 @@ from syrupy.assertion import SnapshotAssertion
 
 from baidu_face_server.server import RunningServer
 from custom_components.baidu_face.const import EVENT_RECOGNIZED, EVENT_UNKNOWN_FACE
+from tests.conftest import BOTH
 
 from .conftest import camera_subentry, state
 
@@ -146,17 +147,15 @@ async def test_a_failed_scan_keeps_the_last_result_and_logs_once(
     await setup_entry()
     await scan(hass, IDENTIFY)
     assert state(hass, IDENTIFY).state == "Obama"
-    # The face set loses its group: Baidu answers "no user in group".
-    baidu.server.service.store.delete_group("both_key", "family")
+    # The day's quota is spent: Baidu refuses every call.
+    baidu.apps[BOTH.api_key].daily_quota = 0
     for _ in range(2):
         await scan(hass, IDENTIFY)
     assert state(hass, IDENTIFY).state == "Obama"
     warnings = [r for r in caplog.records if r.levelname == "WARNING" and "could not scan" in r.message]
     assert len(warnings) == 1
-    # Someone registers again: the next scan works, and says so.
-    await hass.services.async_call(
-        "baidu_face", "register_user", {"uid": "obama", "camera_entity_id": "camera.door"}, blocking=True
-    )
+    # A new day: the next scan works, and says so.
+    baidu.apps[BOTH.api_key].daily_quota = None
     await scan(hass, IDENTIFY)
     assert any("scans work again" in r.message for r in caplog.records)
 

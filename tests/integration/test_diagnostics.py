@@ -28,7 +28,7 @@ async def test_diagnostics_hide_the_keys_and_token(
     )
     diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
     text = json.dumps(diagnostics)
-    token = entry.runtime_data.client._transport._token
+    token = await entry.runtime_data.client._transport.token()
     for secret in (BOTH.api_key, BOTH.secret_key, token):
         assert secret
         assert secret not in text
@@ -51,7 +51,7 @@ async def test_no_secret_in_any_log_line(
         "image_processing", "scan", {"entity_id": "image_processing.door_recognised_person"}, blocking=True
     )
     await hass.async_block_till_done()
-    token = entry.runtime_data.client._transport._token
+    token = await entry.runtime_data.client._transport.token()
     text = "\n".join(record.getMessage() for record in caplog.records)
     assert "could not scan" in text
     for secret in (BOTH.secret_key, "rotated", token or "no token"):
