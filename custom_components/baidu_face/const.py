@@ -9,6 +9,8 @@ DOMAIN: Final = "baidu_face"
 CONF_API_KEY: Final = "api_key"
 CONF_SECRET_KEY: Final = "secret_key"  # noqa: S105 - a field name
 CONF_API_VERSION: Final = "api_version"
+# The client calls it base_url (runtime.create_client maps it, once). Entries keep the key:
+# renaming a stored key takes a major entry version, which Home Assistant cannot downgrade.
 CONF_ENDPOINT: Final = "endpoint"
 
 # Options
