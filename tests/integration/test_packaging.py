@@ -83,3 +83,21 @@ def test_manifest_and_hacs() -> None:
 def test_the_client_has_no_home_assistant_imports() -> None:
     for path in (INTEGRATION / "api").glob("*.py"):
         assert "homeassistant" not in path.read_text(), path.name
+
+
+def test_both_languages_use_the_same_placeholders() -> None:
+    english, chinese = (
+        json.loads((INTEGRATION / "translations" / f"{language}.json").read_text(encoding="utf-8"))
+        for language in ("en", "zh-Hans")
+    )
+
+    def placeholders(tree: dict[str, Any], prefix: str = "") -> dict[str, set[str]]:
+        found: dict[str, set[str]] = {}
+        for key, value in tree.items():
+            if isinstance(value, dict):
+                found |= placeholders(value, f"{prefix}{key}.")
+            else:
+                found[prefix + key] = set(re.findall(r"\{(\w+)\}", str(value)))
+        return found
+
+    assert placeholders(english) == placeholders(chinese)
