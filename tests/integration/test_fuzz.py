@@ -113,9 +113,10 @@ async def test_no_action_crashes_on_any_input(
     hass_client: ClientSessionGenerator,
     setup_entry: Callable[..., Awaitable[MockConfigEntry]],
     photo: str,
+    api_version: str,
 ) -> None:
     # The local server takes any rate; the default 2 calls a second would only make this slow.
-    await setup_entry("v3", subentries=[], qps=50)
+    await setup_entry(api_version, subentries=[], qps=50)
     assert await async_setup_component(hass, "api", {})
     client = await hass_client()
     direct: Counter[str] = Counter()
