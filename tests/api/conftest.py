@@ -25,5 +25,5 @@ def api_version(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def client(server: RunningServer, session: aiohttp.ClientSession, api_version: str) -> BaiduFaceClient:
-    """A client forced to one dialect; high QPS so tests are not slowed by the free-tier limit."""
+    """Make a client forced to one dialect; high QPS so tests are not slowed by the free-tier limit."""
     return BaiduFaceClient(session, BOTH.api_key, BOTH.secret_key, api_version=api_version, base_url=server.url, qps=50)

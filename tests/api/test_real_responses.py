@@ -39,6 +39,8 @@ from custom_components.baidu_face.api import (
 )
 from tests.faces import photo
 
+from .loopback import odd_server
+
 SAMPLES: list[dict[str, Any]] = json.loads(
     (Path(__file__).parents[1] / "fixtures" / "baidu_real_responses.json").read_text(encoding="utf-8")
 )
@@ -102,7 +104,7 @@ def list_faces(c: BaiduFaceClient) -> Awaitable[object]:
 
 
 def refused(kind: type[BaiduFaceError], code: int, field: str | None = None, value: str | None = None) -> object:
-    """The exception a sample must raise: its class, Baidu's code, and the input it names."""
+    """Expect an exception: its class, Baidu's code, and the input it names."""
     return (kind, code, field, value)
 
 
@@ -279,7 +281,7 @@ def path_of(operation: str) -> str:
 async def replay(
     session: aiohttp.ClientSession,
 ) -> AsyncIterator[Callable[[dict[str, Any]], BaiduFaceClient]]:
-    """A loopback server that answers one sample's path with its body, and anything else with error 3."""
+    """Serve one sample's path with its body on loopback, and anything else with error 3."""
     answers: dict[str, Any] = {}
 
     async def answer(request: web.Request) -> web.Response:
@@ -288,12 +290,7 @@ async def replay(
         path = request.path.removeprefix("/rest/2.0/face/")
         return web.json_response(answers.get(path, {"error_code": 3, "error_msg": "Unsupported openapi method"}))
 
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", answer)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    url = f"http://127.0.0.1:{runner.addresses[0][1]}"
+    runner, url = await odd_server(answer)
 
     def client_for(sample: dict[str, Any]) -> BaiduFaceClient:
         path = path_of(sample["operation"])

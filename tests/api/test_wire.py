@@ -7,7 +7,6 @@ import io
 import logging
 import socket
 import time
-from collections.abc import Awaitable, Callable
 
 import aiohttp
 import pytest
@@ -33,6 +32,8 @@ from custom_components.baidu_face.api.images import EXIF_ORIENTATION, MAX_BASE64
 from custom_components.baidu_face.api.transport import RateLimiter
 from tests.conftest import BOTH, V2_ONLY, V3_ONLY
 from tests.faces import photo
+
+from .loopback import odd_server
 
 
 def free_port() -> int:
@@ -139,16 +140,6 @@ async def test_quota_exhausted(session: aiohttp.ClientSession) -> None:
         assert spent.value.log_id is None  # Baidu's gateway errors are bare: no log_id
 
 
-async def odd_server(handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> tuple[web.AppRunner, str]:
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", handler)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    return runner, f"http://127.0.0.1:{runner.addresses[0][1]}"
-
-
 @pytest.mark.parametrize(
     ("status", "body", "error"),
     [
@@ -185,7 +176,7 @@ async def test_a_slow_server_times_out(session: aiohttp.ClientSession) -> None:
 
 
 def synthetic_frame(width: int, height: int, fmt: str) -> tuple[bytes, tuple[int, int]]:
-    """A big noisy frame (hard to compress) with a real face pasted at a known place."""
+    """Make a big noisy frame (hard to compress) with a real face pasted at a known place."""
     import numpy as np
 
     noise = np.random.default_rng(1).integers(0, 255, (height, width, 3), dtype=np.uint8)
@@ -439,7 +430,7 @@ async def test_v2_without_multi_identify_falls_back_to_one_call_per_face_and_rem
     refused = 0
 
     async def without_multi_identify(request: web.Request) -> web.Response:
-        """The local server, as an app or server that lacks multi-identify sees it."""
+        """Pass everything to the local server but multi-identify, as an app that lacks it sees it."""
         nonlocal refused
         if request.path.endswith("/multi-identify"):
             refused += 1
@@ -464,3 +455,31 @@ async def test_v2_without_multi_identify_falls_back_to_one_call_per_face_and_rem
     assert refused == 1  # asked once, then remembered
     # Each time: a detect, then one identify per face (and the one refused multi-identify).
     assert (client.call_counts["detect"], client.call_counts["identify"]) == (2, 1 + 2 * 2)
+
+
+@pytest.mark.parametrize(
+    ("answer", "field", "value"),
+    [
+        ({"error_code": 222018, "error_msg": "param[user_id] format error"}, "uid", "obama"),
+        ({"error_code": 222006, "error_msg": "param[group_id] format error"}, "group_id", "family"),
+        ({"error_code": 222002, "error_msg": "param[start] format error"}, "start", None),
+        ({"error_code": 216111, "error_msg": "invalid userid"}, "uid", "obama"),
+        ({"error_code": 216100, "error_msg": "invalid param"}, None, None),  # Baidu does not say which
+    ],
+)
+async def test_baidus_refusals_name_the_input_they_are_about(
+    session: aiohttp.ClientSession, answer: dict[str, object], field: str | None, value: str | None
+) -> None:
+    async def refuse(request: web.Request) -> web.Response:
+        if request.path.startswith("/oauth"):
+            return web.json_response({"access_token": "t", "expires_in": 3600})
+        return web.json_response(answer)
+
+    runner, url = await odd_server(refuse)
+    try:
+        client = BaiduFaceClient(session, "k", "s", base_url=url, api_version="v3")
+        with pytest.raises(BaiduFaceInvalidInputError) as refused:
+            await client.get_user("obama", "family")
+        assert (refused.value.field, refused.value.value) == (field, value)
+    finally:
+        await runner.cleanup()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from .exceptions import (
@@ -68,6 +69,29 @@ _FIELD_BY_CODE: dict[int, str] = {
     223105: "image",
     **dict.fromkeys(range(223113, 223128), "image"),  # quality and liveness refusals
 }
+# V3 names the parameter in its message ("param[user_id] format error"): the
+# wire names both dialects use, in the client's vocabulary.
+_PARAM = re.compile(r"param\[(\w+)\]")
+_FIELD_BY_PARAM = {
+    "uid": "uid",
+    "user_id": "uid",
+    "group_id": "group_id",
+    "src_group_id": "group_id",
+    "dst_group_id": "groups",
+    "group_id_list": "groups",
+    "user_info": "user_info",
+    "image": "image",
+    "images": "images",
+    "max_face_num": "max_faces",
+    "max_user_num": "top",
+    "user_top_num": "top",
+    "start": "start",
+    "length": "length",
+    "num": "length",
+    "face_field": "attributes",
+    "face_fields": "attributes",
+    "face_token": "face_token",
+}
 _BUSY = frozenset({216300, 216400, 216401, 216500, *range(222901, 222917)})
 
 
@@ -92,4 +116,6 @@ def error_for(body: dict[str, Any], operation: str, completed: tuple[str, ...] =
     )
     if isinstance(code, int) and code in _FIELD_BY_CODE:
         error.field = _FIELD_BY_CODE[code]
+    elif (param := _PARAM.search(message)) is not None:
+        error.field = _FIELD_BY_PARAM.get(param[1])
     return error
