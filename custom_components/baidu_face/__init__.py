@@ -22,11 +22,13 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register the actions (they exist whether or not an entry is loaded)."""
     async_setup_services(hass)
     return True
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: BaiduFaceConfigEntry) -> bool:
+    """Prove the keys, find the API version, then set up the cameras and the call counter."""
     client = create_client(hass, dict(entry.data), dict(entry.options))
     try:
         # Proves the keys and finds the API version (one cheap call).
@@ -52,11 +54,13 @@ async def async_setup_entry(hass: HomeAssistant, entry: BaiduFaceConfigEntry) ->
 
 
 async def async_reload_entry(hass: HomeAssistant, entry: BaiduFaceConfigEntry) -> None:
+    """Reload a running entry after its options or cameras changed."""
     if entry.state is ConfigEntryState.LOADED:
         await hass.config_entries.async_reload(entry.entry_id)
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: BaiduFaceConfigEntry) -> bool:
+    """Unload the cameras and the call counter."""
     platforms_unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
     cameras_unloaded = await hass.data[IMAGE_PROCESSING].async_unload_entry(entry)
     return platforms_unloaded and cameras_unloaded

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, override
 
 import voluptuous as vol
 from homeassistant.config_entries import (
@@ -11,6 +11,7 @@ from homeassistant.config_entries import (
     ConfigEntryState,
     ConfigFlow,
     ConfigFlowResult,
+    ConfigSubentry,
     ConfigSubentryFlow,
     OptionsFlow,
     SubentryFlowResult,
@@ -20,6 +21,10 @@ from homeassistant.helpers import selector
 from yarl import URL
 
 from .api import (
+    DEFAULT_BASE_URL,
+    DEFAULT_QPS,
+    DEFAULT_THRESHOLD,
+    MAX_FACES,
     ApiVersion,
     BaiduFaceAuthenticationError,
     BaiduFaceClient,
@@ -39,12 +44,8 @@ from .const import (
     CONF_SCAN_INTERVAL,
     CONF_SECRET_KEY,
     CONF_THRESHOLD,
-    DEFAULT_ENDPOINT,
     DEFAULT_MAX_FACES,
-    DEFAULT_QPS,
     DEFAULT_SCAN_INTERVAL,
-    DEFAULT_THRESHOLD,
-    DETECT_ATTRIBUTES,
     DOMAIN,
     MODE_DETECT,
     MODE_IDENTIFY,
@@ -59,7 +60,7 @@ _VERSION = selector.SelectSelector(
 )
 _URL = selector.TextSelector(selector.TextSelectorConfig(type=selector.TextSelectorType.URL))
 _THRESHOLD = selector.NumberSelector(selector.NumberSelectorConfig(min=0, max=100, step=1))
-_MAX_FACES = selector.NumberSelector(selector.NumberSelectorConfig(min=1, max=10, step=1))
+_MAX_FACES = selector.NumberSelector(selector.NumberSelectorConfig(min=1, max=MAX_FACES, step=1))
 
 
 def _groups_selector(groups: list[str]) -> selector.SelectSelector:
@@ -69,7 +70,7 @@ def _groups_selector(groups: list[str]) -> selector.SelectSelector:
 
 async def _validate(hass: HomeAssistant, data: Mapping[str, Any]) -> tuple[dict[str, str], ApiVersion | None]:
     """Prove the keys and endpoint with real calls; return form errors or the API version."""
-    endpoint = URL(str(data.get(CONF_ENDPOINT) or DEFAULT_ENDPOINT))
+    endpoint = URL(str(data.get(CONF_ENDPOINT) or DEFAULT_BASE_URL))
     if endpoint.scheme not in ("http", "https") or not endpoint.host:
         return {CONF_ENDPOINT: "invalid_endpoint"}, None
     client = create_client(hass, dict(data))
@@ -85,26 +86,34 @@ async def _validate(hass: HomeAssistant, data: Mapping[str, Any]) -> tuple[dict[
 
 
 def _title(data: Mapping[str, Any]) -> str:
-    endpoint = URL(str(data.get(CONF_ENDPOINT) or DEFAULT_ENDPOINT))
-    if str(endpoint).rstrip("/") == DEFAULT_ENDPOINT:
+    endpoint = URL(str(data.get(CONF_ENDPOINT) or DEFAULT_BASE_URL))
+    if str(endpoint).rstrip("/") == DEFAULT_BASE_URL:
         return "Baidu Face"
     return f"Baidu Face ({endpoint.host}:{endpoint.port})"
 
 
 class BaiduFaceConfigFlow(ConfigFlow, domain=DOMAIN):
+    """Connect a Baidu app (or the local server): keys, API version and endpoint, proven by real calls."""
+
     VERSION = 1
 
+    @override
     @staticmethod
     @callback
     def async_get_options_flow(config_entry: ConfigEntry) -> BaiduFaceOptionsFlow:
+        """Return the options flow."""
         return BaiduFaceOptionsFlow()
 
+    @override
     @classmethod
     @callback
     def async_get_supported_subentry_types(cls, config_entry: ConfigEntry) -> dict[str, type[ConfigSubentryFlow]]:
+        """Return the subentry types: one camera each."""
         return {SUBENTRY_CAMERA: CameraSubentryFlow}
 
+    @override
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Ask for the keys and endpoint; create the entry once they work."""
         errors: dict[str, str] = {}
         if user_input is not None:
             user_input[CONF_API_KEY] = user_input[CONF_API_KEY].strip()
@@ -118,7 +127,7 @@ class BaiduFaceConfigFlow(ConfigFlow, domain=DOMAIN):
                 vol.Required(CONF_API_KEY): str,
                 vol.Required(CONF_SECRET_KEY): _SECRET,
                 vol.Required(CONF_API_VERSION, default=ApiVersion.AUTO.value): _VERSION,
-                vol.Required(CONF_ENDPOINT, default=DEFAULT_ENDPOINT): _URL,
+                vol.Required(CONF_ENDPOINT, default=DEFAULT_BASE_URL): _URL,
             }
         )
         return self.async_show_form(
@@ -126,9 +135,11 @@ class BaiduFaceConfigFlow(ConfigFlow, domain=DOMAIN):
         )
 
     async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
+        """Start re-authentication: Baidu refused the keys."""
         return await self.async_step_reauth_confirm()
 
     async def async_step_reauth_confirm(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Ask for the current secret key and prove it."""
         entry = self._get_reauth_entry()
         errors: dict[str, str] = {}
         if user_input is not None:
@@ -144,6 +155,7 @@ class BaiduFaceConfigFlow(ConfigFlow, domain=DOMAIN):
         )
 
     async def async_step_reconfigure(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Change the API version or endpoint, proven like the first set-up."""
         entry = self._get_reconfigure_entry()
         errors: dict[str, str] = {}
         if user_input is not None:
@@ -169,7 +181,7 @@ class BaiduFaceConfigFlow(ConfigFlow, domain=DOMAIN):
 
 
 async def _known_groups(entry: ConfigEntry) -> tuple[list[str], dict[str, str]]:
-    """The app's groups, to pick from (one API call), or an error for the form."""
+    """Return the app's groups to pick from (one API call), or an error for the form."""
     try:
         return await entry.runtime_data.client.list_groups(), {}
     except BaiduFaceError:
@@ -177,7 +189,10 @@ async def _known_groups(entry: ConfigEntry) -> tuple[list[str], dict[str, str]]:
 
 
 class BaiduFaceOptionsFlow(OptionsFlow):
+    """The entry's options: rate, default groups, threshold, faces per frame, detect attributes."""
+
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Show the options, offering the app's groups and the attributes its API version returns."""
         entry: BaiduFaceConfigEntry = self.config_entry
         if user_input is not None:
             return self.async_create_entry(data=user_input)
@@ -185,7 +200,7 @@ class BaiduFaceOptionsFlow(OptionsFlow):
             return self.async_abort(reason="entry_not_loaded")
         groups, errors = await _known_groups(entry)
         client: BaiduFaceClient = entry.runtime_data.client
-        attributes = [a for a in DETECT_ATTRIBUTES if client.api_version is ApiVersion.V3 or a != "emotion"]
+        attributes = sorted(client.capabilities.attributes)
         schema = vol.Schema(
             {
                 vol.Required(CONF_QPS, default=DEFAULT_QPS): selector.NumberSelector(
@@ -208,9 +223,11 @@ class CameraSubentryFlow(ConfigSubentryFlow):
     """A camera to scan: detect faces, or identify them against groups."""
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
+        """Add a camera."""
         return await self._form("user", user_input)
 
     async def async_step_reconfigure(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
+        """Change a camera's settings."""
         return await self._form("reconfigure", user_input)
 
     async def _form(self, step_id: str, user_input: dict[str, Any] | None) -> SubentryFlowResult:
@@ -220,55 +237,80 @@ class CameraSubentryFlow(ConfigSubentryFlow):
         current = self._get_reconfigure_subentry() if step_id == "reconfigure" else None
         errors: dict[str, str] = {}
         if user_input is not None:
-            data = {**user_input, CONF_THRESHOLD: float(user_input[CONF_THRESHOLD])}
-            data[CONF_MAX_FACES] = int(user_input[CONF_MAX_FACES])
-            data[CONF_SCAN_INTERVAL] = int(user_input[CONF_SCAN_INTERVAL])
+            data = _camera_settings(user_input)
             unique_id = camera_unique_id(data[CONF_CAMERA], data[CONF_MODE])
-            taken = any(
-                s.unique_id == unique_id and (current is None or s.subentry_id != current.subentry_id)
-                for s in entry.subentries.values()
-            )
-            if taken:
-                errors["base"] = "camera_already_configured"
-            elif data[CONF_MODE] == MODE_IDENTIFY and not data.get(CONF_GROUPS):
-                errors[CONF_GROUPS] = "groups_required"
-            else:
+            errors = _camera_errors(entry, current, data, unique_id)
+            if not errors:
                 title = self._title(data)
                 if current is None:
                     return self.async_create_entry(title=title, data=data, unique_id=unique_id)
                 return self.async_update_and_abort(entry, current, data=data, title=title, unique_id=unique_id)
         groups, list_errors = await _known_groups(entry)
-        errors = errors or list_errors
-        defaults = {
-            CONF_MODE: MODE_IDENTIFY,
-            CONF_GROUPS: entry.options.get(CONF_GROUPS, []),
-            CONF_THRESHOLD: entry.options.get(CONF_THRESHOLD, DEFAULT_THRESHOLD),
-            CONF_MAX_FACES: entry.options.get(CONF_MAX_FACES, DEFAULT_MAX_FACES),
-            CONF_SCAN_INTERVAL: DEFAULT_SCAN_INTERVAL,
-        }
-        schema = vol.Schema(
-            {
-                vol.Required(CONF_CAMERA): selector.EntitySelector(selector.EntitySelectorConfig(domain="camera")),
-                vol.Required(CONF_MODE): selector.SelectSelector(
-                    selector.SelectSelectorConfig(options=[MODE_IDENTIFY, MODE_DETECT], translation_key=CONF_MODE)
-                ),
-                vol.Optional(CONF_GROUPS): _groups_selector(groups),
-                vol.Required(CONF_THRESHOLD): _THRESHOLD,
-                vol.Required(CONF_MAX_FACES): _MAX_FACES,
-                # 0 = only when image_processing.scan is called (e.g. by a motion automation).
-                vol.Required(CONF_SCAN_INTERVAL): selector.NumberSelector(
-                    selector.NumberSelectorConfig(
-                        min=0, max=86400, step=1, unit_of_measurement="s", mode=selector.NumberSelectorMode.BOX
-                    )
-                ),
-            }
-        )
-        suggested = {**defaults, **(current.data if current else {}), **(user_input or {})}
+        suggested = {**_camera_defaults(entry), **(current.data if current else {}), **(user_input or {})}
         return self.async_show_form(
-            step_id=step_id, data_schema=self.add_suggested_values_to_schema(schema, suggested), errors=errors
+            step_id=step_id,
+            data_schema=self.add_suggested_values_to_schema(_camera_schema(groups), suggested),
+            errors=errors or list_errors,
         )
 
     def _title(self, data: dict[str, Any]) -> str:
         # The device takes this name, and the entity "<name> Recognised person" / "<name> Faces".
         state = self.hass.states.get(data[CONF_CAMERA])
         return state.name if state else data[CONF_CAMERA]
+
+
+def _camera_settings(user_input: dict[str, Any]) -> dict[str, Any]:
+    """Return the form's answers with numbers as the entity uses them (the selectors give floats)."""
+    return {
+        **user_input,
+        CONF_THRESHOLD: float(user_input[CONF_THRESHOLD]),
+        CONF_MAX_FACES: int(user_input[CONF_MAX_FACES]),
+        CONF_SCAN_INTERVAL: int(user_input[CONF_SCAN_INTERVAL]),
+    }
+
+
+def _camera_errors(
+    entry: ConfigEntry, current: ConfigSubentry | None, data: dict[str, Any], unique_id: str
+) -> dict[str, str]:
+    """Return why these camera settings cannot be saved (nothing when they can)."""
+    taken = any(
+        s.unique_id == unique_id and (current is None or s.subentry_id != current.subentry_id)
+        for s in entry.subentries.values()
+    )
+    if taken:
+        return {"base": "camera_already_configured"}
+    if data[CONF_MODE] == MODE_IDENTIFY and not data.get(CONF_GROUPS):
+        return {CONF_GROUPS: "groups_required"}
+    return {}
+
+
+def _camera_defaults(entry: ConfigEntry) -> dict[str, Any]:
+    """Return a new camera's settings: the entry's options where it has them."""
+    return {
+        CONF_MODE: MODE_IDENTIFY,
+        CONF_GROUPS: entry.options.get(CONF_GROUPS, []),
+        CONF_THRESHOLD: entry.options.get(CONF_THRESHOLD, DEFAULT_THRESHOLD),
+        CONF_MAX_FACES: entry.options.get(CONF_MAX_FACES, DEFAULT_MAX_FACES),
+        CONF_SCAN_INTERVAL: DEFAULT_SCAN_INTERVAL,
+    }
+
+
+def _camera_schema(groups: list[str]) -> vol.Schema:
+    """Return the camera form, offering the app's groups."""
+    return vol.Schema(
+        {
+            vol.Required(CONF_CAMERA): selector.EntitySelector(selector.EntitySelectorConfig(domain="camera")),
+            vol.Required(CONF_MODE): selector.SelectSelector(
+                selector.SelectSelectorConfig(options=[MODE_IDENTIFY, MODE_DETECT], translation_key=CONF_MODE)
+            ),
+            vol.Optional(CONF_GROUPS): _groups_selector(groups),
+            vol.Required(CONF_THRESHOLD): _THRESHOLD,
+            vol.Required(CONF_MAX_FACES): _MAX_FACES,
+            # 0 = only when image_processing.scan is called (e.g. by a motion automation).
+            vol.Required(CONF_SCAN_INTERVAL): selector.NumberSelector(
+                selector.NumberSelectorConfig(
+                    min=0, max=86400, step=1, unit_of_measurement="s", mode=selector.NumberSelectorMode.BOX
+                )
+            ),
+        }
+    )

@@ -9,6 +9,8 @@ DOMAIN: Final = "baidu_face"
 CONF_API_KEY: Final = "api_key"
 CONF_SECRET_KEY: Final = "secret_key"  # noqa: S105 - a field name
 CONF_API_VERSION: Final = "api_version"
+# The client calls it base_url (runtime.create_client maps it, once). Entries keep the key:
+# renaming a stored key takes a major entry version, which Home Assistant cannot downgrade.
 CONF_ENDPOINT: Final = "endpoint"
 
 # Options
@@ -28,17 +30,14 @@ MODE_IDENTIFY: Final = "identify"
 
 
 def camera_unique_id(camera_entity_id: str, mode: str) -> str:
-    """A camera subentry's unique id: one subentry per camera and mode."""
+    """Return a camera subentry's unique id: one subentry per camera and mode."""
     return f"{camera_entity_id}_{mode}"
 
 
-DEFAULT_ENDPOINT: Final = "https://aip.baidubce.com"
-DEFAULT_QPS: Final = 2
-DEFAULT_THRESHOLD: Final = 80.0
+# The client's defaults (base URL, QPS, threshold) and limits live in api.limits.
 DEFAULT_MAX_FACES: Final = 1
 # Scans run only when asked (image_processing.scan): the free tier has 1,000 calls a month.
 DEFAULT_SCAN_INTERVAL: Final = 0
-DETECT_ATTRIBUTES: Final = ("age", "gender", "glasses", "expression", "beauty", "emotion", "face_shape", "landmark")
 
 EVENT_RECOGNIZED: Final = "baidu_face_recognized"
 EVENT_UNKNOWN_FACE: Final = "baidu_face_unknown_face"

@@ -14,6 +14,7 @@ TO_REDACT = {CONF_API_KEY, CONF_SECRET_KEY, "access_token"}
 
 
 async def async_get_config_entry_diagnostics(hass: HomeAssistant, entry: BaiduFaceConfigEntry) -> dict[str, Any]:
+    """Return the entry's settings, cameras, API version and call counts, without keys or tokens."""
     client = entry.runtime_data.client
     return {
         "entry": async_redact_data(dict(entry.data), TO_REDACT),

@@ -9,6 +9,7 @@ from .const import DOMAIN
 
 
 def service_device(entry: ConfigEntry, model: str) -> DeviceInfo:
+    """Return the device of the Baidu app an entry connects to."""
     return DeviceInfo(
         identifiers={(DOMAIN, entry.entry_id)},
         name=entry.title,
@@ -19,6 +20,7 @@ def service_device(entry: ConfigEntry, model: str) -> DeviceInfo:
 
 
 def camera_device(entry: ConfigEntry, subentry: ConfigSubentry) -> DeviceInfo:
+    """Return the device of one camera subentry (its recognition entities hang on it)."""
     return DeviceInfo(
         identifiers={(DOMAIN, subentry.subentry_id)},
         name=subentry.title,

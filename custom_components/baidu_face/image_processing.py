@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import asdict
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any, cast, override
 
 from homeassistant.components.image_processing import (
     ATTR_AGE,
@@ -24,7 +24,14 @@ from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.event import async_track_time_interval
 
-from .api import BaiduFaceAuthenticationError, BaiduFaceError, Face, FaceBox, IdentifiedFace
+from .api import (
+    DEFAULT_THRESHOLD,
+    BaiduFaceAuthenticationError,
+    BaiduFaceError,
+    Face,
+    IdentifiedFace,
+    is_same_person,
+)
 from .const import (
     CONF_ATTRIBUTES,
     CONF_CAMERA,
@@ -34,13 +41,13 @@ from .const import (
     CONF_SCAN_INTERVAL,
     CONF_THRESHOLD,
     DEFAULT_MAX_FACES,
-    DEFAULT_THRESHOLD,
     EVENT_RECOGNIZED,
     EVENT_UNKNOWN_FACE,
     MODE_IDENTIFY,
     SUBENTRY_CAMERA,
 )
 from .entity import camera_device
+from .helpers import box_attributes
 from .runtime import BaiduFaceConfigEntry
 
 _LOGGER = logging.getLogger(__name__)
@@ -52,6 +59,7 @@ PARALLEL_UPDATES = 0
 async def async_setup_entry(
     hass: HomeAssistant, entry: BaiduFaceConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
 ) -> None:
+    """Add one recognition entity per camera subentry, under that subentry."""
     cameras = [BaiduFaceCamera(entry, s) for s in entry.subentries.values() if s.subentry_type == SUBENTRY_CAMERA]
     # A camera whose mode changed is a new entity: drop what no subentry describes any more.
     registry = er.async_get(hass)
@@ -63,12 +71,6 @@ async def async_setup_entry(
         async_add_entities([camera], config_subentry_id=camera.subentry_id)
 
 
-def box_attributes(box: FaceBox | None) -> dict[str, float] | None:
-    if box is None:
-        return None
-    return {"left": box.left, "top": box.top, "width": box.width, "height": box.height}
-
-
 class BaiduFaceCamera(ImageProcessingFaceEntity):
     """Detects or identifies the faces a camera shows, when asked or on its own schedule."""
 
@@ -77,6 +79,7 @@ class BaiduFaceCamera(ImageProcessingFaceEntity):
     _attr_should_poll = False
 
     def __init__(self, entry: BaiduFaceConfigEntry, subentry: ConfigSubentry) -> None:
+        """Take the camera's settings, the entry's options filling the gaps."""
         super().__init__()
         settings = {**entry.options, **subentry.data}
         self._entry = entry
@@ -96,7 +99,9 @@ class BaiduFaceCamera(ImageProcessingFaceEntity):
         self._attr_translation_key = settings[CONF_MODE]
         self._attr_device_info = camera_device(entry, subentry)
 
+    @override
     async def async_added_to_hass(self) -> None:
+        """Start the camera's own scan schedule, if it has one."""
         if self._interval:
             self.async_on_remove(
                 async_track_time_interval(self.hass, self._scheduled_scan, timedelta(seconds=self._interval))
@@ -105,7 +110,9 @@ class BaiduFaceCamera(ImageProcessingFaceEntity):
     async def _scheduled_scan(self, _: datetime) -> None:
         await self.async_update_ha_state(force_refresh=True)
 
+    @override
     async def async_process_image(self, image: bytes) -> None:
+        """Identify or detect the faces of a frame, firing events; a failed scan keeps the last result."""
         try:
             if self._identify:
                 faces = self._identified(await self._client.identify(image, self._groups, max_faces=self._max_faces))
@@ -138,7 +145,7 @@ class BaiduFaceCamera(ImageProcessingFaceEntity):
             best = face.best
             box = box_attributes(face.box)
             base = {ATTR_ENTITY_ID: self.entity_id, "camera_entity_id": self.camera_entity, "box": box}
-            if best is not None and best.score >= self._threshold:
+            if best is not None and is_same_person(best.score, self._threshold):
                 info: dict[str, Any] = {
                     ATTR_NAME: best.user_info or best.uid,
                     ATTR_CONFIDENCE: best.score,
@@ -158,7 +165,7 @@ class BaiduFaceCamera(ImageProcessingFaceEntity):
             else:
                 score = best.score if best else 0.0
                 info = {ATTR_CONFIDENCE: score, "box": box}
-                self.hass.bus.async_fire(EVENT_UNKNOWN_FACE, {**base, "best_score": score})
+                self.hass.bus.async_fire(EVENT_UNKNOWN_FACE, {**base, "score": score})
             # FaceInformation lists HA's keys only; ours (uid, box, ...) ride along.
             found.append(cast(FaceInformation, info))
         return found

@@ -16,6 +16,8 @@ def async_describe_events(
     hass: HomeAssistant,
     async_describe_event: Callable[[str, str, Callable[[Event], dict[str, Any]]], None],
 ) -> None:
+    """Describe recognitions and unknown faces for the logbook."""
+
     @callback
     def recognized(event: Event) -> dict[str, Any]:
         data = event.data
@@ -33,7 +35,7 @@ def async_describe_events(
         data = event.data
         return {
             LOGBOOK_ENTRY_NAME: "Unknown face",
-            LOGBOOK_ENTRY_MESSAGE: f"saw an unknown face (best score {data.get('best_score', 0):.1f})",
+            LOGBOOK_ENTRY_MESSAGE: f"saw an unknown face (best score {data.get('score', 0):.1f})",
             LOGBOOK_ENTRY_ENTITY_ID: data.get("entity_id"),
         }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,6 +12,14 @@ from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
 from .api import (
+    DEFAULT_BASE_URL,
+    DEFAULT_QPS,
+    MAX_GROUP_BYTES,
+    MAX_GROUPS,
+    MAX_MATCH_IMAGES,
+    MAX_UID_BYTES,
+    MAX_USER_INFO_BYTES,
+    MIN_MATCH_IMAGES,
     BaiduFaceAuthenticationError,
     BaiduFaceClient,
     BaiduFaceConnectionError,
@@ -27,20 +36,13 @@ from .api import (
     BaiduFaceServerBusyError,
     BaiduFaceUserNotFoundError,
 )
-from .const import (
-    CONF_API_KEY,
-    CONF_API_VERSION,
-    CONF_ENDPOINT,
-    CONF_QPS,
-    CONF_SECRET_KEY,
-    DEFAULT_ENDPOINT,
-    DEFAULT_QPS,
-    DOMAIN,
-)
+from .const import CONF_API_KEY, CONF_API_VERSION, CONF_ENDPOINT, CONF_QPS, CONF_SECRET_KEY, DOMAIN
 
 
 @dataclass
 class BaiduFaceData:
+    """What a loaded entry runs on."""
+
     client: BaiduFaceClient
 
 
@@ -48,51 +50,97 @@ type BaiduFaceConfigEntry = ConfigEntry[BaiduFaceData]
 
 
 def create_client(hass: HomeAssistant, data: dict[str, Any], options: dict[str, Any] | None = None) -> BaiduFaceClient:
+    """Return a client for an entry's data and options, on Home Assistant's shared session."""
     return BaiduFaceClient(
         async_get_clientsession(hass),
         data[CONF_API_KEY],
         data[CONF_SECRET_KEY],
         api_version=data.get(CONF_API_VERSION, "auto"),
-        base_url=data.get(CONF_ENDPOINT) or DEFAULT_ENDPOINT,
+        base_url=data.get(CONF_ENDPOINT) or DEFAULT_BASE_URL,
         qps=int((options or {}).get(CONF_QPS, DEFAULT_QPS)),
     )
 
 
-# Most specific first: the first matching class names the translation.
-_TRANSLATIONS: tuple[tuple[type[BaiduFaceError], str], ...] = (
-    (BaiduFaceInvalidImageError, "invalid_image"),
-    (BaiduFaceInvalidInputError, "invalid_input"),
-    (BaiduFaceUserNotFoundError, "user_not_found"),
-    (BaiduFaceGroupNotFoundError, "group_not_found"),
-    (BaiduFaceFaceNotFoundError, "face_not_found"),
-    (BaiduFaceNoFaceError, "no_face"),
-    (BaiduFaceNotSupportedError, "not_supported"),
-    (BaiduFaceAuthenticationError, "auth_failed"),
-    (BaiduFacePermissionError, "no_permission"),
-    (BaiduFaceRateLimitedError, "rate_limited"),
-    (BaiduFaceQuotaExhaustedError, "quota_exhausted"),
-    (BaiduFaceConnectionError, "cannot_connect"),
-    (BaiduFaceServerBusyError, "server_busy"),
+# Most specific first: the first matching class names the translation. The
+# caller's mistakes (refused input, an unknown uid or group, an option this API
+# version lacks) are ServiceValidationErrors, HTTP 400 over the REST API.
+_TRANSLATIONS: tuple[tuple[type[BaiduFaceError], str, bool], ...] = (
+    (BaiduFaceInvalidImageError, "invalid_image", True),
+    (BaiduFaceInvalidInputError, "invalid_input", True),
+    (BaiduFaceUserNotFoundError, "user_not_found", True),
+    (BaiduFaceGroupNotFoundError, "group_not_found", True),
+    (BaiduFaceFaceNotFoundError, "face_not_found", True),
+    (BaiduFaceNotSupportedError, "not_supported", True),
+    (BaiduFaceNoFaceError, "no_face", False),
+    (BaiduFaceAuthenticationError, "auth_failed", False),
+    (BaiduFacePermissionError, "no_permission", False),
+    (BaiduFaceRateLimitedError, "rate_limited", False),
+    (BaiduFaceQuotaExhaustedError, "quota_exhausted", False),
+    (BaiduFaceConnectionError, "cannot_connect", False),
+    (BaiduFaceServerBusyError, "server_busy", False),
 )
+# Input the client refused, by the field it names: each message states the rule.
+_INVALID_FIELDS = {
+    "uid": "invalid_uid",
+    "group_id": "invalid_group_id",
+    "groups": "invalid_groups",
+    "user_info": "invalid_user_info",
+    "max_faces": "invalid_number",
+    "top": "invalid_number",
+    "start": "invalid_number",
+    "length": "invalid_number",
+    "images": "invalid_images",
+    "attributes": "invalid_attributes",
+    "face_token": "invalid_face_token",
+}
+_LIMITS = {
+    "max_uid_bytes": str(MAX_UID_BYTES),
+    "max_group_bytes": str(MAX_GROUP_BYTES),
+    "max_groups": str(MAX_GROUPS),
+    "max_user_info_bytes": str(MAX_USER_INFO_BYTES),
+    "min_images": str(MIN_MATCH_IMAGES),
+    "max_images": str(MAX_MATCH_IMAGES),
+}
+# A refused value may be megabytes long; the message shows its start.
+_SHOWN = 64
 
 
-def ha_error(err: BaiduFaceError) -> HomeAssistantError:
-    """A translated Home Assistant error for a client error.
+def _shown(value: str | None) -> str:
+    if value is None:
+        return ""
+    return value if len(value) <= _SHOWN else value[:_SHOWN] + "…"
 
-    Input refused by the client before any request is the user's to fix
-    (ServiceValidationError); everything Baidu refused is a HomeAssistantError.
+
+def _key(err: BaiduFaceError, searched: Sequence[str]) -> tuple[str, bool]:
+    """Return the translation key for a client error, and whether it is the caller's mistake."""
+    key, callers = next(((k, c) for kind, k, c in _TRANSLATIONS if isinstance(err, kind)), ("baidu_error", False))
+    if err.completed:
+        # Half done: the message says what was; whose mistake the rest was stays the cause's.
+        return "partial_failure", callers
+    if key == "invalid_input" and err.error_code is None:
+        key = _INVALID_FIELDS.get(err.field or "", key)
+    elif key == "user_not_found" and not searched:
+        key = "user_not_found_anywhere"
+    return key, callers
+
+
+def ha_error(err: BaiduFaceError, action: str, searched: Sequence[str] = ()) -> HomeAssistantError:
+    """Return a translated Home Assistant error for a client error, in the terms of `action`.
+
+    `searched` names the groups the action looked in, for "not found" messages
+    (none: every group). Secrets never reach the message: the client redacts
+    them and gives no value for images.
     """
-    key = next((k for kind, k in _TRANSLATIONS if isinstance(err, kind)), "baidu_error")
+    key, callers = _key(err, searched)
     placeholders = {
+        **_LIMITS,
+        "action": action,
+        "field": err.field or "",
+        "value": _shown(err.value),
+        "groups": ", ".join(searched),
         "error": str(err),
         "code": str(err.error_code or ""),
         "completed": ", ".join(err.completed) or "-",
     }
-    if err.completed:
-        key = "partial_failure"
-    kind = (
-        ServiceValidationError
-        if key in {"invalid_input", "invalid_image"} and err.error_code is None
-        else HomeAssistantError
-    )
+    kind = ServiceValidationError if callers else HomeAssistantError
     return kind(translation_domain=DOMAIN, translation_key=key, translation_placeholders=placeholders)

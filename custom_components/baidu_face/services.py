@@ -1,32 +1,43 @@
-"""Actions for every face operation; reading ones return data, changing ones may."""
+"""Actions for every face operation; reading ones return data, changing ones may.
+
+Each action has a named schema that checks every field's type and range before
+its handler runs. What an id may hold is the client's rule (one home, in
+`api.limits`); whatever the client or Baidu refuses reaches the user through
+`ha_error`, translated and in the terms of the action that was called.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import voluptuous as vol
 from homeassistant.components.camera import async_get_image
-from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers import service
+from homeassistant.helpers.selector import ConfigEntrySelector
 
-from .api import BaiduFaceError, Result
-from .api.client import (
-    ID_PATTERN,
+from .api import (
+    ATTRIBUTES,
+    DEFAULT_THRESHOLD,
     MAX_FACES,
-    MAX_GROUP_BYTES,
     MAX_GROUPS,
-    MAX_MATCH_IMAGES,
     MAX_PAGE,
-    MAX_UID_BYTES,
-    MAX_USER_INFO_BYTES,
+    MAX_TOP,
+    BaiduFaceError,
+    Result,
+    check_image_count,
+    is_same_person,
 )
-from .const import CONF_GROUPS, CONF_THRESHOLD, DEFAULT_THRESHOLD, DETECT_ATTRIBUTES, DOMAIN
-from .image_processing import box_attributes
+from .api.limits import MAX_START
+from .const import CONF_GROUPS, CONF_THRESHOLD, DOMAIN
+from .helpers import box_attributes
 from .runtime import BaiduFaceConfigEntry, ha_error
 
 ATTR_CONFIG_ENTRY_ID = "config_entry_id"
@@ -45,50 +56,158 @@ ATTR_ATTRIBUTES = "attributes"
 ATTR_START = "start"
 ATTR_LENGTH = "length"
 
-_ENTRY = {vol.Optional(ATTR_CONFIG_ENTRY_ID): cv.string}
-_IMAGE = {vol.Optional(ATTR_CAMERA): cv.entity_domain("camera"), vol.Optional(ATTR_IMAGE_PATH): cv.string}
-_GROUPS = vol.All(cv.ensure_list, [cv.string])
-_PAGE = {
-    vol.Optional(ATTR_START, default=0): vol.All(vol.Coerce(int), vol.Range(min=0)),
-    vol.Optional(ATTR_LENGTH, default=100): vol.All(vol.Coerce(int), vol.Range(min=1, max=MAX_PAGE)),
-}
+# Actions that search the entry's default groups when the call names none.
+USES_DEFAULT_GROUPS = frozenset({"identify", "verify", "register_user"})
 
-type Handler = Callable[[HomeAssistant, BaiduFaceConfigEntry, ServiceCall], Awaitable[dict[str, Any]]]
+_WHOLE = re.compile(r"[+-]?\d{1,12}", re.ASCII)
+
+
+def _text(value: Any) -> str:
+    """Accept text, or a whole number a template rendered (uid 42); never a bool, float, list or None."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    raise vol.Invalid("expected text")
+
+
+def _path(value: Any) -> str:
+    """Accept a file path; a NUL byte would make path checks raise instead of answer."""
+    if not isinstance(value, str) or not value or "\x00" in value:
+        raise vol.Invalid("expected a file path")
+    return value
+
+
+def _whole(value: Any) -> int:
+    """Accept a whole number, also as text from a form; refuse 2.5, true or thousands of digits."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and _WHOLE.fullmatch(value.strip()):
+        return int(value)
+    raise vol.Invalid("expected a whole number")
+
+
+def _count(low: int, high: int) -> vol.All:
+    return vol.All(_whole, vol.Range(min=low, max=high))
+
+
+_CAMERA = vol.All(str, cv.entity_domain(Platform.CAMERA))
+# Given, a list holds one group id at least: only leaving the field out means "all" or "the defaults".
+_GROUP_IDS = vol.All(cv.ensure_list, [_text], vol.Length(min=1, max=MAX_GROUPS))
+
+_ENTRY = {vol.Optional(ATTR_CONFIG_ENTRY_ID): ConfigEntrySelector({"integration": DOMAIN})}
+_IMAGE = {vol.Optional(ATTR_CAMERA): _CAMERA, vol.Optional(ATTR_IMAGE_PATH): _path}
+_PAGE = {
+    vol.Optional(ATTR_START, default=0): _count(0, MAX_START),
+    vol.Optional(ATTR_LENGTH, default=100): _count(1, MAX_PAGE),
+}
+_MAX_FACES = {vol.Optional(ATTR_MAX_FACES, default=1): _count(1, MAX_FACES)}
+
+DETECT_SCHEMA = vol.Schema(
+    {
+        **_ENTRY,
+        **_IMAGE,
+        **_MAX_FACES,
+        vol.Optional(ATTR_ATTRIBUTES): vol.All(cv.ensure_list, [vol.In(sorted(ATTRIBUTES))]),
+    }
+)
+MATCH_SCHEMA = vol.Schema(
+    {
+        **_ENTRY,
+        vol.Optional(ATTR_CAMERA, default=list): vol.All(cv.ensure_list, [_CAMERA]),
+        vol.Optional(ATTR_IMAGE_PATH, default=list): vol.All(cv.ensure_list, [_path]),
+    }
+)
+IDENTIFY_SCHEMA = vol.Schema(
+    {
+        **_ENTRY,
+        **_IMAGE,
+        **_MAX_FACES,
+        vol.Optional(ATTR_GROUPS): _GROUP_IDS,
+        # The version in use may allow fewer (`Capabilities.max_top`): the client says so.
+        vol.Optional(ATTR_TOP, default=1): _count(1, MAX_TOP),
+    }
+)
+VERIFY_SCHEMA = vol.Schema({**_ENTRY, **_IMAGE, vol.Required(ATTR_UID): _text, vol.Optional(ATTR_GROUPS): _GROUP_IDS})
+GET_USER_SCHEMA = vol.Schema({**_ENTRY, vol.Required(ATTR_UID): _text, vol.Optional(ATTR_GROUP): _text})
+LIST_GROUPS_SCHEMA = vol.Schema({**_ENTRY, **_PAGE})
+LIST_GROUP_USERS_SCHEMA = vol.Schema({**_ENTRY, **_PAGE, vol.Required(ATTR_GROUP): _text})
+REGISTER_USER_SCHEMA = vol.Schema(
+    {
+        **_ENTRY,
+        **_IMAGE,
+        vol.Required(ATTR_UID): _text,
+        vol.Optional(ATTR_USER_INFO): _text,
+        vol.Optional(ATTR_GROUPS): _GROUP_IDS,
+        vol.Optional(ATTR_REPLACE, default=False): cv.boolean,
+    }
+)
+UPDATE_USER_SCHEMA = vol.Schema(
+    {
+        **_ENTRY,
+        **_IMAGE,
+        vol.Required(ATTR_UID): _text,
+        vol.Required(ATTR_GROUP): _text,
+        vol.Optional(ATTR_USER_INFO): _text,
+        vol.Optional(ATTR_CREATE, default=False): cv.boolean,
+    }
+)
+DELETE_USER_SCHEMA = vol.Schema({**_ENTRY, vol.Required(ATTR_UID): _text, vol.Optional(ATTR_GROUPS): _GROUP_IDS})
+ADD_USER_TO_GROUP_SCHEMA = vol.Schema(
+    {
+        **_ENTRY,
+        vol.Required(ATTR_UID): _text,
+        vol.Required(ATTR_SOURCE_GROUP): _text,
+        vol.Required(ATTR_GROUPS): _GROUP_IDS,
+    }
+)
+REMOVE_USER_FROM_GROUP_SCHEMA = vol.Schema({**_ENTRY, vol.Required(ATTR_UID): _text, vol.Required(ATTR_GROUP): _text})
+
+type Handler = Callable[[ServiceCall, BaiduFaceConfigEntry], Awaitable[dict[str, Any]]]
+
+
+class Action(NamedTuple):
+    """An action as registered: its handler, its schema and whether it returns data."""
+
+    handler: Handler
+    schema: vol.Schema
+    response: SupportsResponse
+
+
+ACTIONS: dict[str, Action] = {}
+
+
+def _action(name: str, schema: vol.Schema, response: SupportsResponse) -> Callable[[Handler], Handler]:
+    def register(handler: Handler) -> Handler:
+        ACTIONS[name] = Action(handler, schema, response)
+        return handler
+
+    return register
 
 
 def _invalid(key: str, **placeholders: str) -> ServiceValidationError:
     return ServiceValidationError(translation_domain=DOMAIN, translation_key=key, translation_placeholders=placeholders)
 
 
-def _uid(value: str) -> str:
-    if not ID_PATTERN.match(value) or len(value.encode()) > MAX_UID_BYTES:
-        raise _invalid("invalid_uid", uid=value)
-    return value
-
-
-def _group(value: str) -> str:
-    if not ID_PATTERN.match(value) or len(value.encode()) > MAX_GROUP_BYTES:
-        raise _invalid("invalid_group", group=value)
-    return value
-
-
-def _groups(entry: BaiduFaceConfigEntry, call: ServiceCall, *, default_from_options: bool = True) -> list[str]:
-    groups = list(call.data.get(ATTR_GROUPS) or (entry.options.get(CONF_GROUPS, []) if default_from_options else []))
+def _groups(entry: BaiduFaceConfigEntry, call: ServiceCall) -> list[str]:
+    """Return the groups the call names, else (for the actions that have them) the entry's default groups."""
+    if ATTR_GROUPS in call.data:
+        return list(call.data[ATTR_GROUPS])
+    groups = list(entry.options.get(CONF_GROUPS, [])) if call.service in USES_DEFAULT_GROUPS else []
     if not groups:
-        raise _invalid("groups_required")
-    if len(groups) > MAX_GROUPS:
-        raise _invalid("too_many_groups", limit=str(MAX_GROUPS))
-    return [_group(g) for g in groups]
+        raise _invalid("groups_required", action=call.service)
+    return groups
 
 
-def _user_info(call: ServiceCall) -> str | None:
-    info: str | None = call.data.get(ATTR_USER_INFO)
-    if info is not None and len(info.encode()) > MAX_USER_INFO_BYTES:
-        raise _invalid("user_info_too_long", limit=str(MAX_USER_INFO_BYTES))
-    return info
+def _threshold(entry: BaiduFaceConfigEntry) -> float:
+    return float(entry.options.get(CONF_THRESHOLD, DEFAULT_THRESHOLD))
 
 
 async def _camera_image(hass: HomeAssistant, camera: str) -> bytes:
+    if hass.states.get(camera) is None:
+        raise _invalid("camera_not_found", camera=camera)
     try:
         return (await async_get_image(hass, camera)).content
     except HomeAssistantError as err:
@@ -109,23 +228,24 @@ async def _file_image(hass: HomeAssistant, path: str) -> bytes:
         raise _invalid("path_unreadable", path=path, error=err.strerror or type(err).__name__) from err
 
 
-async def _image(hass: HomeAssistant, call: ServiceCall) -> bytes:
+async def _image(call: ServiceCall) -> bytes:
     camera: str | None = call.data.get(ATTR_CAMERA)
     path: str | None = call.data.get(ATTR_IMAGE_PATH)
     if camera and not path:
-        return await _camera_image(hass, camera)
+        return await _camera_image(call.hass, camera)
     if path and not camera:
-        return await _file_image(hass, path)
-    raise _invalid("one_image_source")
+        return await _file_image(call.hass, path)
+    raise _invalid("one_image_source", action=call.service)
 
 
 def _result(result: Result) -> dict[str, Any]:
     return {"log_id": result.log_id, "groups": list(result.completed)}
 
 
-async def _detect(hass: HomeAssistant, entry: BaiduFaceConfigEntry, call: ServiceCall) -> dict[str, Any]:
+@_action("detect", DETECT_SCHEMA, SupportsResponse.ONLY)
+async def _detect(call: ServiceCall, entry: BaiduFaceConfigEntry) -> dict[str, Any]:
     faces = await entry.runtime_data.client.detect(
-        await _image(hass, call), max_faces=call.data[ATTR_MAX_FACES], attributes=call.data.get(ATTR_ATTRIBUTES, [])
+        await _image(call), max_faces=call.data[ATTR_MAX_FACES], attributes=call.data.get(ATTR_ATTRIBUTES, [])
     )
     found = []
     for face in faces:
@@ -135,36 +255,38 @@ async def _detect(hass: HomeAssistant, entry: BaiduFaceConfigEntry, call: Servic
     return {"total_faces": len(found), "faces": found}
 
 
-async def _match(hass: HomeAssistant, entry: BaiduFaceConfigEntry, call: ServiceCall) -> dict[str, Any]:
-    cameras, paths = call.data.get(ATTR_CAMERA, []), call.data.get(ATTR_IMAGE_PATH, [])
-    if not 2 <= len(cameras) + len(paths) <= MAX_MATCH_IMAGES:
-        raise _invalid("match_image_count", limit=str(MAX_MATCH_IMAGES))
-    images = [await _camera_image(hass, c) for c in cameras] + [await _file_image(hass, p) for p in paths]
+@_action("match", MATCH_SCHEMA, SupportsResponse.ONLY)
+async def _match(call: ServiceCall, entry: BaiduFaceConfigEntry) -> dict[str, Any]:
+    cameras: list[str] = call.data[ATTR_CAMERA]
+    paths: list[str] = call.data[ATTR_IMAGE_PATH]
+    # The client's rule, asked before any picture is taken.
+    check_image_count(len(cameras) + len(paths))
+    images = [await _camera_image(call.hass, c) for c in cameras] + [await _file_image(call.hass, p) for p in paths]
     scores = await entry.runtime_data.client.match(images)
-    threshold = entry.options.get(CONF_THRESHOLD, DEFAULT_THRESHOLD)
+    threshold = _threshold(entry)
     return {
         "images": [*cameras, *paths],
         "scores": [
-            {"first": s.first, "second": s.second, "score": s.score, "same_person": s.score >= threshold}
+            {"first": s.first, "second": s.second, "score": s.score, "same_person": is_same_person(s.score, threshold)}
             for s in scores
         ],
     }
 
 
-async def _identify(hass: HomeAssistant, entry: BaiduFaceConfigEntry, call: ServiceCall) -> dict[str, Any]:
-    groups = _groups(entry, call)
+@_action("identify", IDENTIFY_SCHEMA, SupportsResponse.ONLY)
+async def _identify(call: ServiceCall, entry: BaiduFaceConfigEntry) -> dict[str, Any]:
     faces = await entry.runtime_data.client.identify(
-        await _image(hass, call), groups, max_faces=call.data[ATTR_MAX_FACES], top=call.data[ATTR_TOP]
+        await _image(call), _groups(entry, call), max_faces=call.data[ATTR_MAX_FACES], top=call.data[ATTR_TOP]
     )
-    threshold = entry.options.get(CONF_THRESHOLD, DEFAULT_THRESHOLD)
+    threshold = _threshold(entry)
     result = []
     for face in faces:
         best = face.best
-        known = best is not None and best.score >= threshold
+        known = best if best is not None and is_same_person(best.score, threshold) else None
         result.append(
             {
-                "uid": best.uid if known and best else None,
-                "recognized": known,
+                "uid": known.uid if known else None,
+                "recognized": known is not None,
                 "box": box_attributes(face.box),
                 "candidates": [asdict(c) for c in face.candidates],
             }
@@ -172,34 +294,46 @@ async def _identify(hass: HomeAssistant, entry: BaiduFaceConfigEntry, call: Serv
     return {"threshold": threshold, "faces": result}
 
 
-async def _verify(hass: HomeAssistant, entry: BaiduFaceConfigEntry, call: ServiceCall) -> dict[str, Any]:
-    uid, groups = _uid(call.data[ATTR_UID]), _groups(entry, call)
-    result = await entry.runtime_data.client.verify(await _image(hass, call), uid, groups)
-    threshold = entry.options.get(CONF_THRESHOLD, DEFAULT_THRESHOLD)
-    return {"uid": uid, "score": result.score, "group_id": result.group_id, "verified": result.score >= threshold}
+@_action("verify", VERIFY_SCHEMA, SupportsResponse.ONLY)
+async def _verify(call: ServiceCall, entry: BaiduFaceConfigEntry) -> dict[str, Any]:
+    uid = call.data[ATTR_UID]
+    result = await entry.runtime_data.client.verify(await _image(call), uid, _groups(entry, call))
+    return {
+        "uid": uid,
+        "score": result.score,
+        "group_id": result.group_id,
+        "verified": is_same_person(result.score, _threshold(entry)),
+    }
 
 
-async def _get_user(hass: HomeAssistant, entry: BaiduFaceConfigEntry, call: ServiceCall) -> dict[str, Any]:
-    group = call.data.get(ATTR_GROUP)
-    user = await entry.runtime_data.client.get_user(_uid(call.data[ATTR_UID]), _group(group) if group else None)
-    return {"uid": user.uid, "groups": [asdict(m) for m in user.memberships]}
+@_action("get_user", GET_USER_SCHEMA, SupportsResponse.ONLY)
+async def _get_user(call: ServiceCall, entry: BaiduFaceConfigEntry) -> dict[str, Any]:
+    user = await entry.runtime_data.client.get_user(call.data[ATTR_UID], call.data.get(ATTR_GROUP))
+    return {"uid": user.uid, "groups": list(user.groups), "memberships": [asdict(m) for m in user.memberships]}
 
 
-async def _list_groups(hass: HomeAssistant, entry: BaiduFaceConfigEntry, call: ServiceCall) -> dict[str, Any]:
+@_action("list_groups", LIST_GROUPS_SCHEMA, SupportsResponse.ONLY)
+async def _list_groups(call: ServiceCall, entry: BaiduFaceConfigEntry) -> dict[str, Any]:
     return {"groups": await entry.runtime_data.client.list_groups(call.data[ATTR_START], call.data[ATTR_LENGTH])}
 
 
-async def _list_group_users(hass: HomeAssistant, entry: BaiduFaceConfigEntry, call: ServiceCall) -> dict[str, Any]:
+@_action("list_group_users", LIST_GROUP_USERS_SCHEMA, SupportsResponse.ONLY)
+async def _list_group_users(call: ServiceCall, entry: BaiduFaceConfigEntry) -> dict[str, Any]:
     users = await entry.runtime_data.client.list_group_users(
-        _group(call.data[ATTR_GROUP]), call.data[ATTR_START], call.data[ATTR_LENGTH]
+        call.data[ATTR_GROUP], call.data[ATTR_START], call.data[ATTR_LENGTH]
     )
     return {"users": [asdict(u) for u in users]}
 
 
-async def _register_user(hass: HomeAssistant, entry: BaiduFaceConfigEntry, call: ServiceCall) -> dict[str, Any]:
-    uid, groups, info = _uid(call.data[ATTR_UID]), _groups(entry, call), _user_info(call)
+@_action("register_user", REGISTER_USER_SCHEMA, SupportsResponse.OPTIONAL)
+async def _register_user(call: ServiceCall, entry: BaiduFaceConfigEntry) -> dict[str, Any]:
+    uid = call.data[ATTR_UID]
     result = await entry.runtime_data.client.register_user(
-        uid, await _image(hass, call), groups, user_info=info or "", replace=call.data[ATTR_REPLACE]
+        uid,
+        await _image(call),
+        _groups(entry, call),
+        user_info=call.data.get(ATTR_USER_INFO, ""),
+        replace=call.data[ATTR_REPLACE],
     )
     return {
         "uid": uid,
@@ -210,138 +344,63 @@ async def _register_user(hass: HomeAssistant, entry: BaiduFaceConfigEntry, call:
     }
 
 
-async def _update_user(hass: HomeAssistant, entry: BaiduFaceConfigEntry, call: ServiceCall) -> dict[str, Any]:
-    uid, group, info = _uid(call.data[ATTR_UID]), _group(call.data[ATTR_GROUP]), _user_info(call)
+@_action("update_user", UPDATE_USER_SCHEMA, SupportsResponse.OPTIONAL)
+async def _update_user(call: ServiceCall, entry: BaiduFaceConfigEntry) -> dict[str, Any]:
+    uid, group = call.data[ATTR_UID], call.data[ATTR_GROUP]
     result = await entry.runtime_data.client.update_user(
-        uid, await _image(hass, call), group, user_info=info, create=call.data[ATTR_CREATE]
+        uid, await _image(call), group, user_info=call.data.get(ATTR_USER_INFO), create=call.data[ATTR_CREATE]
     )
     return {"uid": uid, "groups": [group], "log_id": result.log_id, "face_token": result.face_token}
 
 
-async def _delete_user(hass: HomeAssistant, entry: BaiduFaceConfigEntry, call: ServiceCall) -> dict[str, Any]:
-    groups = _groups(entry, call, default_from_options=False) if call.data.get(ATTR_GROUPS) else None
-    return _result(await entry.runtime_data.client.delete_user(_uid(call.data[ATTR_UID]), groups))
+@_action("delete_user", DELETE_USER_SCHEMA, SupportsResponse.OPTIONAL)
+async def _delete_user(call: ServiceCall, entry: BaiduFaceConfigEntry) -> dict[str, Any]:
+    # Left out, groups means every group; the schema refuses an empty list.
+    groups = call.data.get(ATTR_GROUPS)
+    return _result(await entry.runtime_data.client.delete_user(call.data[ATTR_UID], groups))
 
 
-async def _add_user_to_group(hass: HomeAssistant, entry: BaiduFaceConfigEntry, call: ServiceCall) -> dict[str, Any]:
-    uid, source = _uid(call.data[ATTR_UID]), _group(call.data[ATTR_SOURCE_GROUP])
-    groups = _groups(entry, call, default_from_options=False)
-    return _result(await entry.runtime_data.client.add_user_to_group(uid, source, groups))
+@_action("add_user_to_group", ADD_USER_TO_GROUP_SCHEMA, SupportsResponse.OPTIONAL)
+async def _add_user_to_group(call: ServiceCall, entry: BaiduFaceConfigEntry) -> dict[str, Any]:
+    return _result(
+        await entry.runtime_data.client.add_user_to_group(
+            call.data[ATTR_UID], call.data[ATTR_SOURCE_GROUP], call.data[ATTR_GROUPS]
+        )
+    )
 
 
-async def _remove_user_from_group(
-    hass: HomeAssistant, entry: BaiduFaceConfigEntry, call: ServiceCall
-) -> dict[str, Any]:
-    uid, group = _uid(call.data[ATTR_UID]), _group(call.data[ATTR_GROUP])
-    return _result(await entry.runtime_data.client.remove_user_from_group(uid, group))
+@_action("remove_user_from_group", REMOVE_USER_FROM_GROUP_SCHEMA, SupportsResponse.OPTIONAL)
+async def _remove_user_from_group(call: ServiceCall, entry: BaiduFaceConfigEntry) -> dict[str, Any]:
+    return _result(await entry.runtime_data.client.remove_user_from_group(call.data[ATTR_UID], call.data[ATTR_GROUP]))
 
 
-_SERVICES: dict[str, tuple[Handler, dict[Any, Any], SupportsResponse]] = {
-    "detect": (
-        _detect,
-        {
-            **_IMAGE,
-            vol.Optional(ATTR_MAX_FACES, default=1): vol.All(vol.Coerce(int), vol.Range(min=1, max=MAX_FACES)),
-            vol.Optional(ATTR_ATTRIBUTES): vol.All(cv.ensure_list, [vol.In(DETECT_ATTRIBUTES)]),
-        },
-        SupportsResponse.ONLY,
-    ),
-    "match": (
-        _match,
-        {
-            vol.Optional(ATTR_CAMERA): vol.All(cv.ensure_list, [cv.entity_domain("camera")]),
-            vol.Optional(ATTR_IMAGE_PATH): vol.All(cv.ensure_list, [cv.string]),
-        },
-        SupportsResponse.ONLY,
-    ),
-    "identify": (
-        _identify,
-        {
-            **_IMAGE,
-            vol.Optional(ATTR_GROUPS): _GROUPS,
-            vol.Optional(ATTR_MAX_FACES, default=1): vol.All(vol.Coerce(int), vol.Range(min=1, max=MAX_FACES)),
-            vol.Optional(ATTR_TOP, default=1): vol.All(vol.Coerce(int), vol.Range(min=1, max=5)),
-        },
-        SupportsResponse.ONLY,
-    ),
-    "verify": (
-        _verify,
-        {**_IMAGE, vol.Required(ATTR_UID): cv.string, vol.Optional(ATTR_GROUPS): _GROUPS},
-        SupportsResponse.ONLY,
-    ),
-    "get_user": (
-        _get_user,
-        {vol.Required(ATTR_UID): cv.string, vol.Optional(ATTR_GROUP): cv.string},
-        SupportsResponse.ONLY,
-    ),
-    "list_groups": (_list_groups, _PAGE, SupportsResponse.ONLY),
-    "list_group_users": (_list_group_users, {vol.Required(ATTR_GROUP): cv.string, **_PAGE}, SupportsResponse.ONLY),
-    "register_user": (
-        _register_user,
-        {
-            **_IMAGE,
-            vol.Required(ATTR_UID): cv.string,
-            vol.Optional(ATTR_USER_INFO): cv.string,
-            vol.Optional(ATTR_GROUPS): _GROUPS,
-            vol.Optional(ATTR_REPLACE, default=False): cv.boolean,
-        },
-        SupportsResponse.OPTIONAL,
-    ),
-    "update_user": (
-        _update_user,
-        {
-            **_IMAGE,
-            vol.Required(ATTR_UID): cv.string,
-            vol.Required(ATTR_GROUP): cv.string,
-            vol.Optional(ATTR_USER_INFO): cv.string,
-            vol.Optional(ATTR_CREATE, default=False): cv.boolean,
-        },
-        SupportsResponse.OPTIONAL,
-    ),
-    "delete_user": (
-        _delete_user,
-        {vol.Required(ATTR_UID): cv.string, vol.Optional(ATTR_GROUPS): _GROUPS},
-        SupportsResponse.OPTIONAL,
-    ),
-    "add_user_to_group": (
-        _add_user_to_group,
-        {
-            vol.Required(ATTR_UID): cv.string,
-            vol.Required(ATTR_SOURCE_GROUP): cv.string,
-            vol.Required(ATTR_GROUPS): _GROUPS,
-        },
-        SupportsResponse.OPTIONAL,
-    ),
-    "remove_user_from_group": (
-        _remove_user_from_group,
-        {vol.Required(ATTR_UID): cv.string, vol.Required(ATTR_GROUP): cv.string},
-        SupportsResponse.OPTIONAL,
-    ),
-}
+def _searched(entry: BaiduFaceConfigEntry, call: ServiceCall) -> list[str]:
+    """Return the groups a call looked in, to name in a "not found" message (none: every group)."""
+    for key in (ATTR_SOURCE_GROUP, ATTR_GROUP):
+        if key in call.data:
+            return [call.data[key]]
+    if ATTR_GROUPS in call.data or call.service in USES_DEFAULT_GROUPS:
+        return list(call.data.get(ATTR_GROUPS) or entry.options.get(CONF_GROUPS, []))
+    return []
 
 
-def _entry(hass: HomeAssistant, call: ServiceCall) -> BaiduFaceConfigEntry:
-    """The entry named by config_entry_id, or the only one there is."""
-    if entry_id := call.data.get(ATTR_CONFIG_ENTRY_ID):
-        entry = hass.config_entries.async_get_entry(entry_id)
-        if entry is None or entry.domain != DOMAIN:
-            raise _invalid("entry_not_found", entry_id=entry_id)
-        if entry.state is not ConfigEntryState.LOADED:
-            raise _invalid("entry_not_loaded", title=entry.title)
-        return entry
-    loaded = hass.config_entries.async_loaded_entries(DOMAIN)
-    if len(loaded) != 1:
-        raise _invalid("entry_required")
-    return loaded[0]
+def _run(handler: Handler) -> Callable[[ServiceCall], Coroutine[Any, Any, ServiceResponse]]:
+    """Run an action on its entry, turning every client error into a translated one.
 
+    The translation happens here, once, so no handler needs a try block and no
+    action can fail with a raw client exception; the message names the action
+    the user called, not the client's internal call.
+    """
 
-def _service(handler: Handler) -> Callable[[ServiceCall], Coroutine[Any, Any, ServiceResponse]]:
     async def run(call: ServiceCall) -> ServiceResponse:
-        entry = _entry(call.hass, call)
+        # Optional with one entry: the helper then takes the only one, if it is loaded.
+        entry: BaiduFaceConfigEntry = service.async_get_config_entry(
+            call.hass, DOMAIN, call.data.get(ATTR_CONFIG_ENTRY_ID)
+        )
         try:
-            response = await handler(call.hass, entry, call)
+            response = await handler(call, entry)
         except BaiduFaceError as err:
-            raise ha_error(err) from err
+            raise ha_error(err, call.service, _searched(entry, call)) from err
         return response if call.return_response else None
 
     return run
@@ -349,7 +408,8 @@ def _service(handler: Handler) -> Callable[[ServiceCall], Coroutine[Any, Any, Se
 
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
-    for name, (handler, schema, supports) in _SERVICES.items():
+    """Register every action (once, at set-up: they exist even while no entry is loaded)."""
+    for name, action in ACTIONS.items():
         hass.services.async_register(
-            DOMAIN, name, _service(handler), schema=vol.Schema({**_ENTRY, **schema}), supports_response=supports
+            DOMAIN, name, _run(action.handler), schema=action.schema, supports_response=action.response
         )

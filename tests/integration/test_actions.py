@@ -8,9 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import voluptuous as vol
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from baidu_face_server.server import RunningServer
 from custom_components.baidu_face.const import DOMAIN
@@ -24,7 +27,7 @@ Setup = Callable[..., Awaitable[MockConfigEntry]]
 
 @pytest.fixture
 def photos(hass: HomeAssistant, tmp_path: Path) -> Path:
-    """A folder Home Assistant may read (allowlist_external_dirs), holding the sample photos."""
+    """Copy the sample photos to a folder Home Assistant may read (allowlist_external_dirs)."""
     folder = tmp_path / "photos"
     shutil.copytree(FACES, folder)
     (folder / "blank.jpg").write_bytes(blank_image())
@@ -60,7 +63,7 @@ async def test_match(hass: HomeAssistant, entry: MockConfigEntry, photos: Path) 
     assert scores[0, 2]["same_person"] is False
     with pytest.raises(ServiceValidationError) as one:
         await act(hass, "match", {"image_path": paths[:1]})
-    assert one.value.translation_key == "match_image_count"
+    assert one.value.translation_key == "invalid_images"
 
 
 async def test_identify(hass: HomeAssistant, entry: MockConfigEntry, photos: Path) -> None:
@@ -78,9 +81,6 @@ async def test_identify(hass: HomeAssistant, entry: MockConfigEntry, photos: Pat
     stranger = await act(hass, "identify", {"image_path": str(photos / "probe/stranger_lin_manuel_miranda.png")})
     assert stranger["faces"][0]["recognized"] is False
     assert stranger["faces"][0]["uid"] is None
-    with pytest.raises(HomeAssistantError) as missing:
-        await act(hass, "identify", {"camera_entity_id": "camera.door", "groups": ["nobody_here"]})
-    assert missing.value.translation_key == "group_not_found"
 
 
 async def test_verify(hass: HomeAssistant, entry: MockConfigEntry) -> None:
@@ -89,9 +89,10 @@ async def test_verify(hass: HomeAssistant, entry: MockConfigEntry) -> None:
     assert yes["score"] >= 80
     no = await act(hass, "verify", {"camera_entity_id": "camera.door", "uid": "biden", "groups": [FAMILY]})
     assert no["verified"] is False
-    with pytest.raises(HomeAssistantError) as unknown:
+    with pytest.raises(ServiceValidationError) as unknown:
         await act(hass, "verify", {"camera_entity_id": "camera.door", "uid": "nobody"})
     assert unknown.value.translation_key == "user_not_found"
+    assert str(unknown.value) == f"verify: no user `nobody` in {FAMILY}"
 
 
 async def test_face_set_actions(hass: HomeAssistant, entry: MockConfigEntry, photos: Path) -> None:
@@ -108,9 +109,10 @@ async def test_face_set_actions(hass: HomeAssistant, entry: MockConfigEntry, pho
     user = await act(hass, "get_user", {"uid": "alex"})
     assert user == {
         "uid": "alex",
-        "groups": [{"group_id": "guests", "user_info": "亚历克斯"}, {"group_id": "vip", "user_info": "亚历克斯"}],
+        "groups": ["guests", "vip"],
+        "memberships": [{"group_id": "guests", "user_info": "亚历克斯"}, {"group_id": "vip", "user_info": "亚历克斯"}],
     }
-    assert (await act(hass, "get_user", {"uid": "alex", "group_id": "vip"}))["groups"] == [
+    assert (await act(hass, "get_user", {"uid": "alex", "group_id": "vip"}))["memberships"] == [
         {"group_id": "vip", "user_info": "亚历克斯"}
     ]
     groups = (await act(hass, "list_groups", {}))["groups"]
@@ -123,7 +125,7 @@ async def test_face_set_actions(hass: HomeAssistant, entry: MockConfigEntry, pho
     assert added["groups"] == ["friends"]
     removed = await act(hass, "remove_user_from_group", {"uid": "alex", "group_id": "vip"})
     assert removed["groups"] == ["vip"]
-    assert [g["group_id"] for g in (await act(hass, "get_user", {"uid": "alex"}))["groups"]] == ["guests", "friends"]
+    assert (await act(hass, "get_user", {"uid": "alex"}))["groups"] == ["guests", "friends"]
 
     updated = await act(hass, "update_user", image | {"uid": "alex", "group_id": "guests", "user_info": "Alex"})
     assert updated["groups"] == ["guests"]
@@ -131,23 +133,28 @@ async def test_face_set_actions(hass: HomeAssistant, entry: MockConfigEntry, pho
     assert found["faces"][0]["uid"] == "alex"
 
     await act(hass, "delete_user", {"uid": "alex", "groups": ["friends"]})
-    assert [g["group_id"] for g in (await act(hass, "get_user", {"uid": "alex"}))["groups"]] == ["guests"]
-    with pytest.raises(HomeAssistantError) as last:
+    assert (await act(hass, "get_user", {"uid": "alex"}))["groups"] == ["guests"]
+    with pytest.raises(ServiceValidationError) as last:
         await act(hass, "remove_user_from_group", {"uid": "alex", "group_id": "guests"})
     assert last.value.translation_key == "invalid_input"
     await act(hass, "delete_user", {"uid": "alex"}, response=False)
-    with pytest.raises(HomeAssistantError) as gone:
+    with pytest.raises(ServiceValidationError) as gone:
         await act(hass, "get_user", {"uid": "alex"})
-    assert gone.value.translation_key == "user_not_found"
+    assert gone.value.translation_key == "user_not_found_anywhere"
+    assert str(gone.value) == "get_user: no user `alex` in any group"
+    with pytest.raises(ServiceValidationError) as nobody:
+        await act(hass, "delete_user", {"uid": "nobody"})
+    assert str(nobody.value) == "delete_user: no user `nobody` in any group"
 
 
 async def test_update_can_create(hass: HomeAssistant, entry: MockConfigEntry, photos: Path) -> None:
     image = {"image_path": str(photos / "enroll/rose_leslie_2.jpg")}
-    with pytest.raises(HomeAssistantError) as missing:
+    with pytest.raises(ServiceValidationError) as missing:
         await act(hass, "update_user", image | {"uid": "rose", "group_id": "new"})
     assert missing.value.translation_key == "user_not_found"
+    assert str(missing.value) == "update_user: no user `rose` in new"
     await act(hass, "update_user", image | {"uid": "rose", "group_id": "new", "create": True})
-    assert (await act(hass, "get_user", {"uid": "rose"}))["groups"][0]["group_id"] == "new"
+    assert (await act(hass, "get_user", {"uid": "rose"}))["groups"] == ["new"]
 
 
 async def test_register_refusals(hass: HomeAssistant, entry: MockConfigEntry, photos: Path) -> None:
@@ -157,46 +164,34 @@ async def test_register_refusals(hass: HomeAssistant, entry: MockConfigEntry, ph
     assert no_face.value.translation_key == "no_face"
     assert not isinstance(no_face.value, ServiceValidationError)
     again = {"image_path": str(photos / "enroll/obama_1.jpg"), "uid": "obama"}
-    with pytest.raises(HomeAssistantError) as exists:
+    with pytest.raises(ServiceValidationError) as exists:
         await act(hass, "register_user", again)
     assert exists.value.translation_key == "invalid_input"
+
+
+DOOR = {"camera_entity_id": "camera.door"}
 
 
 @pytest.mark.parametrize(
     ("service", "data", "key"),
     [
-        ("register_user", {"uid": "bad uid", "camera_entity_id": "camera.door"}, "invalid_uid"),
-        ("register_user", {"uid": "u" * 129, "camera_entity_id": "camera.door"}, "invalid_uid"),
-        ("register_user", {"uid": "u", "groups": ["bad-group"], "camera_entity_id": "camera.door"}, "invalid_group"),
-        (
-            "register_user",
-            {"uid": "u", "user_info": "字" * 86, "camera_entity_id": "camera.door"},
-            "user_info_too_long",
-        ),
-        (
-            "register_user",
-            {"uid": "u", "groups": [f"g{i}" for i in range(11)], "camera_entity_id": "camera.door"},
-            "too_many_groups",
-        ),
+        ("register_user", {"uid": "bad uid"} | DOOR, "invalid_uid"),
+        ("register_user", {"uid": "u" * 129} | DOOR, "invalid_uid"),
+        ("register_user", {"uid": "u", "groups": ["bad-group"]} | DOOR, "invalid_groups"),
+        ("register_user", {"uid": "u", "user_info": "字" * 86} | DOOR, "invalid_user_info"),
         ("register_user", {"uid": "u"}, "one_image_source"),
-        (
-            "register_user",
-            {"uid": "u", "camera_entity_id": "camera.door", "image_path": "/tmp/x.jpg"},
-            "one_image_source",
-        ),
+        ("register_user", {"uid": "u", "image_path": "/tmp/x.jpg"} | DOOR, "one_image_source"),
         ("detect", {"image_path": "/etc/passwd"}, "path_not_allowed"),
-        ("get_user", {"uid": "u", "group_id": "中文"}, "invalid_group"),
-        ("delete_user", {"uid": "u", "groups": ["a b"]}, "invalid_group"),
-        ("add_user_to_group", {"uid": "u", "source_group_id": "x y", "groups": ["a"]}, "invalid_group"),
-        ("list_group_users", {"group_id": "x-y"}, "invalid_group"),
-        ("verify", {"uid": "u u", "camera_entity_id": "camera.door"}, "invalid_uid"),
-        (
-            "update_user",
-            {"uid": "u", "group_id": "g", "user_info": "字" * 86, "camera_entity_id": "camera.door"},
-            "user_info_too_long",
-        ),
-        ("remove_user_from_group", {"uid": "u", "group_id": "g g"}, "invalid_group"),
-        ("detect", {"config_entry_id": "nope", "camera_entity_id": "camera.door"}, "entry_not_found"),
+        ("detect", {"camera_entity_id": "camera.nowhere"}, "camera_not_found"),
+        ("get_user", {"uid": "u", "group_id": "中文"}, "invalid_group_id"),
+        ("delete_user", {"uid": "u", "groups": ["a b"]}, "invalid_groups"),
+        ("add_user_to_group", {"uid": "u", "source_group_id": "x y", "groups": ["a"]}, "invalid_group_id"),
+        ("list_group_users", {"group_id": "x-y"}, "invalid_group_id"),
+        ("verify", {"uid": "u u"} | DOOR, "invalid_uid"),
+        ("update_user", {"uid": "u", "group_id": "g", "user_info": "字" * 86} | DOOR, "invalid_user_info"),
+        ("remove_user_from_group", {"uid": "u", "group_id": "g g"}, "invalid_group_id"),
+        ("match", {"image_path": ["/a.jpg"] * 11}, "invalid_images"),
+        ("detect", {"config_entry_id": "nope"} | DOOR, "service_config_entry_not_found"),
     ],
 )
 async def test_bad_input_is_refused_before_any_request(
@@ -209,13 +204,74 @@ async def test_bad_input_is_refused_before_any_request(
     assert entry.runtime_data.client.call_counts == before
 
 
-async def test_unreadable_path_and_missing_camera(hass: HomeAssistant, entry: MockConfigEntry, photos: Path) -> None:
-    with pytest.raises(ServiceValidationError) as unreadable:
-        await act(hass, "detect", {"image_path": str(photos / "missing.jpg")})
-    assert unreadable.value.translation_key in {"path_unreadable", "path_not_allowed"}
-    with pytest.raises(HomeAssistantError) as camera:
-        await act(hass, "detect", {"camera_entity_id": "camera.nowhere"})
-    assert camera.value.translation_key == "camera_image_failed"
+async def test_messages_name_the_action_and_the_value(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    with pytest.raises(ServiceValidationError) as refused:
+        await act(hass, "get_user", {"uid": "no way"})
+    assert str(refused.value) == ("get_user: the uid `no way` may only hold letters, digits and _ (at most 128 bytes)")
+    with pytest.raises(ServiceValidationError) as long:
+        await act(hass, "delete_user", {"uid": "x" * 100_000})
+    assert len(str(long.value)) < 200
+
+
+@pytest.mark.parametrize(
+    ("service", "data"),
+    [
+        ("detect", {"camera_entity_id": 5}),
+        ("detect", {"camera_entity_id": 2.5}),
+        ("detect", {"camera_entity_id": True}),
+        ("detect", {"camera_entity_id": "light.kitchen"}),
+        ("detect", {"image_path": "/tmp/\x00.jpg"}),
+        ("detect", {"max_faces": 11} | DOOR),
+        ("detect", {"max_faces": 2.5} | DOOR),
+        ("detect", {"max_faces": "9" * 5000} | DOOR),
+        ("detect", {"attributes": ["x-ray"]} | DOOR),
+        ("identify", {"top": 0} | DOOR),
+        ("identify", {"groups": []} | DOOR),
+        ("list_groups", {"length": 1001}),
+        ("list_groups", {"start": -1}),
+        ("list_groups", {"start": True}),
+        ("register_user", {"uid": "u", "groups": [f"g{i}" for i in range(11)]} | DOOR),
+        ("register_user", {"uid": ["u"]} | DOOR),
+        ("register_user", {"uid": "u", "replace": "perhaps"} | DOOR),
+        ("delete_user", {"uid": "u", "groups": []}),
+        ("delete_user", {"uid": "u", "groups": None}),
+        ("delete_user", {"uid": "u", "groups": [None]}),
+        ("delete_user", {"uid": None}),
+        ("match", {"camera_entity_id": [5, "camera.door"]}),
+    ],
+)
+async def test_the_schema_refuses_wrong_types_and_ranges(
+    hass: HomeAssistant, entry: MockConfigEntry, service: str, data: dict[str, Any]
+) -> None:
+    before = dict(entry.runtime_data.client.call_counts)
+    with pytest.raises(vol.Invalid):
+        await act(hass, service, data)
+    assert entry.runtime_data.client.call_counts == before
+
+
+async def test_an_empty_template_is_not_every_group(hass: HomeAssistant, entry: MockConfigEntry, photos: Path) -> None:
+    """A script whose groups template renders empty must not delete the user from every group."""
+    assert await async_setup_component(
+        hass,
+        "script",
+        {
+            "script": {
+                "forget": {
+                    "sequence": [{"action": f"{DOMAIN}.delete_user", "data": {"uid": "obama", "groups": "{{ [] }}"}}]
+                }
+            }
+        },
+    )
+    with pytest.raises(vol.Invalid):
+        await hass.services.async_call("script", "forget", blocking=True)
+    assert (await act(hass, "get_user", {"uid": "obama"}))["groups"] == [FAMILY]
+
+
+async def test_top_is_bounded_by_the_api_version(hass: HomeAssistant, setup_entry: Setup) -> None:
+    await setup_entry("v2", subentries=[])
+    with pytest.raises(ServiceValidationError) as refused:
+        await act(hass, "identify", {"top": 6} | DOOR)
+    assert refused.value.translation_key == "not_supported"
 
 
 async def test_groups_come_from_the_options_or_must_be_given(
@@ -240,12 +296,12 @@ async def test_with_several_entries_one_must_be_named(
     await hass.async_block_till_done()
     with pytest.raises(ServiceValidationError) as ambiguous:
         await act(hass, "list_groups", {})
-    assert ambiguous.value.translation_key == "entry_required"
+    assert ambiguous.value.translation_key == "service_found_multiple_config_entry_for_domain"
     assert (await act(hass, "list_groups", {"config_entry_id": entry.entry_id}))["groups"] == [FAMILY]
     await hass.config_entries.async_unload(other.entry_id)
     with pytest.raises(ServiceValidationError) as unloaded:
         await act(hass, "list_groups", {"config_entry_id": other.entry_id})
-    assert unloaded.value.translation_key == "entry_not_loaded"
+    assert unloaded.value.translation_key == "service_config_entry_not_loaded"
 
 
 async def test_baidu_refusals_are_translated(hass: HomeAssistant, entry: MockConfigEntry, baidu: RunningServer) -> None:
@@ -267,3 +323,16 @@ async def test_a_partly_done_registration_says_which_groups_succeeded(
     assert partial.value.translation_key == "partial_failure"
     assert partial.value.translation_placeholders is not None
     assert partial.value.translation_placeholders["completed"] == "guests"
+
+
+async def test_an_unknown_user_is_the_callers_mistake_over_rest(
+    hass: HomeAssistant, hass_client: ClientSessionGenerator, entry: MockConfigEntry
+) -> None:
+    assert await async_setup_component(hass, "api", {})
+    client = await hass_client()
+    answer = await client.post(f"/api/services/{DOMAIN}/delete_user?return_response", json={"uid": "nobody"})
+    assert answer.status == 400
+    assert (await answer.json())["message"] == "delete_user: no user `nobody` in any group"
+    answer = await client.post(f"/api/services/{DOMAIN}/list_group_users?return_response", json={"group_id": "nope"})
+    assert answer.status == 400
+    assert (await answer.json())["message"] == "list_group_users: no group `nope`, or nobody in it"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -39,7 +40,7 @@ async def scan(hass: HomeAssistant) -> None:
 
 
 async def notifications(hass: HomeAssistant) -> list[Event]:
-    """The persistent notifications the automation creates, as they are called."""
+    """Capture the persistent notifications the automation creates, as they are called."""
     assert await async_setup_component(hass, "persistent_notification", {})
     calls: list[Event] = async_capture_events(hass, EVENT_CALL_SERVICE)
     return calls
@@ -84,6 +85,7 @@ async def test_unknown_face_blueprint_saves_a_snapshot(
     await scan(hass)
     (notice,) = created(calls)
     assert notice["title"] == "Unknown visitor at camera.door"
+    assert re.match(r"Best match score \d+(\.\d+)?\. ", notice["message"]), notice["message"]
 
     def saved() -> tuple[bytes, bytes]:
         (snapshot,) = tmp_path.glob("unknown_*.jpg")

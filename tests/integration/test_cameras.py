@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from unittest.mock import MagicMock, patch
 
 import pytest
 from homeassistant.components.image_processing import EVENT_DETECT_FACE
@@ -12,10 +13,17 @@ from homeassistant.core import Event, HomeAssistant
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
-from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events, async_fire_time_changed
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_capture_events,
+    async_fire_time_changed,
+    snapshot_platform,
+)
+from syrupy.assertion import SnapshotAssertion
 
 from baidu_face_server.server import RunningServer
 from custom_components.baidu_face.const import EVENT_RECOGNIZED, EVENT_UNKNOWN_FACE
+from tests.conftest import BOTH
 
 from .conftest import camera_subentry, state
 
@@ -80,7 +88,7 @@ async def test_a_stranger_fires_unknown_face(
     await door_camera("probe/stranger_lin_manuel_miranda.png")
     await scan(hass, IDENTIFY)
     (event,) = unknown
-    assert event.data["best_score"] < 80
+    assert event.data["score"] < 80
     assert event.data["camera_entity_id"] == "camera.door"
     assert event.data["box"] is None or event.data["box"]["width"] > 100
     assert not recognized
@@ -139,17 +147,15 @@ async def test_a_failed_scan_keeps_the_last_result_and_logs_once(
     await setup_entry()
     await scan(hass, IDENTIFY)
     assert state(hass, IDENTIFY).state == "Obama"
-    # The face set loses its group: Baidu answers "no user in group".
-    baidu.server.service.store.delete_group("both_key", "family")
+    # The day's quota is spent: Baidu refuses every call.
+    baidu.apps[BOTH.api_key].daily_quota = 0
     for _ in range(2):
         await scan(hass, IDENTIFY)
     assert state(hass, IDENTIFY).state == "Obama"
     warnings = [r for r in caplog.records if r.levelname == "WARNING" and "could not scan" in r.message]
     assert len(warnings) == 1
-    # Someone registers again: the next scan works, and says so.
-    await hass.services.async_call(
-        "baidu_face", "register_user", {"uid": "obama", "camera_entity_id": "camera.door"}, blocking=True
-    )
+    # A new day: the next scan works, and says so.
+    baidu.apps[BOTH.api_key].daily_quota = None
     await scan(hass, IDENTIFY)
     assert any("scans work again" in r.message for r in caplog.records)
 
@@ -183,3 +189,32 @@ async def test_events_reach_automations(hass: HomeAssistant, setup_entry: Setup)
     unlocked: list[Event] = async_capture_events(hass, "door_unlocked")
     await scan(hass, IDENTIFY)
     assert [e.data["who"] for e in unlocked] == ["Obama"]
+
+
+async def test_image_processing_snapshot(
+    hass: HomeAssistant,
+    entity_registry: er.EntityRegistry,
+    mock_client: MagicMock,
+    mock_config_entry: MockConfigEntry,
+    door_camera: Show,
+    snapshot: SnapshotAssertion,
+) -> None:
+    """A scan on the mocked client: a known face and a stranger, as the entity shows them."""
+    with patch("custom_components.baidu_face.PLATFORMS", []):
+        mock_config_entry.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+        await hass.async_block_till_done()
+        await scan(hass, IDENTIFY)
+    mock_client.identify.assert_awaited_once()
+    await snapshot_platform(hass, entity_registry, snapshot, mock_config_entry.entry_id)
+
+
+async def test_devices_snapshot(
+    hass: HomeAssistant,
+    device_registry: dr.DeviceRegistry,
+    init_integration: MockConfigEntry,
+    snapshot: SnapshotAssertion,
+) -> None:
+    """One device for the Baidu app, one per camera."""
+    devices = dr.async_entries_for_config_entry(device_registry, init_integration.entry_id)
+    assert sorted(devices, key=lambda device: device.name or "") == snapshot
