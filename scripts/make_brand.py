@@ -16,6 +16,7 @@ BLUE, TEAL = (33, 118, 255), (0, 190, 200)
 
 
 def icon(size: int, *, dark: bool) -> Image.Image:
+    """Draw the square icon (a face in a frame), `size` pixels wide."""
     s = size * SCALE
     image = Image.new("RGBA", (s, s), (0, 0, 0, 0))
     draw = ImageDraw.Draw(image)
@@ -47,6 +48,7 @@ def icon(size: int, *, dark: bool) -> Image.Image:
 
 
 def logo(height: int, *, dark: bool) -> Image.Image:
+    """Draw the icon beside the name, `height` pixels high."""
     mark = icon(height, dark=dark)
     font = ImageFont.load_default(size=round(height * 0.5))
     text = "Face"
@@ -63,6 +65,7 @@ def logo(height: int, *, dark: bool) -> Image.Image:
 
 
 def main() -> None:
+    """Write every brand image Home Assistant looks for."""
     BRAND.mkdir(parents=True, exist_ok=True)
     for dark in (False, True):
         prefix = "dark_" if dark else ""

@@ -27,6 +27,6 @@ def apps() -> list[App]:
 
 @pytest.fixture
 async def server(socket_enabled: None) -> AsyncIterator[RunningServer]:
-    """The local server on a free loopback port (HA's test plugin blocks sockets unless asked)."""
+    """Run the local server on a free loopback port (HA's test plugin blocks sockets unless asked)."""
     async with running_server(apps()) as running:
         yield running

@@ -32,7 +32,7 @@ def enrolment_photos() -> dict[str, list[str]]:
 
 
 def blank_image(width: int = 64, height: int = 64, fmt: str = "JPEG") -> bytes:
-    """A picture with no face in it."""
+    """Make a picture with no face in it."""
     out = io.BytesIO()
     Image.new("RGB", (width, height), (120, 160, 200)).save(out, fmt)
     return out.getvalue()
