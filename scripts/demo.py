@@ -1,6 +1,8 @@
 """The main job in one command: the local Baidu server, Home Assistant, two live cameras.
 
-A real Home Assistant with the integration, two cameras and an automation that scans them.
+A real Home Assistant with the integration and two cameras at doorways: each shows an empty,
+noisy doorway, then a person for a few seconds, and has a motion sensor that turns on when
+someone steps in (and now and then when nobody does). Motion starts the scans.
 
     scripts/demo [--photos DIR] [--port 8123] [--baidu-port 8300] [--state DIR]
 
@@ -42,7 +44,7 @@ from custom_components.baidu_face.const import (
 from sample_faces import FOLDER as SAMPLE_FACES
 from sample_faces import enrolment_photos
 from scripts.hass_driver import CONFIG_FLOW, OPTIONS_FLOW, SUBENTRY_FLOW, HassClient, HassError, prepare_storage
-from scripts.photo_player import PhotoPlayer, photos_in, show
+from scripts.photo_player import PhotoPlayer, doorway_frame, photos_in, show_bytes
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_USER = "demo"
@@ -50,7 +52,7 @@ DEMO_PASSWORD = "baidu-face-demo"  # noqa: S105 - the documented demo login, loo
 API_KEY = "demo_api_key"
 SECRET_KEY = "demo_secret_key"  # noqa: S105 - the local server's demo app
 GROUP = "family"
-SCAN_SECONDS = 10
+MOTION_EVENT = "baidu_face_demo_motion"
 # README's examples name camera.front_door and image_processing.front_door_recognised_person.
 CAMERAS = {"front_door": "identify", "hallway": "detect"}
 API_CALLS_SENSOR = "sensor.baidu_face_api_calls"
@@ -73,34 +75,62 @@ recorder:
 history:
 logbook:
 automation: !include automations.yaml
-# The front door's lock and motion sensor that README's automation examples name.
+# The front door's lock that README's automation examples name.
 template:
   - lock:
       - name: Front door
         lock: []
         unlock: []
-  - binary_sensor:
-      - name: Front door motion
-        device_class: motion
-        state: "{{{{ false }}}}"
-logger:
+{motion_sensors}logger:
   default: warning
   logs:
     custom_components.baidu_face: info
 """
 
-AUTOMATIONS = f"""\
-# Written by scripts/demo: scan both cameras every {SCAN_SECONDS} seconds.
-- id: baidu_face_demo_scan
-  alias: Scan the demo cameras
+
+def motion_sensor(camera: str) -> str:
+    """Return a demo camera's motion sensor."""
+    return f"binary_sensor.{camera}_motion"
+
+
+def recognition_entity(camera: str) -> str:
+    """Return the integration's entity for a demo camera."""
+    return f"image_processing.{camera}_{'recognised_person' if CAMERAS[camera] == 'identify' else 'faces'}"
+
+
+# Each camera's motion sensor: the photo player sets it with an event over REST, as a
+# real sensor would turn on when someone steps in.
+MOTION_SENSORS = "".join(
+    f"""\
+  - triggers:
+      - trigger: event
+        event_type: {MOTION_EVENT}
+        event_data:
+          camera: {camera}
+    binary_sensor:
+      - name: {camera.replace("_", " ").capitalize()} motion
+        unique_id: baidu_face_demo_{camera}_motion
+        device_class: motion
+        state: "{{{{ trigger.event.data.motion }}}}"
+"""
+    for camera in CAMERAS
+)
+
+AUTOMATIONS = "# Written by scripts/demo: a camera scans when its motion sensor turns on.\n" + "".join(
+    f"""\
+- id: baidu_face_demo_scan_{camera}
+  alias: Scan the {camera.replace("_", " ")} on motion
   triggers:
-    - trigger: time_pattern
-      seconds: "/{SCAN_SECONDS}"
+    - trigger: state
+      entity_id: {motion_sensor(camera)}
+      to: "on"
   actions:
     - action: image_processing.scan
       target:
-        entity_id: all
+        entity_id: {recognition_entity(camera)}
 """
+    for camera in CAMERAS
+)
 
 # Lines in home_assistant.log that say Home Assistant could not serve the port.
 BIND_FAILED = ("Activating recovery mode", "Failed to create HTTP server")
@@ -206,7 +236,8 @@ class Demo:
         photos = self.state / "photos"
         for folder in (self.config, self.state / "frames", photos):
             folder.mkdir(parents=True, exist_ok=True)
-        (self.config / "configuration.yaml").write_text(CONFIGURATION.format(photos=photos.resolve()))
+        configuration = CONFIGURATION.format(photos=photos.resolve(), motion_sensors=MOTION_SENSORS)
+        (self.config / "configuration.yaml").write_text(configuration)
         (self.config / "automations.yaml").write_text(AUTOMATIONS if self.configure_integration else "[]\n")
         link = self.config / "custom_components" / DOMAIN
         link.parent.mkdir(exist_ok=True)
@@ -220,7 +251,7 @@ class Demo:
             shutil.copytree(self.photos, photos, dirs_exist_ok=True)
         for camera in CAMERAS:
             if not self.frame(camera).exists():
-                show(self.frame(camera), (self.probe_photos() or [_blank()])[0])
+                show_bytes(self.frame(camera), doorway_frame(None))
 
     def probe_photos(self) -> list[Path]:
         """Return what the cameras play: each next photo shows as many people not shown yet as it can."""
@@ -243,9 +274,14 @@ class Demo:
             shown |= shows(best)
         return ordered
 
-    def player(self) -> PhotoPlayer:
-        """Return the cameras' photo player."""
-        return PhotoPlayer([self.frame(camera) for camera in CAMERAS], self.probe_photos(), SCAN_SECONDS)
+    def player(self, hass: HassClient) -> PhotoPlayer:
+        """Return the cameras' photo player, which sets their motion sensors through Home Assistant."""
+        cameras = list(CAMERAS)
+
+        async def motion(number: int, on: bool) -> None:
+            await hass.call("POST", f"/api/events/{MOTION_EVENT}", {"camera": cameras[number], "motion": on})
+
+        return PhotoPlayer([self.frame(camera) for camera in cameras], self.probe_photos(), motion)
 
     # --- Home Assistant ------------------------------------------------------
 
@@ -399,14 +435,6 @@ def _name(person: str) -> str:
     return person.replace("_", " ").title()
 
 
-def _blank() -> Path:
-    from PIL import Image
-
-    path = Path(os.environ.get("TMPDIR", "/tmp")) / "baidu_face_demo_blank.jpg"  # noqa: S108
-    Image.new("RGB", (640, 360), (90, 110, 130)).save(path)
-    return path
-
-
 async def report_sightings(hass: HassClient, demo: Demo, started: float, ready: float) -> None:
     """Say once who each camera saw first, and when every enrolled person and a stranger have been seen."""
     waiting = set(demo.enrolled) | {"unknown"}
@@ -436,11 +464,13 @@ async def until_stopped(args: argparse.Namespace, started: float) -> None:
         print(
             f"\n  Home Assistant: {demo.url}\n  Login:          {DEMO_USER} / {DEMO_PASSWORD}\n"
             f"  Baidu server:   {demo.baidu_url} (app {API_KEY} / {SECRET_KEY})\n"
-            f"  Cameras scan every {SCAN_SECONDS} s; recognitions appear under Activity (the logbook)."
+            "  The cameras scan when their motion sensors turn on; recognitions appear under Activity (the logbook)."
             " Ctrl-C stops.\n",
             flush=True,
         )
-        await asyncio.gather(demo.player().play(), report_sightings(hass, demo, started, ready), asyncio.Event().wait())
+        await asyncio.gather(
+            demo.player(hass).play(), report_sightings(hass, demo, started, ready), asyncio.Event().wait()
+        )
 
 
 async def run(argv: list[str] | None = None) -> int:

@@ -1,18 +1,29 @@
-"""Play photos on file cameras: each camera's frame file shows the next photo, in step with the scans.
+"""A doorway on file cameras: empty noisy frames, then a person for a few seconds, with the motion that comes with them.
 
-A frame changes half-way between two scans (scans run on the wall clock, every `seconds`
-on the dot), so every photo is scanned exactly once and none is skipped.
+The player decides what each camera shows and sets its motion sensor: the empty doorway
+(fresh sensor noise on every frame), then a visit — motion turns on as a person steps
+in, they stand there a few seconds, motion turns off as they leave — then the empty
+doorway again. Some motion comes with nobody in frame (a cat, a shadow). The demo plays it
+live; `scripts/benchmark_quota.py` replays a whole day of it with time compressed.
 """
 
 from __future__ import annotations
 
 import asyncio
+import io
+import itertools
 import shutil
-import time
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
+from PIL import Image, ImageChops, ImageDraw
+
 PHOTO_SUFFIXES = {".jpg", ".jpeg", ".png"}
+FRAME_SIZE = (1280, 720)
+# A cheap camera's sensor noise at night: visible, and no change of scene.
+NOISE_SIGMA = 6.0
 
 
 def photos_in(folder: Path) -> list[Path]:
@@ -27,26 +38,108 @@ def show(frame: Path, photo: Path) -> None:
     temporary.replace(frame)
 
 
+def show_bytes(frame: Path, image: bytes) -> None:
+    """Put an encoded frame on a camera whose frame file is `frame`, as `show` does."""
+    temporary = frame.with_suffix(".tmp")
+    temporary.write_bytes(image)
+    temporary.replace(frame)
+
+
+@dataclass(frozen=True, slots=True)
+class Visit:
+    """One motion event at the door: `photo` stands there for `seconds` (None: motion, nobody in frame)."""
+
+    start: float
+    seconds: float
+    photo: Path | None
+
+
+def visits(
+    photos: list[Path], *, empty_seconds: float, visit_seconds: float, nobody_every: int, start: float = 0.0
+) -> Iterator[Visit]:
+    """Endless visits showing `photos` in turn, `empty_seconds` apart; every `nobody_every`-th has nobody."""
+    at = start + empty_seconds
+    shown = itertools.cycle(photos)
+    for number in itertools.count(1):
+        photo = None if number % nobody_every == 0 or not photos else next(shown)
+        yield Visit(at, visit_seconds, photo)
+        at += visit_seconds + empty_seconds
+
+
+@cache
+def _doorway(size: tuple[int, int]) -> Image.Image:
+    """Draw the empty doorway: a wall, a darker door frame, a floor; nothing in it looks like a face."""
+    width, height = size
+    image = Image.new("RGB", size, (118, 112, 104))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, height * 4 // 5, width, height), fill=(84, 76, 70))
+    draw.rectangle((width // 3, height // 10, width * 2 // 3, height * 4 // 5), fill=(70, 64, 60))
+    return image
+
+
+@cache
+def _standing(photo: Path, size: tuple[int, int]) -> Image.Image:
+    """Shrink a photo to stand in the doorway (at most 85 % of the frame's height, 60 % of its width)."""
+    with Image.open(photo) as original:
+        rgb = original.convert("RGB")
+    scale = min(1.0, size[1] * 0.85 / rgb.height, size[0] * 0.6 / rgb.width)
+    return rgb.resize((round(rgb.width * scale), round(rgb.height * scale)), Image.Resampling.LANCZOS)
+
+
+def doorway_frame(photo: Path | None, size: tuple[int, int] = FRAME_SIZE) -> bytes:
+    """Return a JPEG of the doorway, with `photo` standing in it if given, and this frame's own sensor noise."""
+    image = _doorway(size).copy()
+    if photo is not None:
+        person = _standing(photo, size)
+        image.paste(person, ((size[0] - person.width) // 2, size[1] - person.height))
+    noise = Image.effect_noise(size, NOISE_SIGMA).convert("RGB")
+    out = io.BytesIO()
+    ImageChops.add(image, noise, offset=-128).save(out, "JPEG", quality=85)
+    return out.getvalue()
+
+
+Motion = Callable[[int, bool], Awaitable[None]]
+
+
 @dataclass
 class PhotoPlayer:
-    """Cameras (their frame files, in order) playing the same photos, each camera one photo ahead of the last."""
+    """Cameras (their frame files, in order) at doorways, each camera one photo ahead of the last.
+
+    `motion(camera, on)` sets camera number `camera`'s motion sensor.
+    """
 
     frames: list[Path]
     photos: list[Path]
-    seconds: float
-
-    def show_step(self, step: int) -> None:
-        """Show the photos of one step on every camera."""
-        for offset, frame in enumerate(self.frames):
-            show(frame, self.photos[(step + offset) % len(self.photos)])
+    motion: Motion
+    empty_seconds: float = 6.0
+    visit_seconds: float = 5.0
+    nobody_every: int = 4
+    frame_seconds: float = 1.0
 
     async def play(self) -> None:
-        """Show step 0 now, then each next step once a scan has seen the last, until cancelled."""
-        if not self.photos:
-            return
-        step = 0
-        while True:
-            self.show_step(step)
-            step += 1
-            # Scans fire at wall-clock multiples of `seconds`: change half-way after the next one.
-            await asyncio.sleep(self.seconds - time.time() % self.seconds + self.seconds / 2)
+        """Play every camera until cancelled."""
+        await asyncio.gather(*(self._camera(number) for number in range(len(self.frames))))
+
+    async def _camera(self, number: int) -> None:
+        frame = self.frames[number]
+        photos = self.photos[number:] + self.photos[:number]
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        await self.motion(number, False)
+        schedule = visits(
+            photos, empty_seconds=self.empty_seconds, visit_seconds=self.visit_seconds, nobody_every=self.nobody_every
+        )
+        for visit in schedule:
+            await self._hold(frame, None, started + visit.start)
+            # The person is in the frame before the sensor says so, as with a real PIR sensor.
+            show_bytes(frame, doorway_frame(visit.photo))
+            await self.motion(number, True)
+            await self._hold(frame, visit.photo, started + visit.start + visit.seconds)
+            await self.motion(number, False)
+
+    async def _hold(self, frame: Path, photo: Path | None, until: float) -> None:
+        """Show `photo` (or the empty doorway) with fresh noise every `frame_seconds` until loop time `until`."""
+        loop = asyncio.get_running_loop()
+        while (left := until - loop.time()) > 0:
+            show_bytes(frame, doorway_frame(photo))
+            await asyncio.sleep(min(left, self.frame_seconds))
