@@ -24,7 +24,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 MODULE = "tests/benchmarks/quota_day.py"
-MODES = {"fixed": "fixed 10 s", "triggers": "triggers+gate+bursts"}
+MODES = {"fixed": "fixed 10 s", "motion": "scan on motion", "triggers": "triggers+gate+bursts"}
 TARGET_SHARE = 0.03
 
 

@@ -111,9 +111,9 @@ class PhotoPlayer:
     frames: list[Path]
     photos: list[Path]
     motion: Motion
-    empty_seconds: float = 6.0
-    visit_seconds: float = 5.0
-    nobody_every: int = 4
+    empty_seconds: float = 4.0
+    visit_seconds: float = 4.0
+    nobody_every: int = 5
     frame_seconds: float = 1.0
 
     async def play(self) -> None:

@@ -1,12 +1,14 @@
 """A synthetic day at a doorway, replayed through Home Assistant with the integration, time compressed.
 
 Not collected by the test run (the name does not start with `test_`): `scripts/benchmark_quota.py`
-runs it once per scanning mode and prints the figures side by side. Each run is a real Home
-Assistant test instance with a real local_file camera and the integration, against the local
-server with everyone in sample_faces/enroll. The freezer moves the clock from one moment of
-the day that matters to the next (every 10 s, and every second of a visit), so a day takes
-minutes. The day comes from `DayParameters` (JSON in $QUOTA_DAY); the figures go to the JSON
-file named by $QUOTA_RESULT.
+runs it once per scanning mode and prints the figures side by side. The modes: a fixed 10 s
+interval; one scan per motion event (README's automation); the camera's own triggers with
+the change gate and bursts. Each run is a real Home Assistant test instance with a real
+local_file camera and the integration, against the local server with everyone in
+sample_faces/enroll. The freezer moves the clock from one moment of the day that matters to
+the next (every 10 s, and every second of a visit), so a day takes minutes. The day comes
+from `DayParameters` (JSON in $QUOTA_DAY); the figures go to the JSON file named by
+$QUOTA_RESULT.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import Any
 import pytest
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
@@ -199,14 +202,16 @@ def frames_skipped(hass: HomeAssistant) -> int | None:
     return int(skipped) if skipped is not None else None
 
 
-@pytest.mark.parametrize("mode", ["fixed", "triggers"])
+@pytest.mark.parametrize("mode", ["fixed", "motion", "triggers"])
 async def test_replay_the_day(
     hass: HomeAssistant, baidu: RunningServer, freezer: FrozenDateTimeFactory, tmp_path: Path, mode: str
 ) -> None:
     """Replay the day in one mode; write what it cost and what it announced."""
     day = DayParameters(**json.loads(os.environ.get("QUOTA_DAY", "{}")))
     visits = doorway_day(day)
-    settings = {CONF_SCAN_INTERVAL: FIXED_SECONDS} if mode == "fixed" else {CONF_SCAN_INTERVAL: 0, **trigger_options()}
+    settings: dict[str, Any] = {CONF_SCAN_INTERVAL: FIXED_SECONDS if mode == "fixed" else 0}
+    if mode == "triggers":
+        settings |= trigger_options()
 
     frame = tmp_path / "door.jpg"
     doorway = Doorway(frame, visits, day.seed)
@@ -247,6 +252,14 @@ async def test_replay_the_day(
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
+
+    if mode == "motion":
+        # Before triggers: README's automation, one scan when motion turns on.
+        scan_on_motion = {
+            "triggers": [{"trigger": "state", "entity_id": MOTION, "to": "on"}],
+            "actions": [{"action": "image_processing.scan", "target": {"entity_id": IDENTIFY}}],
+        }
+        assert await async_setup_component(hass, "automation", {"automation": [scan_on_motion]})
 
     heard: list[tuple[float, Event]] = []
     start = dt_util.utcnow().replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
