@@ -320,10 +320,11 @@ class Demo:
         deadline = time.monotonic() + 30
         while True:
             (entities,) = await hass.websocket({"type": "config/entity_registry/list"})
-            ours = [e["entity_id"] for e in entities if e["config_entry_id"] == entry_id]
-            if API_CALLS_SENSOR in ours:
+            # The entry's other sensors (usage today, remaining) keep their names.
+            sensor = next((e["entity_id"] for e in entities if e["unique_id"] == f"{entry_id}_api_calls"), None)
+            if sensor == API_CALLS_SENSOR:
                 return
-            if sensor := next((e for e in ours if e.startswith("sensor.")), None):
+            if sensor is not None:
                 update = {"type": "config/entity_registry/update", "entity_id": sensor}
                 await hass.websocket({**update, "new_entity_id": API_CALLS_SENSOR})
                 return
