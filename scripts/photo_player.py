@@ -132,7 +132,7 @@ class PhotoPlayer:
         for visit in schedule:
             await self._hold(frame, None, started + visit.start)
             # The person is in the frame before the sensor says so, as with a real PIR sensor.
-            show_bytes(frame, doorway_frame(visit.photo))
+            show_bytes(frame, await asyncio.to_thread(doorway_frame, visit.photo))
             await self.motion(number, True)
             await self._hold(frame, visit.photo, started + visit.start + visit.seconds)
             await self.motion(number, False)
@@ -141,5 +141,6 @@ class PhotoPlayer:
         """Show `photo` (or the empty doorway) with fresh noise every `frame_seconds` until loop time `until`."""
         loop = asyncio.get_running_loop()
         while (left := until - loop.time()) > 0:
-            show_bytes(frame, doorway_frame(photo))
+            # Encoding a frame takes tens of milliseconds: not on the loop that answers signals.
+            show_bytes(frame, await asyncio.to_thread(doorway_frame, photo))
             await asyncio.sleep(min(left, self.frame_seconds))
