@@ -3,6 +3,7 @@
 from .client import DEFAULT_DEADLINE, BaiduFaceClient, ImageInput, capabilities_for
 from .exceptions import (
     BaiduFaceAuthenticationError,
+    BaiduFaceBudgetExhaustedError,
     BaiduFaceConnectionError,
     BaiduFaceError,
     BaiduFaceFaceNotFoundError,
@@ -80,6 +81,7 @@ __all__ = [
     "MIN_MATCH_IMAGES",
     "ApiVersion",
     "BaiduFaceAuthenticationError",
+    "BaiduFaceBudgetExhaustedError",
     "BaiduFaceClient",
     "BaiduFaceConnectionError",
     "BaiduFaceError",
