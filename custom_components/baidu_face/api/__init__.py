@@ -62,6 +62,7 @@ from .models import (
     User,
     VerifyResult,
 )
+from .transport import CallBudget
 
 __all__ = [
     "ATTRIBUTES",
@@ -97,6 +98,7 @@ __all__ = [
     "BaiduFaceRateLimitedError",
     "BaiduFaceServerBusyError",
     "BaiduFaceUserNotFoundError",
+    "CallBudget",
     "Candidate",
     "Capabilities",
     "Face",
