@@ -35,10 +35,12 @@ from custom_components.baidu_face.const import (
     CONF_ATTRIBUTES,
     CONF_GROUPS,
     CONF_MAX_FACES,
+    CONF_PLAN,
     CONF_THRESHOLD,
     DOMAIN,
     EVENT_RECOGNIZED,
     EVENT_UNKNOWN_FACE,
+    PLAN_FREE_ENTERPRISE,
     camera_unique_id,
 )
 from sample_faces import FOLDER as SAMPLE_FACES
@@ -55,7 +57,14 @@ GROUP = "family"
 MOTION_EVENT = "baidu_face_demo_motion"
 # README's examples name camera.front_door and image_processing.front_door_recognised_person.
 CAMERAS = {"front_door": "identify", "hallway": "detect"}
-API_CALLS_SENSOR = "sensor.baidu_face_api_calls"
+# The usage sensors, by their unique id's suffix, under names that do not change with the
+# entry's title (which names the server's port). README's dashboard shows this month's calls
+# as sensor.baidu_face_api_calls, the entity that counted calls before there was usage.
+USAGE_SENSORS = {
+    "api_calls": "sensor.baidu_face_api_calls",
+    "calls_today": "sensor.baidu_face_calls_today",
+    "remaining_this_month": "sensor.baidu_face_remaining_this_month",
+}
 LOCK = "demo.lock"
 # What a stopped process gets before SIGKILL: everything is gone within 10 s of a signal.
 STOP_SECONDS = 7.0
@@ -308,28 +317,34 @@ class Demo:
         entry_id: str = baidu[0]["entry_id"]
         await self.wait_loaded(hass)
         # Default groups, so that identify, verify and register_user work without naming one
-        # (README's examples); the calls-per-second option keeps its default.
-        options = {CONF_GROUPS: [GROUP], CONF_THRESHOLD: 80, CONF_MAX_FACES: 3, CONF_ATTRIBUTES: []}
+        # (README's examples). The enterprise free plan's 10,000 calls a month: the usage
+        # sensors count down from it (the personal plan's 1,000 would last the demo an hour or two).
+        options = {
+            CONF_PLAN: PLAN_FREE_ENTERPRISE,
+            CONF_GROUPS: [GROUP],
+            CONF_THRESHOLD: 80,
+            CONF_MAX_FACES: 3,
+            CONF_ATTRIBUTES: [],
+        }
         await hass.flow(OPTIONS_FLOW, {"handler": entry_id}, options)
         await self.ensure_cameras(hass, entry_id)
-        await self.name_api_calls_sensor(hass, entry_id)
+        await self.name_usage_sensors(hass, entry_id)
         return entry_id
 
-    async def name_api_calls_sensor(self, hass: HassClient, entry_id: str) -> None:
-        """Call the entry's API-calls sensor by the name README's dashboard uses (its title names the port)."""
+    async def name_usage_sensors(self, hass: HassClient, entry_id: str) -> None:
+        """Give the entry's usage sensors the names in USAGE_SENSORS (shown on the integration's page)."""
         deadline = time.monotonic() + 30
+        wanted = {f"{entry_id}_{suffix}": entity_id for suffix, entity_id in USAGE_SENSORS.items()}
         while True:
             (entities,) = await hass.websocket({"type": "config/entity_registry/list"})
-            # The entry's other sensors (usage today, remaining) keep their names.
-            sensor = next((e["entity_id"] for e in entities if e["unique_id"] == f"{entry_id}_api_calls"), None)
-            if sensor == API_CALLS_SENSOR:
-                return
-            if sensor is not None:
-                update = {"type": "config/entity_registry/update", "entity_id": sensor}
-                await hass.websocket({**update, "new_entity_id": API_CALLS_SENSOR})
+            for entity in entities:
+                if (new_entity_id := wanted.pop(entity["unique_id"], None)) and entity["entity_id"] != new_entity_id:
+                    update = {"type": "config/entity_registry/update", "entity_id": entity["entity_id"]}
+                    await hass.websocket({**update, "new_entity_id": new_entity_id})
+            if not wanted:
                 return
             if time.monotonic() > deadline:
-                raise DemoError("the entry's API-calls sensor did not appear")
+                raise DemoError(f"the entry's usage sensors did not appear: {sorted(wanted.values())}")
             await asyncio.sleep(0.5)
 
     async def wait_loaded(self, hass: HassClient) -> None:

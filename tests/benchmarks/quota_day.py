@@ -39,13 +39,14 @@ from custom_components.baidu_face.const import (
     CONF_GROUPS,
     CONF_MAX_FACES,
     CONF_MODE,
-    CONF_QPS,
+    CONF_PLAN,
     CONF_SCAN_INTERVAL,
     CONF_SECRET_KEY,
     CONF_THRESHOLD,
     DOMAIN,
     EVENT_RECOGNIZED,
     EVENT_UNKNOWN_FACE,
+    PLAN_PAID,
     SUBENTRY_CAMERA,
     camera_unique_id,
 )
@@ -237,8 +238,8 @@ async def test_replay_the_day(
             CONF_API_VERSION: "v3",
             CONF_ENDPOINT: baidu.url,
         },
-        # Baidu's paid QPS: the client's pacing runs on the real clock, which the replay outruns.
-        options={CONF_GROUPS: ["family"], CONF_QPS: 10},
+        # Baidu's paid plan: no monthly cap (the fixed interval would spend a free month), 10 QPS.
+        options={CONF_GROUPS: ["family"], CONF_PLAN: PLAN_PAID},
         unique_id=BOTH.api_key,
         subentries_data=[
             {
