@@ -17,11 +17,14 @@ from .conftest import state
 Setup = Callable[..., Awaitable[MockConfigEntry]]
 
 
-async def test_the_call_counter(hass: HomeAssistant, setup_entry: Setup) -> None:
+async def test_the_call_counter(
+    hass: HomeAssistant, setup_entry: Setup, door_camera: Callable[[str], Awaitable[None]]
+) -> None:
     await setup_entry()
     counter = "sensor.baidu_face_127_0_0_1_api_calls"
     assert state(hass, counter).state == "1"  # the API-version probe at setup
-    for _ in range(2):
+    for frame in ("probe/obama.jpg", "probe/kit_harington.jpg"):  # two frames: the change gate sends both
+        await door_camera(frame)
         await hass.services.async_call(
             "image_processing", "scan", {"entity_id": "image_processing.door_recognised_person"}, blocking=True
         )
