@@ -16,6 +16,7 @@ from PIL import Image, ImageChops
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events, async_fire_time_changed
 
 from baidu_face_server import running_server
+from baidu_face_server.server import RunningServer
 from custom_components.baidu_face.const import (
     DEFAULT_CHANGE_THRESHOLD,
     DOMAIN,
@@ -312,3 +313,28 @@ async def test_the_camera_form_says_what_an_interval_costs(hass: HomeAssistant, 
     (subentry_id,) = entry.subentries
     result = await entry.start_subentry_reconfigure_flow(hass, subentry_id)
     assert result["description_placeholders"] == {"scan_interval": "10", "calls_per_day": "8,640"}
+
+
+async def test_a_spent_quota_stops_the_visit(
+    hass: HomeAssistant,
+    setup_entry: Setup,
+    show: Callable[[bytes], Awaitable[None]],
+    freezer: FrozenDateTimeFactory,
+    baidu: RunningServer,
+) -> None:
+    entry = await setup_door(setup_entry, hass)
+    await show(photo("probe/obama.jpg"))
+    await motion(hass)
+    assert state(hass, IDENTIFY).state == "Obama"
+    baidu.apps[BOTH.api_key].daily_quota = 0  # Baidu's error 17 from now on
+    await show(photo("probe/stranger_lin_manuel_miranda.png"))
+    await motion(hass)
+    for _ in range(5):
+        await show(noisy(photo("probe/kit_harington.jpg"), 4, _))
+        await tick(hass, freezer, 1)
+    assert identify_calls(entry) == 2  # one refused frame, then no more
+    problem = state(hass, PROBLEM)
+    assert problem.state == "on"
+    assert problem.attributes["reason"] == "quota_exhausted"
+    assert state(hass, IDENTIFY).state == "unknown"
+    assert scanner_of(entry).diagnostics()["problem"] == "quota_exhausted"
