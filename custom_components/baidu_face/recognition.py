@@ -41,6 +41,7 @@ from .api import (
     BaiduFaceAuthenticationError,
     BaiduFaceClient,
     BaiduFaceError,
+    BaiduFaceQuotaExhaustedError,
     Face,
     IdentifiedFace,
     is_same_person,
@@ -95,6 +96,15 @@ PROBLEM_REASONS = frozenset(
         "baidu_error",
     }
 )
+
+
+def problem_reason(err: BaiduFaceError) -> str:
+    """Return the problem sensor's reason for a failed scan."""
+    if isinstance(err, BaiduFaceQuotaExhaustedError):
+        # A budget of ours or Baidu's own 17/19: one reason, whichever refused.
+        return "quota_exhausted"
+    reason = error_key(err)
+    return reason if reason in PROBLEM_REASONS else "baidu_error"
 
 
 def thumbnail(image: bytes) -> Image.Image | None:
@@ -335,9 +345,7 @@ class CameraScanner:
         except BaiduFaceError as err:
             if isinstance(err, BaiduFaceAuthenticationError):
                 self.entry.async_start_reauth(self.hass)
-            # Quota spent (a budget or Baidu's 17/19) ends the visit like any failure.
-            reason = error_key(err)
-            self._failed(visit, reason if reason in PROBLEM_REASONS else "baidu_error", str(err))
+            self._failed(visit, problem_reason(err), str(err))
             return
         self._reference = thumb
         self.frames_sent += 1
@@ -356,6 +364,8 @@ class CameraScanner:
 
     def _failed(self, visit: Visit, reason: str, message: str) -> None:
         visit.problem = self.problem = reason
+        # The entities forget the faces: the next frame is sent even if it did not change.
+        self._reference = None
         log = _LOGGER.debug if message == self._last_logged else _LOGGER.warning
         log("Could not scan %s: %s", self.settings.camera, message)
         self._last_logged = message

@@ -338,3 +338,10 @@ async def test_a_spent_quota_stops_the_visit(
     assert problem.attributes["reason"] == "quota_exhausted"
     assert state(hass, IDENTIFY).state == "unknown"
     assert scanner_of(entry).diagnostics()["problem"] == "quota_exhausted"
+    # The quota is back. The door shows the first frame again, unchanged since the last frame sent: sent anyway,
+    # since the failure cleared what the entity showed.
+    baidu.apps[BOTH.api_key].daily_quota = None
+    await show(photo("probe/obama.jpg"))
+    await motion(hass)
+    assert state(hass, PROBLEM).state == "off"
+    assert state(hass, IDENTIFY).state == "Obama"
