@@ -305,6 +305,8 @@ class CameraScanner:
             return
         self._next_frame = None
         await self._scan_frame(visit)
+        if self._burst is not visit:
+            return  # stopped (the entry unloads) while the frame was out
         if self._visit_over(visit):
             self._burst = None
             self._finish(visit)

@@ -345,3 +345,20 @@ async def test_a_spent_quota_stops_the_visit(
     await motion(hass)
     assert state(hass, PROBLEM).state == "off"
     assert state(hass, IDENTIFY).state == "Obama"
+
+
+async def test_unloading_ends_a_visit(
+    hass: HomeAssistant, setup_entry: Setup, show: Callable[[bytes], Awaitable[None]], freezer: FrozenDateTimeFactory
+) -> None:
+    entry = await setup_door(setup_entry, hass)
+    await show(photo("probe/stranger_lin_manuel_miranda.png"))
+    await motion(hass)
+    scanner = scanner_of(entry)
+    client = entry.runtime_data.client
+    assert scanner.visiting
+    calls = identify_calls(entry)
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    assert not scanner.visiting
+    await show(photo("probe/obama.jpg"))
+    await tick(hass, freezer, 5)
+    assert client.call_counts.get("identify", 0) == calls
