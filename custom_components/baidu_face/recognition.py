@@ -190,7 +190,7 @@ class CameraSettings:
 class Visit:
     """A visit's frames, combined: the best score per person; unknown faces only where no known one explains them."""
 
-    frames_wanted: int
+    frames_left: int
     frames_scanned: int = 0
     frames_skipped: int = 0
     problem: str | None = None
@@ -316,7 +316,7 @@ class CameraScanner:
     def _visit_over(self, visit: Visit) -> bool:
         """Whether more frames would add nothing: none left, a failure, a person named (identify) or a face found."""
         found = bool(visit.known) if self.settings.identify else visit.most_faces > 0
-        return found or visit.frames_wanted <= 0 or visit.problem is not None
+        return found or visit.frames_left <= 0 or visit.problem is not None
 
     @callback
     def _burst_frame_due(self, _: datetime) -> None:
@@ -331,7 +331,7 @@ class CameraScanner:
 
     async def _scan_frame(self, visit: Visit) -> None:
         """Fetch, gate and send one frame of a visit."""
-        visit.frames_wanted -= 1
+        visit.frames_left -= 1
         try:
             image = (await async_get_image(self.hass, self.settings.camera)).content
         except HomeAssistantError as err:
