@@ -18,12 +18,13 @@ from .api import (
     BaiduFacePermissionError,
     BaiduFaceQuotaExhaustedError,
 )
-from .const import DOMAIN
+from .const import DOMAIN, SUBENTRY_CAMERA
+from .recognition import CameraScanner
 from .runtime import BaiduFaceConfigEntry, BaiduFaceData, create_client
 from .services import async_setup_services
 from .usage import Usage, async_forget_usage
 
-PLATFORMS: list[Platform] = [Platform.SENSOR]
+PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.SENSOR]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
@@ -54,12 +55,18 @@ async def async_setup_entry(hass: HomeAssistant, entry: BaiduFaceConfigEntry) ->
         ) from err
     entry.runtime_data = BaiduFaceData(client, usage)
     usage.async_start()
+    for subentry in entry.subentries.values():
+        if subentry.subentry_type == SUBENTRY_CAMERA:
+            entry.runtime_data.scanners[subentry.subentry_id] = CameraScanner(hass, entry, subentry, client)
 
     # image_processing has no async_setup_entry of its own, so the entry cannot be
     # forwarded to it; its EntityComponent sets the entry up directly instead.
     await async_setup_component(hass, IMAGE_PROCESSING_DOMAIN, {})
     await hass.data[IMAGE_PROCESSING].async_setup_entry(entry)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    # Triggers and intervals start once the entities that show the visits listen.
+    for scanner in entry.runtime_data.scanners.values():
+        entry.async_on_unload(scanner.async_start())
     # Subentries (cameras) and options change what is set up: reload on any change.
     entry.async_on_unload(entry.add_update_listener(async_reload_entry))
     return True

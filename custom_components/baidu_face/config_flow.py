@@ -34,7 +34,11 @@ from .const import (
     CONF_API_KEY,
     CONF_API_VERSION,
     CONF_ATTRIBUTES,
+    CONF_BURST_FRAMES,
+    CONF_BURST_INTERVAL,
     CONF_CAMERA,
+    CONF_CHANGE_THRESHOLD,
+    CONF_COOLDOWN,
     CONF_DAILY_BUDGET,
     CONF_ENDPOINT,
     CONF_GROUPS,
@@ -46,6 +50,11 @@ from .const import (
     CONF_SCAN_INTERVAL,
     CONF_SECRET_KEY,
     CONF_THRESHOLD,
+    CONF_TRIGGERS,
+    DEFAULT_BURST_FRAMES,
+    DEFAULT_BURST_INTERVAL,
+    DEFAULT_CHANGE_THRESHOLD,
+    DEFAULT_COOLDOWN,
     DEFAULT_MAX_FACES,
     DEFAULT_SCAN_INTERVAL,
     DOMAIN,
@@ -63,6 +72,7 @@ _VERSION = selector.SelectSelector(
 )
 _URL = selector.TextSelector(selector.TextSelectorConfig(type=selector.TextSelectorType.URL))
 _THRESHOLD = selector.NumberSelector(selector.NumberSelectorConfig(min=0, max=100, step=1))
+_TRIGGERS = selector.EntitySelector(selector.EntitySelectorConfig(multiple=True))
 _MAX_FACES = selector.NumberSelector(selector.NumberSelectorConfig(min=1, max=MAX_FACES, step=1))
 _PLAN = selector.SelectSelector(selector.SelectSelectorConfig(options=list(PLANS), translation_key=CONF_PLAN))
 _QPS = selector.NumberSelector(
@@ -266,6 +276,7 @@ class CameraSubentryFlow(ConfigSubentryFlow):
             step_id=step_id,
             data_schema=self.add_suggested_values_to_schema(_camera_schema(groups), suggested),
             errors=errors or list_errors,
+            description_placeholders=_camera_interval_cost(suggested),
         )
 
     def _title(self, data: dict[str, Any]) -> str:
@@ -281,7 +292,19 @@ def _camera_settings(user_input: dict[str, Any]) -> dict[str, Any]:
         CONF_THRESHOLD: float(user_input[CONF_THRESHOLD]),
         CONF_MAX_FACES: int(user_input[CONF_MAX_FACES]),
         CONF_SCAN_INTERVAL: int(user_input[CONF_SCAN_INTERVAL]),
+        CONF_TRIGGERS: list(user_input.get(CONF_TRIGGERS) or []),
+        CONF_BURST_FRAMES: int(user_input[CONF_BURST_FRAMES]),
+        CONF_BURST_INTERVAL: float(user_input[CONF_BURST_INTERVAL]),
+        CONF_CHANGE_THRESHOLD: float(user_input[CONF_CHANGE_THRESHOLD]),
+        CONF_COOLDOWN: int(user_input[CONF_COOLDOWN]),
     }
+
+
+def _camera_interval_cost(settings: dict[str, Any]) -> dict[str, str]:
+    """Return what the form's interval costs: calls a day (V2 adds one per face found)."""
+    interval = int(settings.get(CONF_SCAN_INTERVAL) or 0)
+    calls = f"{86400 // interval:,}" if interval > 0 else "0"
+    return {"scan_interval": str(interval), "calls_per_day": calls}
 
 
 def _camera_errors(
@@ -310,6 +333,14 @@ def _camera_defaults(entry: ConfigEntry) -> dict[str, Any]:
     }
 
 
+def _seconds(low: float, high: float, step: float) -> selector.NumberSelector:
+    return selector.NumberSelector(
+        selector.NumberSelectorConfig(
+            min=low, max=high, step=step, unit_of_measurement="s", mode=selector.NumberSelectorMode.BOX
+        )
+    )
+
+
 def _camera_schema(groups: list[str]) -> vol.Schema:
     """Return the camera form, offering the app's groups."""
     return vol.Schema(
@@ -321,11 +352,20 @@ def _camera_schema(groups: list[str]) -> vol.Schema:
             vol.Optional(CONF_GROUPS): _groups_selector(groups),
             vol.Required(CONF_THRESHOLD): _THRESHOLD,
             vol.Required(CONF_MAX_FACES): _MAX_FACES,
-            # 0 = only when image_processing.scan is called (e.g. by a motion automation).
-            vol.Required(CONF_SCAN_INTERVAL): selector.NumberSelector(
+            # Settings newer than a camera's subentry (or a script's flow) take their defaults.
+            # Any entity: motion/occupancy sensors, Frigate's person sensors, a doorbell's event.
+            vol.Optional(CONF_TRIGGERS, default=[]): _TRIGGERS,
+            vol.Required(CONF_BURST_FRAMES, default=DEFAULT_BURST_FRAMES): selector.NumberSelector(
+                selector.NumberSelectorConfig(min=1, max=20, step=1, mode=selector.NumberSelectorMode.BOX)
+            ),
+            vol.Required(CONF_BURST_INTERVAL, default=DEFAULT_BURST_INTERVAL): _seconds(0.2, 10, 0.1),
+            vol.Required(CONF_CHANGE_THRESHOLD, default=DEFAULT_CHANGE_THRESHOLD): selector.NumberSelector(
                 selector.NumberSelectorConfig(
-                    min=0, max=86400, step=1, unit_of_measurement="s", mode=selector.NumberSelectorMode.BOX
+                    min=0, max=100, step=0.1, unit_of_measurement="%", mode=selector.NumberSelectorMode.BOX
                 )
             ),
+            vol.Required(CONF_COOLDOWN, default=DEFAULT_COOLDOWN): _seconds(0, 86400, 1),
+            # 0 = only on a trigger or when image_processing.scan is called.
+            vol.Required(CONF_SCAN_INTERVAL): _seconds(0, 86400, 1),
         }
     )

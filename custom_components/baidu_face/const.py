@@ -35,6 +35,12 @@ CONF_MODE: Final = "mode"
 CONF_SCAN_INTERVAL: Final = "scan_interval"
 MODE_DETECT: Final = "detect"
 MODE_IDENTIFY: Final = "identify"
+# What starts a visit, and how a visit scans (recognition.CameraScanner).
+CONF_TRIGGERS: Final = "triggers"
+CONF_BURST_FRAMES: Final = "burst_frames"
+CONF_BURST_INTERVAL: Final = "burst_interval"
+CONF_CHANGE_THRESHOLD: Final = "change_threshold"
+CONF_COOLDOWN: Final = "cooldown"
 
 
 def camera_unique_id(camera_entity_id: str, mode: str) -> str:
@@ -46,6 +52,11 @@ def camera_unique_id(camera_entity_id: str, mode: str) -> str:
 DEFAULT_MAX_FACES: Final = 1
 # Scans run only when asked (image_processing.scan): the free tier has 1,000 calls a month.
 DEFAULT_SCAN_INTERVAL: Final = 0
+DEFAULT_BURST_FRAMES: Final = 5
+DEFAULT_BURST_INTERVAL: Final = 1.0  # seconds between a burst's frames
+# Percent of the picture that must change before a frame is sent again (0: send every frame).
+DEFAULT_CHANGE_THRESHOLD: Final = 1.0
+DEFAULT_COOLDOWN: Final = 60  # seconds before the same person is announced again on a camera
 
 EVENT_RECOGNIZED: Final = "baidu_face_recognized"
 EVENT_UNKNOWN_FACE: Final = "baidu_face_unknown_face"

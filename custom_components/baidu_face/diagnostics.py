@@ -15,14 +15,22 @@ TO_REDACT = {CONF_API_KEY, CONF_SECRET_KEY, "access_token"}
 
 
 async def async_get_config_entry_diagnostics(hass: HomeAssistant, entry: BaiduFaceConfigEntry) -> dict[str, Any]:
-    """Return the entry's settings, cameras, API version, call counts and usage, without keys or tokens."""
+    """Return the entry's settings, cameras and scanners, API version, call counts and usage; no keys or tokens."""
     client = entry.runtime_data.client
     usage = entry.runtime_data.usage
+    scanners = entry.runtime_data.scanners
     return {
         "entry": async_redact_data(dict(entry.data), TO_REDACT),
         "options": dict(entry.options),
         "cameras": [
-            {"title": s.title, "unique_id": s.unique_id, "settings": dict(s.data)} for s in entry.subentries.values()
+            {
+                "title": s.title,
+                "unique_id": s.unique_id,
+                "settings": dict(s.data),
+                # Visits, frames sent and skipped by the change gate, the current problem.
+                "scanner": scanners[s.subentry_id].diagnostics() if s.subentry_id in scanners else None,
+            }
+            for s in entry.subentries.values()
         ],
         "api_version": client.api_version.value,
         "calls": client.call_counts,

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
@@ -40,6 +40,9 @@ from .api import (
 from .const import CONF_API_KEY, CONF_API_VERSION, CONF_ENDPOINT, CONF_SECRET_KEY, DOMAIN
 from .usage import Usage, qps_for, resume_text
 
+if TYPE_CHECKING:
+    from .recognition import CameraScanner
+
 
 @dataclass
 class BaiduFaceData:
@@ -47,6 +50,8 @@ class BaiduFaceData:
 
     client: BaiduFaceClient
     usage: Usage
+    # One scanner per camera subentry, by subentry id.
+    scanners: dict[str, CameraScanner] = field(default_factory=dict)
 
 
 type BaiduFaceConfigEntry = ConfigEntry[BaiduFaceData]
@@ -131,6 +136,11 @@ def _key(err: BaiduFaceError, searched: Sequence[str]) -> tuple[str, bool]:
     elif isinstance(err, BaiduFaceBudgetExhaustedError):
         key = f"{err.period}_budget_spent"
     return key, callers
+
+
+def error_key(err: BaiduFaceError) -> str:
+    """Return the translation key that names a client error (as `ha_error` would)."""
+    return _key(err, ())[0]
 
 
 def ha_error(err: BaiduFaceError, action: str, searched: Sequence[str] = ()) -> HomeAssistantError:

@@ -7,6 +7,7 @@ from datetime import timedelta
 from unittest.mock import MagicMock, patch
 
 import pytest
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.image_processing import EVENT_DETECT_FACE
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import Event, HomeAssistant
@@ -29,6 +30,7 @@ from .conftest import camera_subentry, state
 
 IDENTIFY = "image_processing.door_recognised_person"
 DETECT = "image_processing.door_faces"
+PROBLEM = "binary_sensor.door_scan_problem"
 
 Setup = Callable[..., Awaitable[MockConfigEntry]]
 Show = Callable[[str], Awaitable[None]]
@@ -141,23 +143,33 @@ async def test_a_scan_interval_scans_by_itself(hass: HomeAssistant, setup_entry:
     assert [e.data["uid"] for e in recognized] == ["obama"]
 
 
-async def test_a_failed_scan_keeps_the_last_result_and_logs_once(
-    hass: HomeAssistant, setup_entry: Setup, baidu: RunningServer, caplog: pytest.LogCaptureFixture
+async def test_a_failed_scan_clears_the_person_and_logs_once(
+    hass: HomeAssistant, setup_entry: Setup, door_camera: Show, baidu: RunningServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     await setup_entry()
     await scan(hass, IDENTIFY)
     assert state(hass, IDENTIFY).state == "Obama"
-    # The day's quota is spent: Baidu refuses every call.
+    assert state(hass, PROBLEM).state == "off"
+    # The day's quota is spent: Baidu refuses every call (a new frame, so the change gate sends it).
     baidu.apps[BOTH.api_key].daily_quota = 0
+    await door_camera("probe/kit_harington.jpg")
     for _ in range(2):
         await scan(hass, IDENTIFY)
-    assert state(hass, IDENTIFY).state == "Obama"
-    warnings = [r for r in caplog.records if r.levelname == "WARNING" and "could not scan" in r.message]
+    failed = state(hass, IDENTIFY)
+    assert failed.state == "unknown"  # not "Obama": that frame is older than the failure
+    assert failed.attributes["faces"] == []
+    problem = state(hass, PROBLEM)
+    assert problem.state == "on"
+    assert problem.attributes["reason"] == "quota_exhausted"
+    warnings = [r for r in caplog.records if r.levelname == "WARNING" and "Could not scan" in r.message]
     assert len(warnings) == 1
     # A new day: the next scan works, and says so.
     baidu.apps[BOTH.api_key].daily_quota = None
     await scan(hass, IDENTIFY)
-    assert any("scans work again" in r.message for r in caplog.records)
+    assert any("work again" in r.message for r in caplog.records)
+    assert state(hass, IDENTIFY).attributes["faces"][0]["uid"] == "kit_harington"
+    assert state(hass, PROBLEM).state == "off"
+    assert state(hass, PROBLEM).attributes["last_scan_success"] is not None
 
 
 async def test_refused_keys_during_a_scan_start_reauthentication(
@@ -198,8 +210,10 @@ async def test_image_processing_snapshot(
     mock_config_entry: MockConfigEntry,
     door_camera: Show,
     snapshot: SnapshotAssertion,
+    freezer: FrozenDateTimeFactory,
 ) -> None:
     """A scan on the mocked client: a known face and a stranger, as the entity shows them."""
+    freezer.move_to("2026-11-26T09:00:00+00:00")
     with patch("custom_components.baidu_face.PLATFORMS", []):
         mock_config_entry.add_to_hass(hass)
         assert await hass.config_entries.async_setup(mock_config_entry.entry_id)

@@ -15,13 +15,19 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.baidu_face.const import EVENT_RECOGNIZED
 
+from .conftest import camera_subentry
+
 SCANS = 20
 
 
 async def test_scan_to_event_latency(
-    hass: HomeAssistant, setup_entry: Callable[..., Awaitable[MockConfigEntry]], api_version: str
+    hass: HomeAssistant,
+    setup_entry: Callable[..., Awaitable[MockConfigEntry]],
+    door_camera: Callable[[str], Awaitable[None]],
+    api_version: str,
 ) -> None:
-    await setup_entry(api_version, qps=50)
+    # No cool-down, and a frame that changes every scan: each scan is sent and announced.
+    await setup_entry(api_version, subentries=[camera_subentry("camera.door", cooldown=0)], qps=50)
     arrived: asyncio.Queue[float] = asyncio.Queue()
 
     @callback
@@ -30,7 +36,8 @@ async def test_scan_to_event_latency(
 
     hass.bus.async_listen(EVENT_RECOGNIZED, recognised)
     latencies = []
-    for _ in range(SCANS):
+    for scan in range(SCANS):
+        await door_camera(("probe/obama.jpg", "probe/obama_1080p.jpg")[scan % 2])
         start = time.perf_counter()
         await hass.services.async_call(
             "image_processing", "scan", {"entity_id": "image_processing.door_recognised_person"}, blocking=False

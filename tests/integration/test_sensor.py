@@ -15,12 +15,15 @@ from .conftest import state
 Setup = Callable[..., Awaitable[MockConfigEntry]]
 
 
-async def test_the_usage_sensors(hass: HomeAssistant, setup_entry: Setup) -> None:
+async def test_the_usage_sensors(
+    hass: HomeAssistant, setup_entry: Setup, door_camera: Callable[[str], Awaitable[None]]
+) -> None:
     await setup_entry()
     prefix = "sensor.baidu_face_127_0_0_1_"
     # The API-version probe at setup lists groups: one call of that API; token requests are free.
     assert state(hass, prefix + "calls_this_month").state == "1"
-    for _ in range(2):
+    for frame in ("probe/obama.jpg", "probe/kit_harington.jpg"):  # two frames: the change gate sends both
+        await door_camera(frame)
         await hass.services.async_call(
             "image_processing", "scan", {"entity_id": "image_processing.door_recognised_person"}, blocking=True
         )

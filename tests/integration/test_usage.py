@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from freezegun.api import FrozenDateTimeFactory
@@ -14,11 +15,17 @@ from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from baidu_face_server.server import RunningServer
-from custom_components.baidu_face.const import CONF_DAILY_BUDGET, CONF_MONTHLY_BUDGET, CONF_QPS, DOMAIN
+from custom_components.baidu_face.const import (
+    CONF_CHANGE_THRESHOLD,
+    CONF_DAILY_BUDGET,
+    CONF_MONTHLY_BUDGET,
+    CONF_QPS,
+    DOMAIN,
+)
 from custom_components.baidu_face.usage import SAVE_DELAY
 from tests.conftest import BOTH
 
-from .conftest import state
+from .conftest import camera_subentry, state
 
 Setup = Callable[..., Awaitable[MockConfigEntry]]
 SENSOR = "sensor.baidu_face_127_0_0_1_"
@@ -26,6 +33,17 @@ SEARCH = "multi-search"  # the API a V3 camera scan calls
 # Beijing is UTC+8: 15:59 UTC is 23:59 there.
 BEFORE_BEIJING_MIDNIGHT = "2026-11-26T15:59:00+00:00"
 BEIJING_MIDNIGHT = "2026-11-26T16:00:00+00:00"
+
+
+@pytest.fixture
+def setup_entry(setup_entry: Setup) -> Setup:
+    """Set the entry up with the change gate off: these tests scan the same frame again and count each call."""
+
+    async def setup(api_version: str = "auto", **options: Any) -> MockConfigEntry:
+        door = camera_subentry("camera.door", **{CONF_CHANGE_THRESHOLD: 0})
+        return await setup_entry(api_version, subentries=[door], **options)
+
+    return setup
 
 
 async def scan(hass: HomeAssistant) -> None:

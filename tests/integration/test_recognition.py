@@ -1,0 +1,364 @@
+"""Given a door camera with a motion trigger, when people come and go, then each visit is scanned and announced once."""
+
+from __future__ import annotations
+
+import io
+import shutil
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.core import HomeAssistant, State
+from PIL import Image, ImageChops
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events, async_fire_time_changed
+
+from baidu_face_server import running_server
+from baidu_face_server.server import RunningServer
+from custom_components.baidu_face.const import (
+    DEFAULT_CHANGE_THRESHOLD,
+    DOMAIN,
+    EVENT_RECOGNIZED,
+    EVENT_UNKNOWN_FACE,
+)
+from custom_components.baidu_face.recognition import CameraScanner, changed_percent, is_active, thumbnail
+from sample_faces.frames import UHD_4K, frame_with
+from tests.conftest import BOTH, apps
+from tests.faces import FACES, STRANGER, photo
+
+from .conftest import FAMILY, camera_subentry, entry_data, state
+
+IDENTIFY = "image_processing.door_recognised_person"
+DETECT = "image_processing.door_faces"
+PROBLEM = "binary_sensor.door_scan_problem"
+MOTION = "binary_sensor.door_motion"
+
+Setup = Callable[..., Awaitable[MockConfigEntry]]
+
+
+def noisy(image: bytes, sigma: float, seed: int) -> bytes:
+    """Return a JPEG of `image` with Gaussian sensor noise of `sigma` grey levels in every channel."""
+    with Image.open(io.BytesIO(image)) as original:
+        frame = original.convert("RGB")
+    noise = Image.effect_noise(frame.size, sigma).convert("RGB")
+    if seed % 2:  # a different noise pattern: flip it
+        noise = noise.transpose(Image.Transpose.ROTATE_180)
+    out = io.BytesIO()
+    ImageChops.add(frame, noise, offset=-128).save(out, "JPEG", quality=85)
+    return out.getvalue()
+
+
+def percent(before: bytes, after: bytes) -> float:
+    first, second = thumbnail(before), thumbnail(after)
+    assert first is not None
+    assert second is not None
+    return changed_percent(first, second)
+
+
+def test_sensor_noise_is_not_a_change() -> None:
+    original = photo("probe/obama_1080p.jpg")
+    assert percent(noisy(original, 12, 0), noisy(original, 12, 1)) < DEFAULT_CHANGE_THRESHOLD
+    empty, _ = frame_with([], UHD_4K)
+    assert percent(noisy(empty, 16, 0), noisy(empty, 16, 1)) < DEFAULT_CHANGE_THRESHOLD
+
+
+def test_a_person_stepping_in_is_a_change() -> None:
+    empty, _ = frame_with([])
+    # A face about 150 px wide in a 1920 x 1080 frame: a person a few metres from a doorbell.
+    visitor, _ = frame_with([(FACES / "probe" / "obama.jpg", 0.5)])
+    assert percent(noisy(empty, 12, 0), noisy(visitor, 12, 1)) >= 3 * DEFAULT_CHANGE_THRESHOLD
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "starts"),
+    [
+        (("binary_sensor.door_motion", "off"), "on", True),
+        (("binary_sensor.door_motion", "on"), "off", False),
+        (("binary_sensor.door_motion", "unavailable"), "on", False),  # a restart, not a visit
+        (("sensor.door_person_count", "0"), "1", True),  # Frigate's count
+        (("sensor.door_person_count", "1"), "2", True),
+        (("sensor.door_person_count", "2"), "1", False),
+        (("sensor.door_person_count", "1"), "0", False),
+        (("event.doorbell", "2026-11-26T09:00:00.000+00:00"), "2026-11-26T09:05:00.000+00:00", True),
+        (("event.doorbell", "unknown"), "2026-11-26T09:05:00.000+00:00", True),  # the first press
+        (("switch.porch", "off"), "on", True),
+        (("lock.door", "locked"), "unlocked", False),
+    ],
+)
+def test_which_state_changes_start_a_visit(old: tuple[str, str], new: str, starts: bool) -> None:
+    entity_id, before = old
+    assert is_active(State(entity_id, before), State(entity_id, new)) is starts
+
+
+@pytest.fixture
+async def show(hass: HomeAssistant, tmp_path: Path, door_camera: Any) -> Callable[[bytes], Awaitable[None]]:
+    """Show a frame (JPEG or PNG bytes) on camera.door."""
+    shown = 0
+
+    async def show(image: bytes) -> None:
+        nonlocal shown
+        shown += 1
+        path = tmp_path / f"frame_{shown}.img"
+        path.write_bytes(image)
+        await hass.services.async_call(
+            "local_file", "update_file_path", {"entity_id": "camera.door", "file_path": str(path)}, blocking=True
+        )
+
+    return show
+
+
+def scanner_of(entry: MockConfigEntry) -> CameraScanner:
+    scanners: dict[str, CameraScanner] = entry.runtime_data.scanners
+    (scanner,) = scanners.values()
+    return scanner
+
+
+def identify_calls(entry: MockConfigEntry) -> int:
+    return int(entry.runtime_data.client.call_counts.get("identify", 0))
+
+
+async def setup_door(
+    setup_entry: Setup, hass: HomeAssistant, mode: str = "identify", **settings: Any
+) -> MockConfigEntry:
+    hass.states.async_set(MOTION, "off")
+    camera = camera_subentry("camera.door", mode, triggers=[MOTION], burst_frames=5, burst_interval=1.0, **settings)
+    # A high rate: the burst's pacing is under test here, not the client's limiter.
+    return await setup_entry(subentries=[camera], qps=50)
+
+
+async def motion(hass: HomeAssistant) -> None:
+    hass.states.async_set(MOTION, "off")
+    hass.states.async_set(MOTION, "on")
+    await hass.async_block_till_done()
+
+
+async def tick(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float) -> None:
+    freezer.tick(timedelta(seconds=seconds))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+
+
+async def test_a_trigger_starts_a_burst_that_stops_at_the_first_recognition(
+    hass: HomeAssistant, setup_entry: Setup, show: Callable[[bytes], Awaitable[None]], freezer: FrozenDateTimeFactory
+) -> None:
+    entry = await setup_door(setup_entry, hass)
+    recognized = async_capture_events(hass, EVENT_RECOGNIZED)
+    unknown = async_capture_events(hass, EVENT_UNKNOWN_FACE)
+    empty, _ = frame_with([])
+    await show(noisy(empty, 12, 0))
+
+    await motion(hass)  # frame 1: nobody yet (sent: the camera's first frame)
+    assert identify_calls(entry) == 1
+    await show(noisy(empty, 12, 1))
+    await tick(hass, freezer, 1)  # frame 2: only noise changed, not sent
+    assert identify_calls(entry) == 1
+    await show(photo("probe/stranger_lin_manuel_miranda.png"))
+    await tick(hass, freezer, 1)  # frame 3: a stranger, keep looking
+    assert identify_calls(entry) == 2
+    await show(photo("probe/obama.jpg"))
+    await tick(hass, freezer, 1)  # frame 4: Obama, the visit ends here
+    assert identify_calls(entry) == 3
+    await tick(hass, freezer, 1)
+    await tick(hass, freezer, 5)
+    assert identify_calls(entry) == 3
+
+    (event,) = recognized
+    assert event.data["uid"] == "obama"
+    assert event.data["frames_scanned"] == 3
+    assert event.data["camera_entity_id"] == "camera.door"
+    assert event.data["entity_id"] == IDENTIFY
+    assert event.data["score"] >= 80
+    assert not unknown  # the stranger was seen, but so was a known person
+    seen = state(hass, IDENTIFY)
+    assert seen.state == "Obama"
+    assert seen.attributes["frames_scanned"] == 3
+    assert seen.attributes["frames_skipped"] == 1
+    scanner = scanner_of(entry)
+    assert (scanner.visits, scanner.frames_sent, scanner.frames_skipped) == (1, 3, 1)
+
+
+async def test_unchanged_frames_are_not_sent(
+    hass: HomeAssistant, setup_entry: Setup, show: Callable[[bytes], Awaitable[None]], freezer: FrozenDateTimeFactory
+) -> None:
+    entry = await setup_door(setup_entry, hass)
+    empty, _ = frame_with([])
+    await show(empty)
+    await motion(hass)
+    for _ in range(6):
+        await tick(hass, freezer, 1)
+    # Motion with nobody in frame: one frame sent, four kept back.
+    assert identify_calls(entry) == 1
+    assert scanner_of(entry).frames_skipped == 4
+    await motion(hass)
+    for _ in range(6):
+        await tick(hass, freezer, 1)
+    assert identify_calls(entry) == 1
+    assert scanner_of(entry).frames_skipped == 9
+    assert state(hass, IDENTIFY).attributes["frames_skipped"] == 9
+
+
+async def test_one_announcement_per_visit_and_the_cool_down_holds(
+    hass: HomeAssistant, setup_entry: Setup, show: Callable[[bytes], Awaitable[None]], freezer: FrozenDateTimeFactory
+) -> None:
+    await setup_door(setup_entry, hass, cooldown=60)
+    recognized = async_capture_events(hass, EVENT_RECOGNIZED)
+    await show(photo("probe/obama.jpg"))
+    await motion(hass)
+    await tick(hass, freezer, 30)
+    assert len(recognized) == 1
+    # 30 s later he comes back (another photo, so it is sent): within the cool-down, no event.
+    await show(photo("probe/obama_1080p.jpg"))
+    await motion(hass)
+    await tick(hass, freezer, 31)
+    assert len(recognized) == 1
+    assert state(hass, IDENTIFY).state == "Obama"
+    # 61 s after the announcement: announced again.
+    await show(photo("probe/obama.jpg"))
+    await motion(hass)
+    assert [e.data["uid"] for e in recognized] == ["obama", "obama"]
+
+
+async def test_only_strangers_give_one_unknown_face_event(
+    hass: HomeAssistant, setup_entry: Setup, show: Callable[[bytes], Awaitable[None]], freezer: FrozenDateTimeFactory
+) -> None:
+    await setup_door(setup_entry, hass)
+    unknown = async_capture_events(hass, EVENT_UNKNOWN_FACE)
+    stranger = photo("probe/stranger_lin_manuel_miranda.png")
+    await show(stranger)
+    await motion(hass)
+    # He steps closer: the same stranger, another frame.
+    await show(frame_with([(FACES / STRANGER, 1.0)])[0])
+    for _ in range(5):
+        await tick(hass, freezer, 1)
+    (event,) = unknown
+    assert event.data["frames_scanned"] == 2
+    assert event.data["faces"] == 1
+    assert event.data["score"] < 80
+    assert state(hass, IDENTIFY).state == "unknown"
+
+
+async def test_detect_stops_at_the_first_face(
+    hass: HomeAssistant, setup_entry: Setup, show: Callable[[bytes], Awaitable[None]], freezer: FrozenDateTimeFactory
+) -> None:
+    entry = await setup_door(setup_entry, hass, mode="detect")
+    await show(photo("probe/kit_harington.jpg"))
+    await motion(hass)
+    for _ in range(5):
+        await show(noisy(photo("probe/obama.jpg"), 4, _))
+        await tick(hass, freezer, 1)
+    assert entry.runtime_data.client.call_counts["detect"] == 1
+    assert state(hass, DETECT).state == "1"
+
+
+async def test_the_interval_scans_one_frame_per_visit(
+    hass: HomeAssistant, setup_entry: Setup, show: Callable[[bytes], Awaitable[None]], freezer: FrozenDateTimeFactory
+) -> None:
+    entry = await setup_entry(subentries=[camera_subentry("camera.door", scan_interval=10)], qps=50)
+    empty, _ = frame_with([])
+    await show(empty)
+    for _ in range(3):
+        await tick(hass, freezer, 10)
+    assert identify_calls(entry) == 1  # the same empty hallway, three times
+    assert scanner_of(entry).visits == 3
+
+
+async def test_the_problem_sensor_follows_the_server(
+    hass: HomeAssistant, door_camera: Any, enrolled_db: Path, tmp_path: Path, socket_enabled: None
+) -> None:
+    db = tmp_path / "faces.sqlite3"
+    shutil.copy(enrolled_db, db)
+    async with running_server(apps(), db) as server:
+        port = int(server.url.rsplit(":", 1)[1])
+        entry = MockConfigEntry(
+            domain=DOMAIN,
+            data=entry_data(server, "v3"),
+            options={"groups": [FAMILY], "qps": 50},
+            unique_id=BOTH.api_key,
+            subentries_data=[camera_subentry("camera.door")],
+        )
+        entry.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+        await scan(hass)
+        assert state(hass, IDENTIFY).state == "Obama"
+        assert state(hass, PROBLEM).state == "off"
+        succeeded = state(hass, IDENTIFY).attributes["last_scan_success"]
+    # The server is gone.
+    await door_camera("probe/kit_harington.jpg")
+    await scan(hass)
+    problem = state(hass, PROBLEM)
+    assert problem.state == "on"
+    assert problem.attributes["reason"] == "cannot_connect"
+    assert state(hass, IDENTIFY).state == "unknown"  # not Obama: that frame is older than the failure
+    assert state(hass, IDENTIFY).attributes["faces"] == []
+    assert state(hass, IDENTIFY).attributes["last_scan_success"] == succeeded
+    # It is back, on the same port.
+    async with running_server(apps(), db, port=port):
+        await scan(hass)
+        assert state(hass, PROBLEM).state == "off"
+        assert state(hass, IDENTIFY).attributes["faces"][0]["uid"] == "kit_harington"
+        assert state(hass, IDENTIFY).attributes["last_scan_success"] != succeeded
+        assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def scan(hass: HomeAssistant) -> None:
+    await hass.services.async_call("image_processing", "scan", {"entity_id": IDENTIFY}, blocking=True)
+    await hass.async_block_till_done()
+
+
+async def test_the_camera_form_says_what_an_interval_costs(hass: HomeAssistant, setup_entry: Setup) -> None:
+    entry = await setup_entry(subentries=[camera_subentry("camera.door", scan_interval=10)])
+    (subentry_id,) = entry.subentries
+    result = await entry.start_subentry_reconfigure_flow(hass, subentry_id)
+    assert result["description_placeholders"] == {"scan_interval": "10", "calls_per_day": "8,640"}
+
+
+async def test_a_spent_quota_stops_the_visit(
+    hass: HomeAssistant,
+    setup_entry: Setup,
+    show: Callable[[bytes], Awaitable[None]],
+    freezer: FrozenDateTimeFactory,
+    baidu: RunningServer,
+) -> None:
+    entry = await setup_door(setup_entry, hass)
+    await show(photo("probe/obama.jpg"))
+    await motion(hass)
+    assert state(hass, IDENTIFY).state == "Obama"
+    baidu.apps[BOTH.api_key].daily_quota = 0  # Baidu's error 17 from now on
+    await show(photo("probe/stranger_lin_manuel_miranda.png"))
+    await motion(hass)
+    for _ in range(5):
+        await show(noisy(photo("probe/kit_harington.jpg"), 4, _))
+        await tick(hass, freezer, 1)
+    assert identify_calls(entry) == 2  # one refused frame, then no more
+    problem = state(hass, PROBLEM)
+    assert problem.state == "on"
+    assert problem.attributes["reason"] == "quota_exhausted"
+    assert state(hass, IDENTIFY).state == "unknown"
+    assert scanner_of(entry).diagnostics()["problem"] == "quota_exhausted"
+    # The quota is back. The door shows the first frame again, unchanged since the last frame sent: sent anyway,
+    # since the failure cleared what the entity showed.
+    baidu.apps[BOTH.api_key].daily_quota = None
+    await show(photo("probe/obama.jpg"))
+    await motion(hass)
+    assert state(hass, PROBLEM).state == "off"
+    assert state(hass, IDENTIFY).state == "Obama"
+
+
+async def test_unloading_ends_a_visit(
+    hass: HomeAssistant, setup_entry: Setup, show: Callable[[bytes], Awaitable[None]], freezer: FrozenDateTimeFactory
+) -> None:
+    entry = await setup_door(setup_entry, hass)
+    await show(photo("probe/stranger_lin_manuel_miranda.png"))
+    await motion(hass)
+    scanner = scanner_of(entry)
+    client = entry.runtime_data.client
+    assert scanner.visiting
+    calls = identify_calls(entry)
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    assert not scanner.visiting
+    await show(photo("probe/obama.jpg"))
+    await tick(hass, freezer, 5)
+    assert client.call_counts.get("identify", 0) == calls
