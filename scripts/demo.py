@@ -28,19 +28,33 @@ import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 
 from custom_components.baidu_face.const import (
     CONF_ATTRIBUTES,
+    CONF_BURST_FRAMES,
+    CONF_BURST_INTERVAL,
+    CONF_CAMERA,
+    CONF_CHANGE_THRESHOLD,
+    CONF_COOLDOWN,
     CONF_GROUPS,
     CONF_MAX_FACES,
+    CONF_MODE,
     CONF_PLAN,
+    CONF_SCAN_INTERVAL,
     CONF_THRESHOLD,
+    CONF_TRIGGERS,
+    DEFAULT_BURST_FRAMES,
+    DEFAULT_BURST_INTERVAL,
+    DEFAULT_CHANGE_THRESHOLD,
+    DEFAULT_COOLDOWN,
     DOMAIN,
     EVENT_RECOGNIZED,
     EVENT_UNKNOWN_FACE,
     PLAN_FREE_ENTERPRISE,
+    SUBENTRY_CAMERA,
     camera_unique_id,
 )
 from sample_faces import FOLDER as SAMPLE_FACES
@@ -102,11 +116,6 @@ def motion_sensor(camera: str) -> str:
     return f"binary_sensor.{camera}_motion"
 
 
-def recognition_entity(camera: str) -> str:
-    """Return the integration's entity for a demo camera."""
-    return f"image_processing.{camera}_{'recognised_person' if CAMERAS[camera] == 'identify' else 'faces'}"
-
-
 # Each camera's motion sensor: the photo player sets it with an event over REST, as a
 # real sensor would turn on when someone steps in.
 MOTION_SENSORS = "".join(
@@ -125,21 +134,9 @@ MOTION_SENSORS = "".join(
     for camera in CAMERAS
 )
 
-AUTOMATIONS = "# Written by scripts/demo: a camera scans when its motion sensor turns on.\n" + "".join(
-    f"""\
-- id: baidu_face_demo_scan_{camera}
-  alias: Scan the {camera.replace("_", " ")} on motion
-  triggers:
-    - trigger: state
-      entity_id: {motion_sensor(camera)}
-      to: "on"
-  actions:
-    - action: image_processing.scan
-      target:
-        entity_id: {recognition_entity(camera)}
-"""
-    for camera in CAMERAS
-)
+# What earlier demos wrote to automations.yaml begins so; the cameras' own triggers now start
+# their scans, so such a file is emptied, and a person's own automations are kept.
+WRITTEN_BY_DEMO = "# Written by scripts/demo"
 
 # Lines in home_assistant.log that say Home Assistant could not serve the port.
 BIND_FAILED = ("Activating recovery mode", "Failed to create HTTP server")
@@ -247,7 +244,9 @@ class Demo:
             folder.mkdir(parents=True, exist_ok=True)
         configuration = CONFIGURATION.format(photos=photos.resolve(), motion_sensors=MOTION_SENSORS)
         (self.config / "configuration.yaml").write_text(configuration)
-        (self.config / "automations.yaml").write_text(AUTOMATIONS if self.configure_integration else "[]\n")
+        automations = self.config / "automations.yaml"
+        if not automations.exists() or automations.read_text().startswith(WRITTEN_BY_DEMO):
+            automations.write_text("[]\n")
         link = self.config / "custom_components" / DOMAIN
         link.parent.mkdir(exist_ok=True)
         if not link.exists():
@@ -356,22 +355,29 @@ class Demo:
             await asyncio.sleep(0.3)
 
     async def ensure_cameras(self, hass: HassClient, entry_id: str) -> None:
-        """One camera subentry per demo camera (subentries, not entities: those may still be loading)."""
+        """One camera subentry per demo camera, its motion sensor the trigger (an earlier run's is reconfigured)."""
         (subentries,) = await hass.websocket({"type": "config_entries/subentries/list", "entry_id": entry_id})
-        have = {subentry["unique_id"] for subentry in subentries}
+        have = {subentry["unique_id"]: subentry["subentry_id"] for subentry in subentries}
         for camera, mode in CAMERAS.items():
-            if camera_unique_id(f"camera.{camera}", mode) in have:
-                continue
             await self.wait_loaded(hass)
             data = {
-                "camera_entity_id": f"camera.{camera}",
-                "mode": mode,
-                "groups": [GROUP] if mode == "identify" else [],
-                "threshold": 80,
-                "max_faces": 3,
-                "scan_interval": 0,
+                CONF_CAMERA: f"camera.{camera}",
+                CONF_MODE: mode,
+                CONF_GROUPS: [GROUP] if mode == "identify" else [],
+                CONF_THRESHOLD: 80,
+                CONF_MAX_FACES: 3,
+                # Motion starts a visit: a burst of frames that stops at the first recognition.
+                CONF_TRIGGERS: [motion_sensor(camera)],
+                CONF_BURST_FRAMES: DEFAULT_BURST_FRAMES,
+                CONF_BURST_INTERVAL: DEFAULT_BURST_INTERVAL,
+                CONF_CHANGE_THRESHOLD: DEFAULT_CHANGE_THRESHOLD,
+                CONF_COOLDOWN: DEFAULT_COOLDOWN,
+                CONF_SCAN_INTERVAL: 0,
             }
-            await hass.flow(SUBENTRY_FLOW, {"handler": [entry_id, "camera"]}, data)
+            start: dict[str, Any] = {"handler": [entry_id, SUBENTRY_CAMERA]}
+            if subentry_id := have.get(camera_unique_id(f"camera.{camera}", mode)):
+                start["subentry_id"] = subentry_id  # reconfigure: a state from before triggers gains them
+            await hass.flow(SUBENTRY_FLOW, start, data)
 
     async def enrol(self, hass: HassClient) -> None:
         """Register every person in enroll/ through the integration's register_user action."""

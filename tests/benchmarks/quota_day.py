@@ -34,7 +34,11 @@ from baidu_face_server.server import RunningServer
 from custom_components.baidu_face.const import (
     CONF_API_KEY,
     CONF_API_VERSION,
+    CONF_BURST_FRAMES,
+    CONF_BURST_INTERVAL,
     CONF_CAMERA,
+    CONF_CHANGE_THRESHOLD,
+    CONF_COOLDOWN,
     CONF_ENDPOINT,
     CONF_GROUPS,
     CONF_MAX_FACES,
@@ -43,6 +47,11 @@ from custom_components.baidu_face.const import (
     CONF_SCAN_INTERVAL,
     CONF_SECRET_KEY,
     CONF_THRESHOLD,
+    CONF_TRIGGERS,
+    DEFAULT_BURST_FRAMES,
+    DEFAULT_BURST_INTERVAL,
+    DEFAULT_CHANGE_THRESHOLD,
+    DEFAULT_COOLDOWN,
     DOMAIN,
     EVENT_RECOGNIZED,
     EVENT_UNKNOWN_FACE,
@@ -186,14 +195,14 @@ class Doorway:
 
 
 def trigger_options() -> dict[str, Any]:
-    """Subentry settings for scanning on motion, with the change gate and bursts (the pipeline's options)."""
-    from custom_components.baidu_face import const
-
-    wanted = {"CONF_TRIGGERS": [MOTION], "CONF_BURST_FRAMES": 5, "CONF_BURST_INTERVAL": 1.0, "CONF_COOLDOWN": 60}
-    missing = [name for name in wanted if not hasattr(const, name)]
-    if missing:
-        pytest.skip(f"this branch has no trigger options yet ({', '.join(missing)})")
-    return {getattr(const, name): value for name, value in wanted.items()}
+    """Subentry settings for scanning on motion: the defaults' bursts, change gate and cool-down."""
+    return {
+        CONF_TRIGGERS: [MOTION],
+        CONF_BURST_FRAMES: DEFAULT_BURST_FRAMES,
+        CONF_BURST_INTERVAL: DEFAULT_BURST_INTERVAL,
+        CONF_CHANGE_THRESHOLD: DEFAULT_CHANGE_THRESHOLD,
+        CONF_COOLDOWN: DEFAULT_COOLDOWN,
+    }
 
 
 def frames_skipped(hass: HomeAssistant) -> int | None:
