@@ -2,7 +2,7 @@
 
 A real Home Assistant with the integration and two cameras at doorways: each shows an empty,
 noisy doorway, then a person for a few seconds, and has a motion sensor that turns on when
-someone steps in (and now and then when nobody does). Motion starts the scans.
+someone steps in (and now and then when nobody does): the cameras' trigger.
 
     scripts/demo [--photos DIR] [--port 8123] [--baidu-port 8300] [--state DIR]
 
@@ -486,7 +486,8 @@ async def until_stopped(args: argparse.Namespace, started: float) -> None:
         print(
             f"\n  Home Assistant: {demo.url}\n  Login:          {DEMO_USER} / {DEMO_PASSWORD}\n"
             f"  Baidu server:   {demo.baidu_url} (app {API_KEY} / {SECRET_KEY})\n"
-            "  The cameras scan when their motion sensors turn on; recognitions appear under Activity (the logbook)."
+            "  Motion starts the cameras' scans; recognitions appear under Activity (the logbook), usage on"
+            " the integration's page."
             " Ctrl-C stops.\n",
             flush=True,
         )
