@@ -14,7 +14,7 @@ from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from baidu_face_server.server import RunningServer
-from custom_components.baidu_face.const import CONF_DAILY_BUDGET, CONF_MONTHLY_BUDGET, CONF_QPS, DOMAIN
+from custom_components.baidu_face.const import CONF_DAILY_BUDGET, CONF_GROUPS, CONF_MONTHLY_BUDGET, CONF_QPS, DOMAIN
 from custom_components.baidu_face.usage import SAVE_DELAY
 from tests.conftest import BOTH
 
@@ -188,3 +188,22 @@ async def test_baidus_daily_limit_raises_the_same_repair(
     app.daily_quota = None
     await next_beijing_day(hass, freezer, BEIJING_MIDNIGHT)
     assert issue(hass, entry, "day") is None
+
+
+async def test_raising_the_budget_clears_the_repair_at_once(
+    hass: HomeAssistant, setup_entry: Setup, baidu: RunningServer
+) -> None:
+    entry = await setup_entry("v3", **{CONF_DAILY_BUDGET: 1, CONF_QPS: 50})
+    await scan(hass)
+    assert issue(hass, entry, "day") is not None
+    flow = await hass.config_entries.options.async_init(entry.entry_id)
+    await hass.config_entries.options.async_configure(
+        flow["flow_id"], {**entry.options, CONF_DAILY_BUDGET: 10, CONF_GROUPS: ["family"]}
+    )
+    await hass.async_block_till_done()
+    assert issue(hass, entry, "day") is None
+    # What was used today still counts against the new budget.
+    assert calls(hass, "calls_today") == 1
+    before = sent(baidu)
+    await scan(hass)
+    assert sent(baidu) == before + 1
