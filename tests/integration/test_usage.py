@@ -14,8 +14,17 @@ from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from baidu_face_server.server import RunningServer
-from custom_components.baidu_face.const import CONF_DAILY_BUDGET, CONF_GROUPS, CONF_MONTHLY_BUDGET, CONF_QPS, DOMAIN
-from custom_components.baidu_face.usage import SAVE_DELAY
+from custom_components.baidu_face.const import (
+    CONF_DAILY_BUDGET,
+    CONF_GROUPS,
+    CONF_MONTHLY_BUDGET,
+    CONF_PLAN,
+    CONF_QPS,
+    DOMAIN,
+    PLAN_FREE_ENTERPRISE,
+    PLAN_PAID,
+)
+from custom_components.baidu_face.usage import SAVE_DELAY, budgets_for, qps_for
 from tests.conftest import BOTH
 
 from .conftest import state
@@ -207,3 +216,23 @@ async def test_raising_the_budget_clears_the_repair_at_once(
     before = sent(baidu)
     await scan(hass)
     assert sent(baidu) == before + 1
+
+
+@pytest.mark.parametrize(
+    ("options", "qps", "budgets"),
+    [
+        ({}, 1, {"day": None, "month": 1000}),
+        ({CONF_PLAN: PLAN_FREE_ENTERPRISE}, 2, {"day": None, "month": 10000}),
+        ({CONF_PLAN: PLAN_PAID}, 10, {"day": None, "month": None}),
+        (
+            {CONF_PLAN: PLAN_PAID, CONF_QPS: 4, CONF_MONTHLY_BUDGET: 50_000, CONF_DAILY_BUDGET: 2000},
+            4,
+            {"day": 2000, "month": 50_000},
+        ),
+    ],
+)
+def test_the_plan_sets_the_rate_and_the_budgets_unless_the_user_does(
+    options: dict[str, object], qps: int, budgets: dict[str, int | None]
+) -> None:
+    assert qps_for(options) == qps
+    assert budgets_for(options) == budgets
