@@ -12,11 +12,17 @@ from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.typing import ConfigType
 from homeassistant.setup import async_setup_component
 
-from .api import BaiduFaceAuthenticationError, BaiduFaceError, BaiduFacePermissionError
+from .api import (
+    BaiduFaceAuthenticationError,
+    BaiduFaceError,
+    BaiduFacePermissionError,
+    BaiduFaceQuotaExhaustedError,
+)
 from .const import DOMAIN, SUBENTRY_CAMERA
 from .recognition import CameraScanner
 from .runtime import BaiduFaceConfigEntry, BaiduFaceData, create_client
 from .services import async_setup_services
+from .usage import Usage, async_forget_usage
 
 PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.SENSOR]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
@@ -29,11 +35,16 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: BaiduFaceConfigEntry) -> bool:
-    """Prove the keys, find the API version, then set up the cameras and the call counter."""
-    client = create_client(hass, dict(entry.data), dict(entry.options))
+    """Prove the keys, find the API version, then set up the cameras and the usage sensors."""
+    usage = await Usage.async_load(hass, entry)
+    client = create_client(hass, dict(entry.data), dict(entry.options), budget=usage)
     try:
         # Proves the keys and finds the API version (one cheap call).
         await client.resolve_api_version()
+    except BaiduFaceQuotaExhaustedError:
+        # A spent quota is no reason not to start: the usage sensors and the
+        # repair say what is spent, and the version is found on a later call.
+        pass
     except BaiduFaceAuthenticationError as err:
         raise ConfigEntryAuthFailed(translation_domain=DOMAIN, translation_key="auth_failed") from err
     except BaiduFacePermissionError as err:
@@ -42,7 +53,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: BaiduFaceConfigEntry) ->
         raise ConfigEntryNotReady(
             translation_domain=DOMAIN, translation_key="setup_not_ready", translation_placeholders={"error": str(err)}
         ) from err
-    entry.runtime_data = BaiduFaceData(client)
+    entry.runtime_data = BaiduFaceData(client, usage)
+    usage.async_start()
     for subentry in entry.subentries.values():
         if subentry.subentry_type == SUBENTRY_CAMERA:
             entry.runtime_data.scanners[subentry.subentry_id] = CameraScanner(hass, entry, subentry, client)
@@ -67,7 +79,13 @@ async def async_reload_entry(hass: HomeAssistant, entry: BaiduFaceConfigEntry) -
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: BaiduFaceConfigEntry) -> bool:
-    """Unload the cameras and the call counter."""
+    """Unload the cameras and the usage sensors; save the usage now."""
     platforms_unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
     cameras_unloaded = await hass.data[IMAGE_PROCESSING].async_unload_entry(entry)
+    await entry.runtime_data.usage.async_stop()
     return platforms_unloaded and cameras_unloaded
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: BaiduFaceConfigEntry) -> None:
+    """Forget the entry's saved usage."""
+    await async_forget_usage(hass, entry.entry_id)

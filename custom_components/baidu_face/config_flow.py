@@ -22,7 +22,6 @@ from yarl import URL
 
 from .api import (
     DEFAULT_BASE_URL,
-    DEFAULT_QPS,
     DEFAULT_THRESHOLD,
     MAX_FACES,
     ApiVersion,
@@ -40,10 +39,13 @@ from .const import (
     CONF_CAMERA,
     CONF_CHANGE_THRESHOLD,
     CONF_COOLDOWN,
+    CONF_DAILY_BUDGET,
     CONF_ENDPOINT,
     CONF_GROUPS,
     CONF_MAX_FACES,
     CONF_MODE,
+    CONF_MONTHLY_BUDGET,
+    CONF_PLAN,
     CONF_QPS,
     CONF_SCAN_INTERVAL,
     CONF_SECRET_KEY,
@@ -62,6 +64,7 @@ from .const import (
     camera_unique_id,
 )
 from .runtime import BaiduFaceConfigEntry, create_client
+from .usage import DEFAULT_PLAN, PLANS
 
 _SECRET = selector.TextSelector(selector.TextSelectorConfig(type=selector.TextSelectorType.PASSWORD))
 _VERSION = selector.SelectSelector(
@@ -71,6 +74,15 @@ _URL = selector.TextSelector(selector.TextSelectorConfig(type=selector.TextSelec
 _THRESHOLD = selector.NumberSelector(selector.NumberSelectorConfig(min=0, max=100, step=1))
 _TRIGGERS = selector.EntitySelector(selector.EntitySelectorConfig(multiple=True))
 _MAX_FACES = selector.NumberSelector(selector.NumberSelectorConfig(min=1, max=MAX_FACES, step=1))
+_PLAN = selector.SelectSelector(selector.SelectSelectorConfig(options=list(PLANS), translation_key=CONF_PLAN))
+_QPS = selector.NumberSelector(
+    selector.NumberSelectorConfig(min=1, max=50, step=1, mode=selector.NumberSelectorMode.BOX)
+)
+_BUDGET = selector.NumberSelector(
+    selector.NumberSelectorConfig(min=1, max=100_000_000, step=1, mode=selector.NumberSelectorMode.BOX)
+)
+# Left empty, these follow the plan: its calls a second, its monthly quota, no daily cap.
+_WHOLE_OPTIONS = (CONF_QPS, CONF_MONTHLY_BUDGET, CONF_DAILY_BUDGET, CONF_MAX_FACES)
 
 
 def _groups_selector(groups: list[str]) -> selector.SelectSelector:
@@ -199,13 +211,15 @@ async def _known_groups(entry: ConfigEntry) -> tuple[list[str], dict[str, str]]:
 
 
 class BaiduFaceOptionsFlow(OptionsFlow):
-    """The entry's options: rate, default groups, threshold, faces per frame, detect attributes."""
+    """The entry's options: Baidu plan, rate and budgets, default groups, threshold, faces per frame, attributes."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Show the options, offering the app's groups and the attributes its API version returns."""
         entry: BaiduFaceConfigEntry = self.config_entry
         if user_input is not None:
-            return self.async_create_entry(data=user_input)
+            # The selectors give floats; the client and the budgets count whole calls.
+            whole = {key: int(user_input[key]) for key in _WHOLE_OPTIONS if user_input.get(key)}
+            return self.async_create_entry(data={**user_input, **whole})
         if entry.state is not ConfigEntryState.LOADED:
             return self.async_abort(reason="entry_not_loaded")
         groups, errors = await _known_groups(entry)
@@ -213,9 +227,10 @@ class BaiduFaceOptionsFlow(OptionsFlow):
         attributes = sorted(client.capabilities.attributes)
         schema = vol.Schema(
             {
-                vol.Required(CONF_QPS, default=DEFAULT_QPS): selector.NumberSelector(
-                    selector.NumberSelectorConfig(min=1, max=50, step=1)
-                ),
+                vol.Required(CONF_PLAN, default=DEFAULT_PLAN): _PLAN,
+                vol.Optional(CONF_QPS): _QPS,
+                vol.Optional(CONF_MONTHLY_BUDGET): _BUDGET,
+                vol.Optional(CONF_DAILY_BUDGET): _BUDGET,
                 vol.Optional(CONF_GROUPS, default=[]): _groups_selector(groups),
                 vol.Required(CONF_THRESHOLD, default=DEFAULT_THRESHOLD): _THRESHOLD,
                 vol.Required(CONF_MAX_FACES, default=DEFAULT_MAX_FACES): _MAX_FACES,

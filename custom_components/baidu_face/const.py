@@ -15,6 +15,14 @@ CONF_ENDPOINT: Final = "endpoint"
 
 # Options
 CONF_QPS: Final = "qps"
+# Baidu's plan sets the calls a second and the monthly quota (usage.PLANS);
+# the budgets are the user's own caps, each applied to every API separately.
+CONF_PLAN: Final = "plan"
+CONF_MONTHLY_BUDGET: Final = "monthly_budget"
+CONF_DAILY_BUDGET: Final = "daily_budget"
+PLAN_FREE_PERSONAL: Final = "free_personal"
+PLAN_FREE_ENTERPRISE: Final = "free_enterprise"
+PLAN_PAID: Final = "paid"
 CONF_GROUPS: Final = "groups"
 CONF_THRESHOLD: Final = "threshold"
 CONF_MAX_FACES: Final = "max_faces"

@@ -9,14 +9,16 @@ from homeassistant.core import HomeAssistant
 
 from .const import CONF_API_KEY, CONF_SECRET_KEY
 from .runtime import BaiduFaceConfigEntry
+from .usage import DAY, MONTH
 
 TO_REDACT = {CONF_API_KEY, CONF_SECRET_KEY, "access_token"}
 
 
 async def async_get_config_entry_diagnostics(hass: HomeAssistant, entry: BaiduFaceConfigEntry) -> dict[str, Any]:
-    """Return the entry's settings, cameras and their scanners, API version and call counts, without keys or tokens."""
+    """Return the entry's settings, cameras and scanners, API version, calls and usage; never keys or tokens."""
     client = entry.runtime_data.client
     scanners = entry.runtime_data.scanners
+    usage = entry.runtime_data.usage
     return {
         "entry": async_redact_data(dict(entry.data), TO_REDACT),
         "options": dict(entry.options),
@@ -32,4 +34,10 @@ async def async_get_config_entry_diagnostics(hass: HomeAssistant, entry: BaiduFa
         ],
         "api_version": client.api_version.value,
         "calls": client.call_counts,
+        "usage": {
+            "budgets": usage.budgets,
+            "today": usage.calls(DAY),
+            "this_month": usage.calls(MONTH),
+            "spent": usage.spent(),
+        },
     }

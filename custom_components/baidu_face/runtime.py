@@ -13,7 +13,6 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
 from .api import (
     DEFAULT_BASE_URL,
-    DEFAULT_QPS,
     MAX_GROUP_BYTES,
     MAX_GROUPS,
     MAX_MATCH_IMAGES,
@@ -21,6 +20,7 @@ from .api import (
     MAX_USER_INFO_BYTES,
     MIN_MATCH_IMAGES,
     BaiduFaceAuthenticationError,
+    BaiduFaceBudgetExhaustedError,
     BaiduFaceClient,
     BaiduFaceConnectionError,
     BaiduFaceError,
@@ -35,8 +35,10 @@ from .api import (
     BaiduFaceRateLimitedError,
     BaiduFaceServerBusyError,
     BaiduFaceUserNotFoundError,
+    CallBudget,
 )
-from .const import CONF_API_KEY, CONF_API_VERSION, CONF_ENDPOINT, CONF_QPS, CONF_SECRET_KEY, DOMAIN
+from .const import CONF_API_KEY, CONF_API_VERSION, CONF_ENDPOINT, CONF_SECRET_KEY, DOMAIN
+from .usage import Usage, qps_for, resume_text
 
 if TYPE_CHECKING:
     from .recognition import CameraScanner
@@ -47,6 +49,7 @@ class BaiduFaceData:
     """What a loaded entry runs on."""
 
     client: BaiduFaceClient
+    usage: Usage
     # One scanner per camera subentry, by subentry id.
     scanners: dict[str, CameraScanner] = field(default_factory=dict)
 
@@ -54,15 +57,18 @@ class BaiduFaceData:
 type BaiduFaceConfigEntry = ConfigEntry[BaiduFaceData]
 
 
-def create_client(hass: HomeAssistant, data: dict[str, Any], options: dict[str, Any] | None = None) -> BaiduFaceClient:
-    """Return a client for an entry's data and options, on Home Assistant's shared session."""
+def create_client(
+    hass: HomeAssistant, data: dict[str, Any], options: dict[str, Any] | None = None, budget: CallBudget | None = None
+) -> BaiduFaceClient:
+    """Return a client for an entry's data and options (the plan's QPS), on Home Assistant's shared session."""
     return BaiduFaceClient(
         async_get_clientsession(hass),
         data[CONF_API_KEY],
         data[CONF_SECRET_KEY],
         api_version=data.get(CONF_API_VERSION, "auto"),
         base_url=data.get(CONF_ENDPOINT) or DEFAULT_BASE_URL,
-        qps=int((options or {}).get(CONF_QPS, DEFAULT_QPS)),
+        qps=qps_for(options or {}),
+        budget=budget,
     )
 
 
@@ -80,6 +86,8 @@ _TRANSLATIONS: tuple[tuple[type[BaiduFaceError], str, bool], ...] = (
     (BaiduFaceAuthenticationError, "auth_failed", False),
     (BaiduFacePermissionError, "no_permission", False),
     (BaiduFaceRateLimitedError, "rate_limited", False),
+    # The month's; _key picks the day's (day_budget_spent) by the error's period.
+    (BaiduFaceBudgetExhaustedError, "month_budget_spent", False),
     (BaiduFaceQuotaExhaustedError, "quota_exhausted", False),
     (BaiduFaceConnectionError, "cannot_connect", False),
     (BaiduFaceServerBusyError, "server_busy", False),
@@ -126,6 +134,8 @@ def _key(err: BaiduFaceError, searched: Sequence[str]) -> tuple[str, bool]:
         key = _INVALID_FIELDS.get(err.field or "", key)
     elif key == "user_not_found" and not searched:
         key = "user_not_found_anywhere"
+    elif isinstance(err, BaiduFaceBudgetExhaustedError):
+        key = f"{err.period}_budget_spent"
     return key, callers
 
 
@@ -152,5 +162,7 @@ def ha_error(err: BaiduFaceError, action: str, searched: Sequence[str] = ()) -> 
         "code": str(err.error_code or ""),
         "completed": ", ".join(err.completed) or "-",
     }
+    if isinstance(err, BaiduFaceBudgetExhaustedError):
+        placeholders |= {"api": err.api, "resume": resume_text(err.period)}
     kind = ServiceValidationError if callers else HomeAssistantError
     return kind(translation_domain=DOMAIN, translation_key=key, translation_placeholders=placeholders)

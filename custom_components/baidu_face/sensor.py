@@ -1,47 +1,111 @@
-"""A diagnostic sensor counting the API calls an entry has made (the quota is per call)."""
+"""Usage sensors: calls today, calls this month and calls left this month, per API in attributes.
+
+Days and months are Beijing's (UTC+8), as Baidu's console counts them; see usage.py.
+"""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import override
 
-from homeassistant.components.sensor import SensorEntity, SensorStateClass
-from homeassistant.const import EntityCategory
-from homeassistant.core import HomeAssistant
+from homeassistant.components.sensor import SensorEntity, SensorEntityDescription, SensorStateClass
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .entity import service_device
 from .runtime import BaiduFaceConfigEntry
+from .usage import DAY, MONTH, Usage
 
-# Reading the counters makes no request.
+# Reading the counts makes no request; they are pushed on every change.
 PARALLEL_UPDATES = 0
-SCAN_INTERVAL = timedelta(seconds=30)
+UNIT = "calls"
+
+
+@dataclass(frozen=True, kw_only=True)
+class UsageSensorDescription(SensorEntityDescription):
+    """A usage sensor: its figure per API, and how the per-API figures make its state."""
+
+    per_api: Callable[[Usage], dict[str, int] | None]
+    total: Callable[[Usage, dict[str, int]], int | None]
+    # The entity's unique id suffix; "api_calls" keeps the entity of the former
+    # "API calls" sensor (and its entity id and history) for this month's calls.
+    key_in_unique_id: str
+
+
+def _fewest_left(usage: Usage, left: dict[str, int]) -> int | None:
+    """Return the calls left of the API closest to its monthly budget: the first to pause scans."""
+    return min(left.values(), default=usage.budgets[MONTH])
+
+
+def _calls(key: str, period: str, key_in_unique_id: str) -> UsageSensorDescription:
+    """Describe a sensor of the calls made this period: all APIs together, each in an attribute."""
+    return UsageSensorDescription(
+        key=key,
+        translation_key=key,
+        key_in_unique_id=key_in_unique_id,
+        native_unit_of_measurement=UNIT,
+        # Falls back to 0 when a new Beijing day or month starts: a meter reset for statistics.
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        per_api=lambda usage: usage.calls(period),
+        total=lambda _, calls: sum(calls.values()),
+    )
+
+
+SENSORS: tuple[UsageSensorDescription, ...] = (
+    _calls("calls_this_month", MONTH, "api_calls"),
+    _calls("calls_today", DAY, "calls_today"),
+    UsageSensorDescription(
+        key="remaining_this_month",
+        translation_key="remaining_this_month",
+        key_in_unique_id="remaining_this_month",
+        native_unit_of_measurement=UNIT,
+        state_class=SensorStateClass.MEASUREMENT,
+        per_api=lambda usage: usage.remaining(),
+        total=_fewest_left,
+    ),
+)
 
 
 async def async_setup_entry(
     hass: HomeAssistant, entry: BaiduFaceConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
 ) -> None:
-    """Add the entry's call counter."""
-    async_add_entities([ApiCallsSensor(entry)], update_before_add=True)
+    """Add the entry's usage sensors."""
+    async_add_entities(UsageSensor(entry, description) for description in SENSORS)
 
 
-class ApiCallsSensor(SensorEntity):
-    """The number of quota-counting calls the entry's client has made since it started."""
+class UsageSensor(SensorEntity):
+    """One usage figure of the entry's Baidu app; per API in the attributes."""
 
     _attr_has_entity_name = True
-    _attr_translation_key = "api_calls"
-    _attr_entity_category = EntityCategory.DIAGNOSTIC
-    _attr_state_class = SensorStateClass.TOTAL_INCREASING
-    _attr_native_unit_of_measurement = "calls"
+    _attr_should_poll = False
+    entity_description: UsageSensorDescription
 
-    def __init__(self, entry: BaiduFaceConfigEntry) -> None:
-        """Count the calls of this entry's client."""
-        self._client = entry.runtime_data.client
-        self._attr_unique_id = f"{entry.entry_id}_api_calls"
-        self._attr_device_info = service_device(entry, f"Face API {self._client.api_version.value.upper()}")
+    def __init__(self, entry: BaiduFaceConfigEntry, description: UsageSensorDescription) -> None:
+        """Follow this entry's usage."""
+        self.entity_description = description
+        self._usage = entry.runtime_data.usage
+        self._attr_unique_id = f"{entry.entry_id}_{description.key_in_unique_id}"
+        model = f"Face API {entry.runtime_data.client.api_version.value.upper()}"
+        self._attr_device_info = service_device(entry, model)
+        self._refresh()
 
-    async def async_update(self) -> None:
-        """Read the client's counters (no request)."""
-        counts = self._client.call_counts
-        # Token requests are free; every other request counts against the quota.
-        self._attr_native_value = sum(n for operation, n in counts.items() if operation != "token")
-        self._attr_extra_state_attributes = dict(sorted(counts.items()))
+    @override
+    async def async_added_to_hass(self) -> None:
+        """Update on every counted call and at each new Beijing day."""
+        self.async_on_remove(self._usage.add_listener(self._updated))
+
+    @callback
+    def _updated(self) -> None:
+        self._refresh()
+        self.async_write_ha_state()
+
+    def _refresh(self) -> None:
+        per_api = self.entity_description.per_api(self._usage)
+        if per_api is None:
+            # No monthly cap (a paid plan without a budget): nothing to count down.
+            self._attr_native_value = None
+            self._attr_extra_state_attributes = {}
+            return
+        self._attr_native_value = self.entity_description.total(self._usage, per_api)
+        self._attr_extra_state_attributes = per_api

@@ -19,15 +19,20 @@ from custom_components.baidu_face.const import (
     CONF_API_VERSION,
     CONF_ATTRIBUTES,
     CONF_CAMERA,
+    CONF_DAILY_BUDGET,
     CONF_ENDPOINT,
     CONF_GROUPS,
     CONF_MAX_FACES,
     CONF_MODE,
+    CONF_MONTHLY_BUDGET,
+    CONF_PLAN,
     CONF_QPS,
     CONF_SCAN_INTERVAL,
     CONF_SECRET_KEY,
     CONF_THRESHOLD,
     DOMAIN,
+    PLAN_FREE_ENTERPRISE,
+    PLAN_PAID,
     SUBENTRY_CAMERA,
 )
 from tests.conftest import BOTH, V2_ONLY
@@ -180,12 +185,34 @@ async def test_options(hass: HomeAssistant, setup_entry: Setup) -> None:
     result = await hass.config_entries.options.async_init(entry.entry_id)
     assert result["step_id"] == "init"
     assert result["errors"] == {}
-    options = {CONF_QPS: 5, CONF_GROUPS: ["family"], CONF_THRESHOLD: 85, CONF_MAX_FACES: 3, CONF_ATTRIBUTES: ["age"]}
+    options = {
+        CONF_PLAN: PLAN_FREE_ENTERPRISE,
+        CONF_QPS: 5,
+        CONF_MONTHLY_BUDGET: 500,
+        CONF_DAILY_BUDGET: 20,
+        CONF_GROUPS: ["family"],
+        CONF_THRESHOLD: 85,
+        CONF_MAX_FACES: 3,
+        CONF_ATTRIBUTES: ["age"],
+    }
     result = await hass.config_entries.options.async_configure(result["flow_id"], options)
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
     assert entry.options == options
     assert entry.state is ConfigEntryState.LOADED
+    assert entry.runtime_data.usage.budgets == {"day": 20, "month": 500}
+
+
+async def test_options_left_empty_follow_the_plan(hass: HomeAssistant, setup_entry: Setup) -> None:
+    entry = await setup_entry()
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_PLAN: PLAN_PAID, CONF_GROUPS: ["family"], CONF_THRESHOLD: 80, CONF_MAX_FACES: 1}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    # A paid plan has no monthly cap unless the user sets a budget.
+    assert entry.runtime_data.usage.budgets == {"day": None, "month": None}
 
 
 async def test_options_when_groups_cannot_be_read(

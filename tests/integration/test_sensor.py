@@ -1,15 +1,13 @@
-"""The API-calls sensor: what it counts (against the local server) and how it looks (snapshot)."""
+"""The usage sensors: what they count (against the local server) and how they look (snapshot)."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
 
 import pytest
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
-from homeassistant.util import dt as dt_util
-from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed, snapshot_platform
+from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
 from syrupy.assertion import SnapshotAssertion
 
 from .conftest import state
@@ -17,23 +15,29 @@ from .conftest import state
 Setup = Callable[..., Awaitable[MockConfigEntry]]
 
 
-async def test_the_call_counter(
+async def test_the_usage_sensors(
     hass: HomeAssistant, setup_entry: Setup, door_camera: Callable[[str], Awaitable[None]]
 ) -> None:
     await setup_entry()
-    counter = "sensor.baidu_face_127_0_0_1_api_calls"
-    assert state(hass, counter).state == "1"  # the API-version probe at setup
+    prefix = "sensor.baidu_face_127_0_0_1_"
+    # The API-version probe at setup lists groups: one call of that API; token requests are free.
+    assert state(hass, prefix + "calls_this_month").state == "1"
     for frame in ("probe/obama.jpg", "probe/kit_harington.jpg"):  # two frames: the change gate sends both
         await door_camera(frame)
         await hass.services.async_call(
             "image_processing", "scan", {"entity_id": "image_processing.door_recognised_person"}, blocking=True
         )
-    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=31))
-    await hass.async_block_till_done()
-    counted = state(hass, counter)
-    assert counted.state == "3"
-    assert counted.attributes["identify"] == 2
-    assert counted.attributes["token"] == 1
+    month = state(hass, prefix + "calls_this_month")
+    assert month.state == "3"
+    assert month.attributes["multi-search"] == 2
+    assert month.attributes["faceset/group/getlist"] == 1
+    assert "token" not in month.attributes
+    assert state(hass, prefix + "calls_today").state == "3"
+    # The free personal plan by default: 1,000 calls a month for each API.
+    remaining = state(hass, prefix + "remaining_this_month")
+    assert remaining.state == "998"
+    assert remaining.attributes["multi-search"] == 998
+    assert remaining.attributes["faceset/group/getlist"] == 999
 
 
 @pytest.mark.parametrize("camera_subentries", [[]])

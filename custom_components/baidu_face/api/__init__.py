@@ -3,6 +3,7 @@
 from .client import DEFAULT_DEADLINE, BaiduFaceClient, ImageInput, capabilities_for
 from .exceptions import (
     BaiduFaceAuthenticationError,
+    BaiduFaceBudgetExhaustedError,
     BaiduFaceConnectionError,
     BaiduFaceError,
     BaiduFaceFaceNotFoundError,
@@ -61,6 +62,7 @@ from .models import (
     User,
     VerifyResult,
 )
+from .transport import CallBudget
 
 __all__ = [
     "ATTRIBUTES",
@@ -80,6 +82,7 @@ __all__ = [
     "MIN_MATCH_IMAGES",
     "ApiVersion",
     "BaiduFaceAuthenticationError",
+    "BaiduFaceBudgetExhaustedError",
     "BaiduFaceClient",
     "BaiduFaceConnectionError",
     "BaiduFaceError",
@@ -95,6 +98,7 @@ __all__ = [
     "BaiduFaceRateLimitedError",
     "BaiduFaceServerBusyError",
     "BaiduFaceUserNotFoundError",
+    "CallBudget",
     "Candidate",
     "Capabilities",
     "Face",

@@ -57,7 +57,7 @@ from .models import (
     User,
     VerifyResult,
 )
-from .transport import Transport
+from .transport import CallBudget, Transport
 from .v2 import V2
 from .v3 import V3
 
@@ -120,6 +120,9 @@ class BaiduFaceClient:
         deadline: seconds one call may take in all - token, retries, back-offs
             and every request of a multi-step operation included - before it
             fails with BaiduFaceConnectionError.
+        budget: asked before each request whether it may be sent (a request
+            it refuses raises BaiduFaceBudgetExhaustedError, unsent), and told
+            what came of each one sent; None sends everything.
 
     """
 
@@ -135,12 +138,20 @@ class BaiduFaceClient:
         qps: int = DEFAULT_QPS,
         max_retries: int = 3,
         deadline: float = DEFAULT_DEADLINE,
+        budget: CallBudget | None = None,
     ) -> None:
         """Make a client; nothing is sent until the first call."""
         if deadline <= 0:
             raise ValueError("deadline must be more than 0 seconds")
         self._transport = Transport(
-            session, api_key, secret_key, base_url=base_url, timeout=timeout, qps=qps, max_retries=max_retries
+            session,
+            api_key,
+            secret_key,
+            base_url=base_url,
+            timeout=timeout,
+            qps=qps,
+            max_retries=max_retries,
+            budget=budget,
         )
         self._wanted = ApiVersion(api_version)
         self._dialect: Dialect | None = self._make(self._wanted) if self._wanted is not ApiVersion.AUTO else None

@@ -23,6 +23,13 @@ from .exceptions import (
 
 TOKEN_REJECTED = frozenset({110, 111})
 QPS_EXCEEDED = 18
+# Baidu's own quota answers, by the period they are about: 17 the day's, 19 the
+# total (the month's, for the free tiers).
+QUOTA_SPENT = {17: "day", 19: "month"}
+# Refusals of Baidu's gateway, before the API runs: they do not spend the quota.
+# Every other answer (also "no face", "user not found") counts, as does a
+# request whose answer never came back: counting it is the safe side.
+NOT_COUNTED = frozenset({4, 6, *QUOTA_SPENT, QPS_EXCEEDED, *TOKEN_REJECTED})
 
 _BY_CODE: dict[int, type[BaiduFaceError]] = {
     3: BaiduFaceNotSupportedError,

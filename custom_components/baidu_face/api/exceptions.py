@@ -78,6 +78,21 @@ class BaiduFaceQuotaExhaustedError(BaiduFaceError):
     """The daily or total call quota is spent (errors 17 and 19)."""
 
 
+class BaiduFaceBudgetExhaustedError(BaiduFaceQuotaExhaustedError):
+    """The user's own budget for an API is spent; the call was refused before it was sent.
+
+    `api` names the API whose budget is spent (e.g. "detect") and `period`
+    says which budget: "day" or "month".
+    """
+
+    @override
+    def __init__(self, message: str, *, api: str = "", period: str = "", **kwargs: Any) -> None:
+        """Keep which API and which period's budget refused the call."""
+        super().__init__(message, **kwargs)
+        self.api = api
+        self.period = period
+
+
 class BaiduFaceInvalidInputError(BaiduFaceError):
     """A parameter or image was refused; nothing was changed."""
 

@@ -13,13 +13,18 @@ from collections import Counter, deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import aiohttp
 from yarl import URL
 
-from .errors import QPS_EXCEEDED, TOKEN_REJECTED, error_for
-from .exceptions import BaiduFaceAuthenticationError, BaiduFaceConnectionError, BaiduFaceServerBusyError
+from .errors import NOT_COUNTED, QPS_EXCEEDED, QUOTA_SPENT, TOKEN_REJECTED, error_for
+from .exceptions import (
+    BaiduFaceAuthenticationError,
+    BaiduFaceBudgetExhaustedError,
+    BaiduFaceConnectionError,
+    BaiduFaceServerBusyError,
+)
 
 _LOGGER = logging.getLogger(__name__)
 _JSON = {"Content-Type": "application/json"}
@@ -30,6 +35,31 @@ REFRESH_MARGIN = 86400.0
 # anything near this is not Baidu, and is not read whole into memory.
 MAX_RESPONSE_BYTES = 4 * 1024 * 1024
 _CHUNK_BYTES = 64 * 1024
+
+
+class CallBudget(Protocol):
+    """Asked before each request whether it may be sent, and told what came of it.
+
+    The client knows nothing of plans or periods: whoever keeps the counts
+    (the Home Assistant integration, for one) implements this. Token requests
+    are free and never asked about.
+    """
+
+    def allow(self, api: str) -> str | None:
+        """Return None to let a request to `api` go, or the period ("day", "month") whose budget is spent."""
+
+    def record(self, api: str, *, counted: bool, spent: str | None) -> None:
+        """Note that an allowed request to `api` went out.
+
+        `counted` says whether it spends Baidu's quota (see errors.NOT_COUNTED);
+        `spent` is the period ("day", "month") Baidu answered is spent (errors
+        17 and 19), else None.
+        """
+
+
+def api_name(path: str) -> str:
+    """Return the API a request path calls, as Baidu counts it ("v3/multi-search" -> "multi-search")."""
+    return path.split("/", 1)[1]
 
 
 class RateLimiter:
@@ -133,6 +163,7 @@ class Transport:
         timeout: float,
         qps: int,
         max_retries: int,
+        budget: CallBudget | None = None,
     ) -> None:
         """Hold the settings; the shared limiter and token are found on the first call."""
         if qps < 1:
@@ -145,6 +176,7 @@ class Transport:
         self._qps = qps
         self._max_retries = max_retries
         self._app: _SharedApp | None = None
+        self._budget = budget
         self.calls: Counter[str] = Counter()
 
     def __repr__(self) -> str:
@@ -194,16 +226,7 @@ class Transport:
             # Token first: a place is held only while the call itself is out.
             token = await self.token()
             async with limiter.slot():
-                self.calls[operation] += 1
-                if form:
-                    body = await self._send(
-                        "POST", f"/rest/2.0/face/{path}", params={"access_token": token}, data=payload
-                    )
-                else:
-                    data = json.dumps(payload, ensure_ascii=False).encode()
-                    body = await self._send(
-                        "POST", f"/rest/2.0/face/{path}", params={"access_token": token}, data=data, headers=_JSON
-                    )
+                body = await self._post(operation, path, token, payload, form=form)
             code = body.get("error_code", 0)
             _LOGGER.debug("%s (%s): error_code %s, log_id %s", operation, path, code, body.get("log_id"))
             if not code:
@@ -219,6 +242,30 @@ class Transport:
                 backoffs += 1
                 continue
             raise error_for(body, operation)
+
+    async def _post(self, operation: str, path: str, token: str, payload: Any, *, form: bool) -> dict[str, Any]:
+        """Send one request, if the budget allows it, and tell the budget what came of it."""
+        api = api_name(path)
+        if self._budget is not None and (period := self._budget.allow(api)) is not None:
+            raise BaiduFaceBudgetExhaustedError(
+                f"{operation} was not sent: the {period}'s budget for {api} is spent", api=api, period=period
+            )
+        self.calls[operation] += 1
+        code: int | None = None
+        try:
+            if form:
+                body = await self._send("POST", f"/rest/2.0/face/{path}", params={"access_token": token}, data=payload)
+            else:
+                data = json.dumps(payload, ensure_ascii=False).encode()
+                body = await self._send(
+                    "POST", f"/rest/2.0/face/{path}", params={"access_token": token}, data=data, headers=_JSON
+                )
+            raw = body.get("error_code", 0)
+            code = raw if isinstance(raw, int) else None
+            return body
+        finally:
+            if self._budget is not None:
+                self._budget.record(api, counted=code not in NOT_COUNTED, spent=QUOTA_SPENT.get(code or 0))
 
     async def _send(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         try:
