@@ -27,7 +27,10 @@ from custom_components.baidu_face.const import (
 from custom_components.baidu_face.usage import SAVE_DELAY, budgets_for, qps_for
 from tests.conftest import BOTH
 
-from .conftest import state
+from .conftest import camera_subentry, state
+
+# The change gate off: these tests scan the same frame again and again, and each scan must be a call.
+DOOR = [camera_subentry("camera.door", change_threshold=0)]
 
 Setup = Callable[..., Awaitable[MockConfigEntry]]
 SENSOR = "sensor.baidu_face_127_0_0_1_"
@@ -65,7 +68,7 @@ async def next_beijing_day(hass: HomeAssistant, freezer: FrozenDateTimeFactory, 
 async def test_a_spent_budget_pauses_scans_refuses_actions_and_raises_the_repair(
     hass: HomeAssistant, setup_entry: Setup, baidu: RunningServer
 ) -> None:
-    entry = await setup_entry("v3", **{CONF_DAILY_BUDGET: 2, CONF_QPS: 50})
+    entry = await setup_entry("v3", DOOR, **{CONF_DAILY_BUDGET: 2, CONF_QPS: 50})
     for _ in range(2):
         await scan(hass)
     assert calls(hass, "calls_today") == 2
@@ -98,7 +101,7 @@ async def test_the_repair_clears_and_scans_resume_on_the_next_beijing_day(
     hass: HomeAssistant, setup_entry: Setup, baidu: RunningServer, freezer: FrozenDateTimeFactory
 ) -> None:
     freezer.move_to(BEFORE_BEIJING_MIDNIGHT)
-    entry = await setup_entry("v3", **{CONF_DAILY_BUDGET: 1, CONF_QPS: 50})
+    entry = await setup_entry("v3", DOOR, **{CONF_DAILY_BUDGET: 1, CONF_QPS: 50})
     await scan(hass)
     assert issue(hass, entry, "day") is not None
     before = sent(baidu)
@@ -120,7 +123,7 @@ async def test_a_month_starts_at_beijing_midnight_on_the_first(
     hass: HomeAssistant, setup_entry: Setup, baidu: RunningServer, freezer: FrozenDateTimeFactory
 ) -> None:
     freezer.move_to("2026-11-30T15:59:30+00:00")  # 23:59:30 on 30 November in Beijing
-    entry = await setup_entry("v3", **{CONF_MONTHLY_BUDGET: 1, CONF_QPS: 50})
+    entry = await setup_entry("v3", DOOR, **{CONF_MONTHLY_BUDGET: 1, CONF_QPS: 50})
     await scan(hass)
     month = issue(hass, entry, "month")
     assert month is not None
@@ -139,7 +142,7 @@ async def test_a_month_starts_at_beijing_midnight_on_the_first(
 async def test_usage_survives_a_restart_and_is_saved_with_a_delay(
     hass: HomeAssistant, setup_entry: Setup, hass_storage: dict[str, object], freezer: FrozenDateTimeFactory
 ) -> None:
-    entry = await setup_entry("v3", **{CONF_QPS: 50})
+    entry = await setup_entry("v3", DOOR, **{CONF_QPS: 50})
     key = f"{DOMAIN}.usage.{entry.entry_id}"
     for _ in range(2):
         await scan(hass)
@@ -165,7 +168,7 @@ async def test_a_new_day_while_stopped_clears_the_repair_at_start_up(
     hass: HomeAssistant, setup_entry: Setup, freezer: FrozenDateTimeFactory
 ) -> None:
     freezer.move_to(BEFORE_BEIJING_MIDNIGHT)
-    entry = await setup_entry("v3", **{CONF_DAILY_BUDGET: 2, CONF_QPS: 50})
+    entry = await setup_entry("v3", DOOR, **{CONF_DAILY_BUDGET: 2, CONF_QPS: 50})
     for _ in range(2):
         await scan(hass)
     assert issue(hass, entry, "day") is not None
@@ -182,7 +185,7 @@ async def test_baidus_daily_limit_raises_the_same_repair(
     hass: HomeAssistant, setup_entry: Setup, baidu: RunningServer, freezer: FrozenDateTimeFactory
 ) -> None:
     freezer.move_to(BEFORE_BEIJING_MIDNIGHT)
-    entry = await setup_entry("v3", **{CONF_QPS: 50})
+    entry = await setup_entry("v3", DOOR, **{CONF_QPS: 50})
     await scan(hass)
     app = baidu.apps[BOTH.api_key]
     app.daily_quota = app.calls_today[1]  # Baidu now answers 17
@@ -202,7 +205,7 @@ async def test_baidus_daily_limit_raises_the_same_repair(
 async def test_raising_the_budget_clears_the_repair_at_once(
     hass: HomeAssistant, setup_entry: Setup, baidu: RunningServer
 ) -> None:
-    entry = await setup_entry("v3", **{CONF_DAILY_BUDGET: 1, CONF_QPS: 50})
+    entry = await setup_entry("v3", DOOR, **{CONF_DAILY_BUDGET: 1, CONF_QPS: 50})
     await scan(hass)
     assert issue(hass, entry, "day") is not None
     flow = await hass.config_entries.options.async_init(entry.entry_id)
