@@ -2,6 +2,8 @@
 
 - requests per operation in each API version (what a call costs of the quota);
 - upload bytes of a 4K camera frame before and after preparation;
+- preparing a noisy 4K frame, side by side: the former bound (4096 px, whole
+  decode) against today's (1920x1080, JPEG draft decoding);
 - the request rate the QPS limiter achieves, and how many calls Baidu refused;
 - two clients of one app (same API key): one shared limiter against two;
 - the memory a 50 MiB answer costs (the client stops reading at 4 MiB).
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import statistics
 import sys
 import time
 import tracemalloc
@@ -26,6 +29,7 @@ from PIL import Image
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from baidu_face_server import App, running_server
 from custom_components.baidu_face.api import BaiduFaceClient, BaiduFaceError, prepare_image
+from custom_components.baidu_face.api.images import MAX_SIZE
 from sample_faces import FOLDER as FACES
 
 
@@ -80,6 +84,40 @@ def frame_4k() -> bytes:
         out = io.BytesIO()
         picture.resize((3840, 2160), Image.Resampling.LANCZOS).save(out, "JPEG", quality=95)
         return out.getvalue()
+
+
+def noisy_frame_4k() -> bytes:
+    """Make a 4K camera frame with sensor noise, which compresses badly (as real night frames do)."""
+    import numpy as np
+
+    with Image.open(io.BytesIO(photo("probe/obama_1080p.jpg"))) as picture:
+        big = np.asarray(picture.convert("RGB").resize((3840, 2160), Image.Resampling.LANCZOS), dtype=np.int16)
+    noise = np.random.default_rng(7).normal(0, 12, big.shape).astype(np.int16)
+    out = io.BytesIO()
+    Image.fromarray(np.clip(big + noise, 0, 255).astype(np.uint8)).save(out, "JPEG", quality=95)
+    return out.getvalue()
+
+
+def preparation_side_by_side(rounds: int = 5) -> None:
+    """Print the median time and base64 size of preparing a noisy 4K frame, before and after draft decoding."""
+    data = noisy_frame_4k()
+    ways = {"before: <= 4096 px, whole decode": (4096, 4096), "after:  <= 1920x1080, draft decode": MAX_SIZE}
+    times: dict[str, list[float]] = {label: [] for label in ways}
+    sizes: dict[str, int] = {}
+    for _ in range(rounds):
+        # Alternating, so that a busy moment on a shared machine hits both alike.
+        for label, bound in ways.items():
+            start = time.perf_counter()
+            prepared = prepare_image(data, max_size=bound)
+            times[label].append((time.perf_counter() - start) * 1000)
+            sizes[label] = prepared.sent_bytes
+    print(f"noisy 4K frame (3840x2160 JPEG q95, {len(data):,} bytes), median of {rounds}:")
+    medians = {label: statistics.median(t) for label, t in times.items()}
+    for label in ways:
+        print(f"  {label}: {medians[label]:6.0f} ms, {sizes[label]:>9,} base64 characters sent")
+    before, after = medians.values()
+    sent_before, sent_after = sizes.values()
+    print(f"  after/before: {after / before:.2f} of the time, {sent_after / sent_before:.2f} of the characters")
 
 
 async def rate(session: aiohttp.ClientSession) -> None:
@@ -175,6 +213,7 @@ async def main() -> None:
             f"4K frame (3840x2160 JPEG q95): {len(data):,} bytes, base64 {len(data) * 4 // 3:,} -> "
             f"{prepared.sent_bytes:,} base64 bytes sent at 1/{prepared.scale:.2f} scale ({took:.0f} ms to prepare)"
         )
+        preparation_side_by_side()
         await rate(session)
         await two_clients(session)
         await oversized_answer(session)

@@ -15,10 +15,10 @@ TO_REDACT = {CONF_API_KEY, CONF_SECRET_KEY, "access_token"}
 
 
 async def async_get_config_entry_diagnostics(hass: HomeAssistant, entry: BaiduFaceConfigEntry) -> dict[str, Any]:
-    """Return the entry's settings, cameras and scanners, API version, call counts and usage; no keys or tokens."""
+    """Return the entry's settings, cameras and scanners, API version, calls and usage; never keys or tokens."""
     client = entry.runtime_data.client
-    usage = entry.runtime_data.usage
     scanners = entry.runtime_data.scanners
+    usage = entry.runtime_data.usage
     return {
         "entry": async_redact_data(dict(entry.data), TO_REDACT),
         "options": dict(entry.options),

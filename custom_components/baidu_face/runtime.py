@@ -86,7 +86,8 @@ _TRANSLATIONS: tuple[tuple[type[BaiduFaceError], str, bool], ...] = (
     (BaiduFaceAuthenticationError, "auth_failed", False),
     (BaiduFacePermissionError, "no_permission", False),
     (BaiduFaceRateLimitedError, "rate_limited", False),
-    (BaiduFaceBudgetExhaustedError, "budget_spent", False),
+    # The month's; _key picks the day's (day_budget_spent) by the error's period.
+    (BaiduFaceBudgetExhaustedError, "month_budget_spent", False),
     (BaiduFaceQuotaExhaustedError, "quota_exhausted", False),
     (BaiduFaceConnectionError, "cannot_connect", False),
     (BaiduFaceServerBusyError, "server_busy", False),

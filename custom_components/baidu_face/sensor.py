@@ -38,25 +38,23 @@ def _fewest_left(usage: Usage, left: dict[str, int]) -> int | None:
     return min(left.values(), default=usage.budgets[MONTH])
 
 
+def _calls(key: str, period: str, key_in_unique_id: str) -> UsageSensorDescription:
+    """Describe a sensor of the calls made this period: all APIs together, each in an attribute."""
+    return UsageSensorDescription(
+        key=key,
+        translation_key=key,
+        key_in_unique_id=key_in_unique_id,
+        native_unit_of_measurement=UNIT,
+        # Falls back to 0 when a new Beijing day or month starts: a meter reset for statistics.
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        per_api=lambda usage: usage.calls(period),
+        total=lambda _, calls: sum(calls.values()),
+    )
+
+
 SENSORS: tuple[UsageSensorDescription, ...] = (
-    UsageSensorDescription(
-        key="calls_this_month",
-        translation_key="calls_this_month",
-        key_in_unique_id="api_calls",
-        native_unit_of_measurement=UNIT,
-        state_class=SensorStateClass.TOTAL_INCREASING,
-        per_api=lambda usage: usage.calls(MONTH),
-        total=lambda _, calls: sum(calls.values()),
-    ),
-    UsageSensorDescription(
-        key="calls_today",
-        translation_key="calls_today",
-        key_in_unique_id="calls_today",
-        native_unit_of_measurement=UNIT,
-        state_class=SensorStateClass.TOTAL_INCREASING,
-        per_api=lambda usage: usage.calls(DAY),
-        total=lambda _, calls: sum(calls.values()),
-    ),
+    _calls("calls_this_month", MONTH, "api_calls"),
+    _calls("calls_today", DAY, "calls_today"),
     UsageSensorDescription(
         key="remaining_this_month",
         translation_key="remaining_this_month",

@@ -178,6 +178,8 @@ class Usage:
     def record(self, api: str, *, counted: bool, spent: str | None) -> None:
         """Count a request that went out (if Baidu counts it); note Baidu's own "quota spent"."""
         self._in_flight[api] -= 1
+        if not counted and spent is None:
+            return  # e.g. too many calls a second (18): nothing to count or show
         self._roll()
         if counted:
             for period in PERIODS:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from freezegun.api import FrozenDateTimeFactory
@@ -16,16 +15,22 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 
 from baidu_face_server.server import RunningServer
 from custom_components.baidu_face.const import (
-    CONF_CHANGE_THRESHOLD,
     CONF_DAILY_BUDGET,
+    CONF_GROUPS,
     CONF_MONTHLY_BUDGET,
+    CONF_PLAN,
     CONF_QPS,
     DOMAIN,
+    PLAN_FREE_ENTERPRISE,
+    PLAN_PAID,
 )
-from custom_components.baidu_face.usage import SAVE_DELAY
+from custom_components.baidu_face.usage import SAVE_DELAY, budgets_for, qps_for
 from tests.conftest import BOTH
 
 from .conftest import camera_subentry, state
+
+# The change gate off: these tests scan the same frame again and again, and each scan must be a call.
+DOOR = [camera_subentry("camera.door", change_threshold=0)]
 
 Setup = Callable[..., Awaitable[MockConfigEntry]]
 SENSOR = "sensor.baidu_face_127_0_0_1_"
@@ -33,17 +38,6 @@ SEARCH = "multi-search"  # the API a V3 camera scan calls
 # Beijing is UTC+8: 15:59 UTC is 23:59 there.
 BEFORE_BEIJING_MIDNIGHT = "2026-11-26T15:59:00+00:00"
 BEIJING_MIDNIGHT = "2026-11-26T16:00:00+00:00"
-
-
-@pytest.fixture
-def setup_entry(setup_entry: Setup) -> Setup:
-    """Set the entry up with the change gate off: these tests scan the same frame again and count each call."""
-
-    async def setup(api_version: str = "auto", **options: Any) -> MockConfigEntry:
-        door = camera_subentry("camera.door", **{CONF_CHANGE_THRESHOLD: 0})
-        return await setup_entry(api_version, subentries=[door], **options)
-
-    return setup
 
 
 async def scan(hass: HomeAssistant) -> None:
@@ -74,7 +68,7 @@ async def next_beijing_day(hass: HomeAssistant, freezer: FrozenDateTimeFactory, 
 async def test_a_spent_budget_pauses_scans_refuses_actions_and_raises_the_repair(
     hass: HomeAssistant, setup_entry: Setup, baidu: RunningServer
 ) -> None:
-    entry = await setup_entry("v3", **{CONF_DAILY_BUDGET: 2, CONF_QPS: 50})
+    entry = await setup_entry("v3", DOOR, **{CONF_DAILY_BUDGET: 2, CONF_QPS: 50})
     for _ in range(2):
         await scan(hass)
     assert calls(hass, "calls_today") == 2
@@ -94,7 +88,7 @@ async def test_a_spent_budget_pauses_scans_refuses_actions_and_raises_the_repair
             DOMAIN, "identify", {"camera_entity_id": "camera.door"}, blocking=True, return_response=True
         )
     assert refused.value.translation_key == "day_budget_spent"
-    assert refused.value.translation_placeholders == refused.value.translation_placeholders | {"api": SEARCH}
+    assert (refused.value.translation_placeholders or {})["api"] == SEARCH
     assert "budget" in str(refused.value)
     assert sent(baidu) == before
 
@@ -107,7 +101,7 @@ async def test_the_repair_clears_and_scans_resume_on_the_next_beijing_day(
     hass: HomeAssistant, setup_entry: Setup, baidu: RunningServer, freezer: FrozenDateTimeFactory
 ) -> None:
     freezer.move_to(BEFORE_BEIJING_MIDNIGHT)
-    entry = await setup_entry("v3", **{CONF_DAILY_BUDGET: 1, CONF_QPS: 50})
+    entry = await setup_entry("v3", DOOR, **{CONF_DAILY_BUDGET: 1, CONF_QPS: 50})
     await scan(hass)
     assert issue(hass, entry, "day") is not None
     before = sent(baidu)
@@ -129,7 +123,7 @@ async def test_a_month_starts_at_beijing_midnight_on_the_first(
     hass: HomeAssistant, setup_entry: Setup, baidu: RunningServer, freezer: FrozenDateTimeFactory
 ) -> None:
     freezer.move_to("2026-11-30T15:59:30+00:00")  # 23:59:30 on 30 November in Beijing
-    entry = await setup_entry("v3", **{CONF_MONTHLY_BUDGET: 1, CONF_QPS: 50})
+    entry = await setup_entry("v3", DOOR, **{CONF_MONTHLY_BUDGET: 1, CONF_QPS: 50})
     await scan(hass)
     month = issue(hass, entry, "month")
     assert month is not None
@@ -148,7 +142,7 @@ async def test_a_month_starts_at_beijing_midnight_on_the_first(
 async def test_usage_survives_a_restart_and_is_saved_with_a_delay(
     hass: HomeAssistant, setup_entry: Setup, hass_storage: dict[str, object], freezer: FrozenDateTimeFactory
 ) -> None:
-    entry = await setup_entry("v3", **{CONF_QPS: 50})
+    entry = await setup_entry("v3", DOOR, **{CONF_QPS: 50})
     key = f"{DOMAIN}.usage.{entry.entry_id}"
     for _ in range(2):
         await scan(hass)
@@ -174,7 +168,7 @@ async def test_a_new_day_while_stopped_clears_the_repair_at_start_up(
     hass: HomeAssistant, setup_entry: Setup, freezer: FrozenDateTimeFactory
 ) -> None:
     freezer.move_to(BEFORE_BEIJING_MIDNIGHT)
-    entry = await setup_entry("v3", **{CONF_DAILY_BUDGET: 2, CONF_QPS: 50})
+    entry = await setup_entry("v3", DOOR, **{CONF_DAILY_BUDGET: 2, CONF_QPS: 50})
     for _ in range(2):
         await scan(hass)
     assert issue(hass, entry, "day") is not None
@@ -191,7 +185,7 @@ async def test_baidus_daily_limit_raises_the_same_repair(
     hass: HomeAssistant, setup_entry: Setup, baidu: RunningServer, freezer: FrozenDateTimeFactory
 ) -> None:
     freezer.move_to(BEFORE_BEIJING_MIDNIGHT)
-    entry = await setup_entry("v3", **{CONF_QPS: 50})
+    entry = await setup_entry("v3", DOOR, **{CONF_QPS: 50})
     await scan(hass)
     app = baidu.apps[BOTH.api_key]
     app.daily_quota = app.calls_today[1]  # Baidu now answers 17
@@ -206,3 +200,42 @@ async def test_baidus_daily_limit_raises_the_same_repair(
     app.daily_quota = None
     await next_beijing_day(hass, freezer, BEIJING_MIDNIGHT)
     assert issue(hass, entry, "day") is None
+
+
+async def test_raising_the_budget_clears_the_repair_at_once(
+    hass: HomeAssistant, setup_entry: Setup, baidu: RunningServer
+) -> None:
+    entry = await setup_entry("v3", DOOR, **{CONF_DAILY_BUDGET: 1, CONF_QPS: 50})
+    await scan(hass)
+    assert issue(hass, entry, "day") is not None
+    flow = await hass.config_entries.options.async_init(entry.entry_id)
+    await hass.config_entries.options.async_configure(
+        flow["flow_id"], {**entry.options, CONF_DAILY_BUDGET: 10, CONF_GROUPS: ["family"]}
+    )
+    await hass.async_block_till_done()
+    assert issue(hass, entry, "day") is None
+    # What was used today still counts against the new budget.
+    assert calls(hass, "calls_today") == 1
+    before = sent(baidu)
+    await scan(hass)
+    assert sent(baidu) == before + 1
+
+
+@pytest.mark.parametrize(
+    ("options", "qps", "budgets"),
+    [
+        ({}, 1, {"day": None, "month": 1000}),
+        ({CONF_PLAN: PLAN_FREE_ENTERPRISE}, 2, {"day": None, "month": 10000}),
+        ({CONF_PLAN: PLAN_PAID}, 10, {"day": None, "month": None}),
+        (
+            {CONF_PLAN: PLAN_PAID, CONF_QPS: 4, CONF_MONTHLY_BUDGET: 50_000, CONF_DAILY_BUDGET: 2000},
+            4,
+            {"day": 2000, "month": 50_000},
+        ),
+    ],
+)
+def test_the_plan_sets_the_rate_and_the_budgets_unless_the_user_does(
+    options: dict[str, object], qps: int, budgets: dict[str, int | None]
+) -> None:
+    assert qps_for(options) == qps
+    assert budgets_for(options) == budgets
