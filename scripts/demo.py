@@ -34,22 +34,12 @@ import aiohttp
 
 from custom_components.baidu_face.const import (
     CONF_ATTRIBUTES,
-    CONF_BURST_FRAMES,
-    CONF_BURST_INTERVAL,
     CONF_CAMERA,
-    CONF_CHANGE_THRESHOLD,
-    CONF_COOLDOWN,
     CONF_GROUPS,
     CONF_MAX_FACES,
     CONF_MODE,
     CONF_PLAN,
-    CONF_SCAN_INTERVAL,
     CONF_THRESHOLD,
-    CONF_TRIGGERS,
-    DEFAULT_BURST_FRAMES,
-    DEFAULT_BURST_INTERVAL,
-    DEFAULT_CHANGE_THRESHOLD,
-    DEFAULT_COOLDOWN,
     DOMAIN,
     EVENT_RECOGNIZED,
     EVENT_UNKNOWN_FACE,
@@ -60,7 +50,7 @@ from custom_components.baidu_face.const import (
 from sample_faces import FOLDER as SAMPLE_FACES
 from sample_faces import enrolment_photos
 from scripts.hass_driver import CONFIG_FLOW, OPTIONS_FLOW, SUBENTRY_FLOW, HassClient, HassError, prepare_storage
-from scripts.photo_player import PhotoPlayer, doorway_frame, photos_in, show_bytes
+from scripts.photo_player import PhotoPlayer, doorway_frame, photos_in, show_bytes, triggered_by
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_USER = "demo"
@@ -366,13 +356,7 @@ class Demo:
                 CONF_GROUPS: [GROUP] if mode == "identify" else [],
                 CONF_THRESHOLD: 80,
                 CONF_MAX_FACES: 3,
-                # Motion starts a visit: a burst of frames that stops at the first recognition.
-                CONF_TRIGGERS: [motion_sensor(camera)],
-                CONF_BURST_FRAMES: DEFAULT_BURST_FRAMES,
-                CONF_BURST_INTERVAL: DEFAULT_BURST_INTERVAL,
-                CONF_CHANGE_THRESHOLD: DEFAULT_CHANGE_THRESHOLD,
-                CONF_COOLDOWN: DEFAULT_COOLDOWN,
-                CONF_SCAN_INTERVAL: 0,
+                **triggered_by(motion_sensor(camera)),
             }
             start: dict[str, Any] = {"handler": [entry_id, SUBENTRY_CAMERA]}
             if subentry_id := have.get(camera_unique_id(f"camera.{camera}", mode)):

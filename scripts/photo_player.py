@@ -17,8 +17,22 @@ from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from PIL import Image, ImageChops, ImageDraw
+
+from custom_components.baidu_face.const import (
+    CONF_BURST_FRAMES,
+    CONF_BURST_INTERVAL,
+    CONF_CHANGE_THRESHOLD,
+    CONF_COOLDOWN,
+    CONF_SCAN_INTERVAL,
+    CONF_TRIGGERS,
+    DEFAULT_BURST_FRAMES,
+    DEFAULT_BURST_INTERVAL,
+    DEFAULT_CHANGE_THRESHOLD,
+    DEFAULT_COOLDOWN,
+)
 
 PHOTO_SUFFIXES = {".jpg", ".jpeg", ".png"}
 FRAME_SIZE = (1280, 720)
@@ -99,6 +113,22 @@ def doorway_frame(photo: Path | None, size: tuple[int, int] = FRAME_SIZE) -> byt
 
 
 Motion = Callable[[int, bool], Awaitable[None]]
+
+
+def triggered_by(motion_sensor: str) -> dict[str, Any]:
+    """Return a camera subentry's scan settings: a doorway's motion sensor starts a visit, with the default bursts.
+
+    A visit is a burst of frames that stops at the first recognition; the change gate and the
+    cool-down keep their defaults; nothing scans on a clock.
+    """
+    return {
+        CONF_TRIGGERS: [motion_sensor],
+        CONF_BURST_FRAMES: DEFAULT_BURST_FRAMES,
+        CONF_BURST_INTERVAL: DEFAULT_BURST_INTERVAL,
+        CONF_CHANGE_THRESHOLD: DEFAULT_CHANGE_THRESHOLD,
+        CONF_COOLDOWN: DEFAULT_COOLDOWN,
+        CONF_SCAN_INTERVAL: 0,
+    }
 
 
 @dataclass

@@ -34,11 +34,8 @@ from baidu_face_server.server import RunningServer
 from custom_components.baidu_face.const import (
     CONF_API_KEY,
     CONF_API_VERSION,
-    CONF_BURST_FRAMES,
-    CONF_BURST_INTERVAL,
     CONF_CAMERA,
     CONF_CHANGE_THRESHOLD,
-    CONF_COOLDOWN,
     CONF_ENDPOINT,
     CONF_GROUPS,
     CONF_MAX_FACES,
@@ -47,11 +44,6 @@ from custom_components.baidu_face.const import (
     CONF_SCAN_INTERVAL,
     CONF_SECRET_KEY,
     CONF_THRESHOLD,
-    CONF_TRIGGERS,
-    DEFAULT_BURST_FRAMES,
-    DEFAULT_BURST_INTERVAL,
-    DEFAULT_CHANGE_THRESHOLD,
-    DEFAULT_COOLDOWN,
     DOMAIN,
     EVENT_RECOGNIZED,
     EVENT_UNKNOWN_FACE,
@@ -59,7 +51,7 @@ from custom_components.baidu_face.const import (
     SUBENTRY_CAMERA,
     camera_unique_id,
 )
-from scripts.photo_player import doorway_frame, show_bytes
+from scripts.photo_player import doorway_frame, show_bytes, triggered_by
 from tests.conftest import BOTH, apps
 from tests.faces import FACES, PEOPLE, STRANGER, build_face_set
 
@@ -194,17 +186,6 @@ class Doorway:
         show_bytes(self.frame, self.rng.choice(self.copies[photo]))
 
 
-def trigger_options() -> dict[str, Any]:
-    """Subentry settings for scanning on motion: the defaults' bursts, change gate and cool-down."""
-    return {
-        CONF_TRIGGERS: [MOTION],
-        CONF_BURST_FRAMES: DEFAULT_BURST_FRAMES,
-        CONF_BURST_INTERVAL: DEFAULT_BURST_INTERVAL,
-        CONF_CHANGE_THRESHOLD: DEFAULT_CHANGE_THRESHOLD,
-        CONF_COOLDOWN: DEFAULT_COOLDOWN,
-    }
-
-
 def frames_skipped(hass: HomeAssistant) -> int | None:
     """Return the frames the change gate kept from Baidu, where the integration says so."""
     state = hass.states.get(IDENTIFY)
@@ -222,7 +203,7 @@ async def test_replay_the_day(
     # Fixed scanning and the motion automation as they were before issue 10: every frame is sent.
     settings: dict[str, Any] = {CONF_SCAN_INTERVAL: FIXED_SECONDS if mode == "fixed" else 0, CONF_CHANGE_THRESHOLD: 0}
     if mode == "triggers":
-        settings |= trigger_options()
+        settings = triggered_by(MOTION)
 
     frame = tmp_path / "door.jpg"
     doorway = Doorway(frame, visits, day.seed)
