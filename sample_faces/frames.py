@@ -10,7 +10,7 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image
+from PIL import Image, ImageChops
 
 FULL_HD = (1920, 1080)
 UHD_4K = (3840, 2160)
@@ -51,3 +51,19 @@ class Placement:
     def point(self, x: float, y: float) -> tuple[float, float]:
         """Map the original photo's point (x, y) into the frame."""
         return self.left + x * self.scale, self.top + y * self.scale
+
+
+def noisy_jpeg(frame: Image.Image, sigma: float, *, flip: bool = False) -> bytes:
+    """Return `frame` as a JPEG with Gaussian sensor noise of `sigma` grey levels (`flip`: another pattern of it)."""
+    noise = Image.effect_noise(frame.size, sigma).convert("RGB")
+    if flip:
+        noise = noise.transpose(Image.Transpose.ROTATE_180)
+    out = io.BytesIO()
+    ImageChops.add(frame.convert("RGB"), noise, offset=-128).save(out, "JPEG", quality=85)
+    return out.getvalue()
+
+
+def with_noise(image: bytes, sigma: float, *, flip: bool = False) -> bytes:
+    """Return the picture `image` (any format) as a JPEG with sensor noise added, as `noisy_jpeg` does."""
+    with Image.open(io.BytesIO(image)) as original:
+        return noisy_jpeg(original, sigma, flip=flip)

@@ -17,27 +17,15 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from PIL import Image, ImageChops
+from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from custom_components.baidu_face.const import DEFAULT_CHANGE_THRESHOLD
 from custom_components.baidu_face.recognition import THUMBNAIL_SIZE, changed_percent, thumbnail
 from sample_faces import FOLDER
-from sample_faces.frames import FULL_HD, UHD_4K, frame_with
+from sample_faces.frames import FULL_HD, UHD_4K, frame_with, with_noise
 
 NOISE = 12  # grey levels (sigma): a cheap camera at dusk
-
-
-def noisy(image: bytes, flip: bool) -> bytes:
-    """Return `image` with Gaussian noise added, as a JPEG (`flip`: another noise pattern)."""
-    with Image.open(io.BytesIO(image)) as original:
-        frame = original.convert("RGB")
-    noise = Image.effect_noise(frame.size, NOISE).convert("RGB")
-    if flip:
-        noise = noise.transpose(Image.Transpose.ROTATE_180)
-    out = io.BytesIO()
-    ImageChops.add(frame, noise, offset=-128).save(out, "JPEG", quality=85)
-    return out.getvalue()
 
 
 def full_decode(image: bytes) -> Image.Image:
@@ -62,7 +50,11 @@ def main(rounds: int) -> None:
     for name, size in (("1080p", FULL_HD), ("4K", UHD_4K)):
         empty = frame_with([], size)[0]
         visitor = frame_with([(FOLDER / "probe" / "obama.jpg", size[0] / 3840)], size)[0]
-        first, second, arrived = noisy(empty, False), noisy(empty, True), noisy(visitor, True)
+        first, second, arrived = (
+            with_noise(empty, NOISE),
+            with_noise(empty, NOISE, flip=True),
+            with_noise(visitor, NOISE, flip=True),
+        )
         draft = median_ms(thumbnail, first, rounds)
         full = median_ms(full_decode, first, rounds)
         base = thumbnail(first)

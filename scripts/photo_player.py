@@ -10,7 +10,6 @@ live; `scripts/benchmark_quota.py` replays a whole day of it with time compresse
 from __future__ import annotations
 
 import asyncio
-import io
 import itertools
 import shutil
 from collections.abc import Awaitable, Callable, Iterator
@@ -19,7 +18,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from PIL import Image, ImageChops, ImageDraw
+from PIL import Image, ImageDraw
 
 from custom_components.baidu_face.const import (
     CONF_BURST_FRAMES,
@@ -33,6 +32,7 @@ from custom_components.baidu_face.const import (
     DEFAULT_CHANGE_THRESHOLD,
     DEFAULT_COOLDOWN,
 )
+from sample_faces.frames import noisy_jpeg
 
 PHOTO_SUFFIXES = {".jpg", ".jpeg", ".png"}
 FRAME_SIZE = (1280, 720)
@@ -106,10 +106,7 @@ def doorway_frame(photo: Path | None, size: tuple[int, int] = FRAME_SIZE) -> byt
     if photo is not None:
         person = _standing(photo, size)
         image.paste(person, ((size[0] - person.width) // 2, size[1] - person.height))
-    noise = Image.effect_noise(size, NOISE_SIGMA).convert("RGB")
-    out = io.BytesIO()
-    ImageChops.add(image, noise, offset=-128).save(out, "JPEG", quality=85)
-    return out.getvalue()
+    return noisy_jpeg(image, NOISE_SIGMA)
 
 
 Motion = Callable[[int, bool], Awaitable[None]]

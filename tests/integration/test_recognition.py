@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import shutil
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -12,7 +11,6 @@ from typing import Any
 import pytest
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant, State
-from PIL import Image, ImageChops
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events, async_fire_time_changed
 
 from baidu_face_server import running_server
@@ -24,7 +22,7 @@ from custom_components.baidu_face.const import (
     EVENT_UNKNOWN_FACE,
 )
 from custom_components.baidu_face.recognition import CameraScanner, changed_percent, is_active, thumbnail
-from sample_faces.frames import UHD_4K, frame_with
+from sample_faces.frames import UHD_4K, frame_with, with_noise
 from tests.conftest import BOTH, apps
 from tests.faces import FACES, STRANGER, photo
 
@@ -38,18 +36,6 @@ MOTION = "binary_sensor.door_motion"
 Setup = Callable[..., Awaitable[MockConfigEntry]]
 
 
-def noisy(image: bytes, sigma: float, seed: int) -> bytes:
-    """Return a JPEG of `image` with Gaussian sensor noise of `sigma` grey levels in every channel."""
-    with Image.open(io.BytesIO(image)) as original:
-        frame = original.convert("RGB")
-    noise = Image.effect_noise(frame.size, sigma).convert("RGB")
-    if seed % 2:  # a different noise pattern: flip it
-        noise = noise.transpose(Image.Transpose.ROTATE_180)
-    out = io.BytesIO()
-    ImageChops.add(frame, noise, offset=-128).save(out, "JPEG", quality=85)
-    return out.getvalue()
-
-
 def percent(before: bytes, after: bytes) -> float:
     first, second = thumbnail(before), thumbnail(after)
     assert first is not None
@@ -59,16 +45,16 @@ def percent(before: bytes, after: bytes) -> float:
 
 def test_sensor_noise_is_not_a_change() -> None:
     original = photo("probe/obama_1080p.jpg")
-    assert percent(noisy(original, 12, 0), noisy(original, 12, 1)) < DEFAULT_CHANGE_THRESHOLD
+    assert percent(with_noise(original, 12), with_noise(original, 12, flip=True)) < DEFAULT_CHANGE_THRESHOLD
     empty, _ = frame_with([], UHD_4K)
-    assert percent(noisy(empty, 16, 0), noisy(empty, 16, 1)) < DEFAULT_CHANGE_THRESHOLD
+    assert percent(with_noise(empty, 16), with_noise(empty, 16, flip=True)) < DEFAULT_CHANGE_THRESHOLD
 
 
 def test_a_person_stepping_in_is_a_change() -> None:
     empty, _ = frame_with([])
     # A face about 150 px wide in a 1920 x 1080 frame: a person a few metres from a doorbell.
     visitor, _ = frame_with([(FACES / "probe" / "obama.jpg", 0.5)])
-    assert percent(noisy(empty, 12, 0), noisy(visitor, 12, 1)) >= 3 * DEFAULT_CHANGE_THRESHOLD
+    assert percent(with_noise(empty, 12), with_noise(visitor, 12, flip=True)) >= 3 * DEFAULT_CHANGE_THRESHOLD
 
 
 @pytest.mark.parametrize(
@@ -147,11 +133,11 @@ async def test_a_trigger_starts_a_burst_that_stops_at_the_first_recognition(
     recognized = async_capture_events(hass, EVENT_RECOGNIZED)
     unknown = async_capture_events(hass, EVENT_UNKNOWN_FACE)
     empty, _ = frame_with([])
-    await show(noisy(empty, 12, 0))
+    await show(with_noise(empty, 12))
 
     await motion(hass)  # frame 1: nobody yet (sent: the camera's first frame)
     assert identify_calls(entry) == 1
-    await show(noisy(empty, 12, 1))
+    await show(with_noise(empty, 12, flip=True))
     await tick(hass, freezer, 1)  # frame 2: only noise changed, not sent
     assert identify_calls(entry) == 1
     await show(photo("probe/stranger_lin_manuel_miranda.png"))
@@ -245,8 +231,8 @@ async def test_detect_stops_at_the_first_face(
     entry = await setup_door(setup_entry, hass, mode="detect")
     await show(photo("probe/kit_harington.jpg"))
     await motion(hass)
-    for _ in range(5):
-        await show(noisy(photo("probe/obama.jpg"), 4, _))
+    for frame in range(5):
+        await show(with_noise(photo("probe/obama.jpg"), 4, flip=bool(frame % 2)))
         await tick(hass, freezer, 1)
     assert entry.runtime_data.client.call_counts["detect"] == 1
     assert state(hass, DETECT).state == "1"
@@ -329,8 +315,8 @@ async def test_a_spent_quota_stops_the_visit(
     baidu.apps[BOTH.api_key].daily_quota = 0  # Baidu's error 17 from now on
     await show(photo("probe/stranger_lin_manuel_miranda.png"))
     await motion(hass)
-    for _ in range(5):
-        await show(noisy(photo("probe/kit_harington.jpg"), 4, _))
+    for frame in range(5):
+        await show(with_noise(photo("probe/kit_harington.jpg"), 4, flip=bool(frame % 2)))
         await tick(hass, freezer, 1)
     assert identify_calls(entry) == 2  # one refused frame, then no more
     problem = state(hass, PROBLEM)

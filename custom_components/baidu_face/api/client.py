@@ -22,17 +22,10 @@ from .images import PreparedImage, prepare_image
 from .limits import (
     DEFAULT_BASE_URL,
     DEFAULT_QPS,
-    DEFAULT_THRESHOLD,
-    ID_PATTERN,
     MAX_FACES,
-    MAX_GROUP_BYTES,
-    MAX_GROUPS,
-    MAX_MATCH_IMAGES,
     MAX_PAGE,
     MAX_START,
     MAX_TOP,
-    MAX_UID_BYTES,
-    MAX_USER_INFO_BYTES,
     check_attributes,
     check_face_token,
     check_group,
@@ -61,24 +54,7 @@ from .transport import CallBudget, Transport
 from .v2 import V2
 from .v3 import V3
 
-__all__ = [
-    "DEFAULT_BASE_URL",
-    "DEFAULT_DEADLINE",
-    "DEFAULT_QPS",
-    "DEFAULT_THRESHOLD",
-    "ID_PATTERN",
-    "MAX_FACES",
-    "MAX_GROUPS",
-    "MAX_GROUP_BYTES",
-    "MAX_MATCH_IMAGES",
-    "MAX_PAGE",
-    "MAX_TOP",
-    "MAX_UID_BYTES",
-    "MAX_USER_INFO_BYTES",
-    "BaiduFaceClient",
-    "ImageInput",
-    "capabilities_for",
-]
+__all__ = ["DEFAULT_DEADLINE", "BaiduFaceClient", "ImageInput", "capabilities_for"]
 
 # One call, retries and back-offs included, gives up after this many seconds.
 DEFAULT_DEADLINE = 30.0
