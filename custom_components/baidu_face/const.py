@@ -27,6 +27,11 @@ CONF_GROUPS: Final = "groups"
 CONF_THRESHOLD: Final = "threshold"
 CONF_MAX_FACES: Final = "max_faces"
 CONF_ATTRIBUTES: Final = "attributes"
+# Faces kept from the cameras (faces.FaceStore): at most this many of each kind, for this many days.
+CONF_KEPT_FACES: Final = "kept_faces"
+CONF_KEPT_DAYS: Final = "kept_days"
+# A person is "seen recently" for this long after a recognition (people.py).
+CONF_SEEN_TIMEOUT: Final = "seen_timeout"
 
 # Camera subentries
 SUBENTRY_CAMERA: Final = "camera"
@@ -57,6 +62,10 @@ DEFAULT_BURST_INTERVAL: Final = 1.0  # seconds between a burst's frames
 # Percent of the picture that must change before a frame is sent again (0: send every frame).
 DEFAULT_CHANGE_THRESHOLD: Final = 1.0
 DEFAULT_COOLDOWN: Final = 60  # seconds before the same person is announced again on a camera
+
+DEFAULT_KEPT_FACES: Final = 50
+DEFAULT_KEPT_DAYS: Final = 7
+DEFAULT_SEEN_TIMEOUT: Final = 300  # seconds
 
 EVENT_RECOGNIZED: Final = "baidu_face_recognized"
 EVENT_UNKNOWN_FACE: Final = "baidu_face_unknown_face"

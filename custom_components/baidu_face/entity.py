@@ -1,4 +1,4 @@
-"""Devices: one for the Baidu app (the config entry), one per camera subentry."""
+"""Devices: one for the Baidu app (the config entry), one per camera subentry, one per person."""
 
 from __future__ import annotations
 
@@ -27,4 +27,32 @@ def camera_device(entry: ConfigEntry, subentry: ConfigSubentry) -> DeviceInfo:
         manufacturer="Baidu",
         model="Face recognition",
         entry_type=DeviceEntryType.SERVICE,
+    )
+
+
+# A person's device identifier: the entry's id, then the uid (which may hold any of
+# Baidu's uid characters, so it comes last and is split off once).
+_PERSON = ":person:"
+
+
+def person_identifier(entry_id: str, uid: str) -> str:
+    """Return the device identifier of the person `uid` of an entry."""
+    return f"{entry_id}{_PERSON}{uid}"
+
+
+def person_uid(entry_id: str, identifier: str) -> str | None:
+    """Return the uid a person device identifier names, or None when it is not one of this entry's people."""
+    prefix = f"{entry_id}{_PERSON}"
+    return identifier.removeprefix(prefix) if identifier.startswith(prefix) else None
+
+
+def person_device(entry: ConfigEntry, uid: str, name: str) -> DeviceInfo:
+    """Return the device of one person of the face set (their last-seen entities hang on it)."""
+    return DeviceInfo(
+        identifiers={(DOMAIN, person_identifier(entry.entry_id, uid))},
+        name=name,
+        manufacturer="Baidu",
+        model="Person",
+        entry_type=DeviceEntryType.SERVICE,
+        via_device=(DOMAIN, entry.entry_id),
     )

@@ -197,6 +197,13 @@ class Visit:
     known: dict[str, FaceInformation] = field(default_factory=dict)
     unknown: list[FaceInformation] = field(default_factory=list)
     most_faces: int = 0
+    # The pictures behind the faces, for crops and the "Last scan" image: the frame
+    # each person's best face is in, the frame the unknown faces are in, and the
+    # last frame sent with its own faces (known first).
+    known_frames: dict[str, bytes] = field(default_factory=dict)
+    unknown_frame: bytes | None = None
+    frame: bytes | None = None
+    frame_faces: list[FaceInformation] = field(default_factory=list)
 
     @property
     def faces(self) -> list[FaceInformation]:
@@ -204,18 +211,24 @@ class Visit:
         unexplained = max(0, self.most_faces - len(self.known))
         return [*self.known.values(), *self.unknown[:unexplained]]
 
-    def add(self, known: dict[str, FaceInformation], unknown: list[FaceInformation]) -> None:
-        """Add one scanned frame's faces."""
+    def add(self, frame: bytes, known: dict[str, FaceInformation], unknown: list[FaceInformation]) -> None:
+        """Add one scanned frame and its faces."""
         self.frames_scanned += 1
+        self.frame = frame
+        self.frame_faces = [*known.values(), *unknown]
         for uid, face in known.items():
             if uid not in self.known or face[ATTR_CONFIDENCE] > self.known[uid][ATTR_CONFIDENCE]:
                 self.known[uid] = face
+                self.known_frames[uid] = frame
         if len(unknown) > len(self.unknown):
             self.unknown = unknown
+            self.unknown_frame = frame
         self.most_faces = max(self.most_faces, len(known) + len(unknown))
 
 
 type VisitListener = Callable[[Visit], None]
+# An announcement: the event type (EVENT_RECOGNIZED or EVENT_UNKNOWN_FACE) and its data.
+type AnnouncementListener = Callable[[str, dict[str, Any]], None]
 
 
 class CameraScanner:
@@ -233,6 +246,7 @@ class CameraScanner:
         self.recognition_unique_id = f"{subentry.subentry_id}_{self.settings.mode}"
         self._client = client
         self._listeners: list[VisitListener] = []
+        self._announcement_listeners: list[AnnouncementListener] = []
         self._reference: Image.Image | None = None
         self._announced: dict[str, datetime] = {}
         self._burst: Visit | None = None
@@ -252,6 +266,12 @@ class CameraScanner:
         """Call `listener` with every finished visit; return what stops it."""
         self._listeners.append(listener)
         return lambda: self._listeners.remove(listener)
+
+    @callback
+    def async_add_announcement_listener(self, listener: AnnouncementListener) -> CALLBACK_TYPE:
+        """Call `listener` with every event the scanner fires, as it fires it; return what stops it."""
+        self._announcement_listeners.append(listener)
+        return lambda: self._announcement_listeners.remove(listener)
 
     @callback
     def async_start(self) -> CALLBACK_TYPE:
@@ -355,7 +375,7 @@ class CameraScanner:
         if self.problem is not None:
             _LOGGER.info("Scans of %s work again", self.settings.camera)
         self.problem = self._last_logged = None
-        visit.add(known, unknown)
+        visit.add(image, known, unknown)
 
     def _gate(self, image: bytes) -> tuple[Image.Image | None, bool]:
         """Return the frame's thumbnail and whether it changed enough to be sent (runs in the executor)."""
@@ -416,7 +436,7 @@ class CameraScanner:
                 continue
             self._announced[uid] = now
             data = cast(dict[str, Any], face)
-            self.hass.bus.async_fire(
+            self._fire(
                 EVENT_RECOGNIZED,
                 {
                     **base,
@@ -429,7 +449,7 @@ class CameraScanner:
             )
         if not visit.known and visit.unknown:
             best = max(visit.unknown, key=lambda face: face[ATTR_CONFIDENCE])
-            self.hass.bus.async_fire(
+            self._fire(
                 EVENT_UNKNOWN_FACE,
                 {
                     **base,
@@ -438,6 +458,12 @@ class CameraScanner:
                     "box": cast(dict[str, Any], best)["box"],
                 },
             )
+
+    def _fire(self, event_type: str, data: dict[str, Any]) -> None:
+        """Fire an event on the bus and tell the camera's event entity (the same data)."""
+        self.hass.bus.async_fire(event_type, data)
+        for listener in list(self._announcement_listeners):
+            listener(event_type, data)
 
     def diagnostics(self) -> dict[str, Any]:
         """Return the scanner's counters and state, for diagnostics (no faces, no names)."""
@@ -466,6 +492,9 @@ def identified_face(face: IdentifiedFace, threshold: float) -> FaceInformation:
         }
     else:
         info = {ATTR_CONFIDENCE: best.score if best else 0.0, "box": box}
+    if face.face_token:
+        # Lets a kept face be enrolled by token (V3) instead of sending its picture again.
+        info["face_token"] = face.face_token
     # FaceInformation lists HA's keys only; ours (uid, box, ...) ride along.
     return cast(FaceInformation, info)
 
