@@ -215,19 +215,15 @@ def test_a_picture_pillow_cannot_read_draws_nothing() -> None:
 async def test_camera_entities_snapshot(
     hass: HomeAssistant,
     entity_registry: er.EntityRegistry,
-    mock_client: Any,
-    mock_config_entry: MockConfigEntry,
     door_camera: Show,
+    init_integration: MockConfigEntry,
     snapshot: SnapshotAssertion,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """The new entities of a camera, after a visit that saw Obama and a stranger (the mocked client)."""
     freezer.move_to("2026-11-26T09:00:00+00:00")
-    mock_config_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await hass.async_block_till_done()
     await scan(hass)
-    entries = er.async_entries_for_config_entry(entity_registry, mock_config_entry.entry_id)
+    entries = er.async_entries_for_config_entry(entity_registry, init_integration.entry_id)
     for entry in entries:
         if entry.domain in ("event", "image"):
             assert entry == snapshot(name=f"{entry.entity_id}-entry")
