@@ -49,6 +49,7 @@ from .const import (
     CONF_QPS,
     CONF_SCAN_INTERVAL,
     CONF_SECRET_KEY,
+    CONF_SEEN_TIMEOUT,
     CONF_THRESHOLD,
     CONF_TRIGGERS,
     DEFAULT_BURST_FRAMES,
@@ -57,6 +58,7 @@ from .const import (
     DEFAULT_COOLDOWN,
     DEFAULT_MAX_FACES,
     DEFAULT_SCAN_INTERVAL,
+    DEFAULT_SEEN_TIMEOUT,
     DOMAIN,
     MODE_DETECT,
     MODE_IDENTIFY,
@@ -81,8 +83,13 @@ _QPS = selector.NumberSelector(
 _BUDGET = selector.NumberSelector(
     selector.NumberSelectorConfig(min=1, max=100_000_000, step=1, mode=selector.NumberSelectorMode.BOX)
 )
+_SEEN_TIMEOUT = selector.NumberSelector(
+    selector.NumberSelectorConfig(
+        min=10, max=86_400, step=1, unit_of_measurement="s", mode=selector.NumberSelectorMode.BOX
+    )
+)
 # Left empty, these follow the plan: its calls a second, its monthly quota, no daily cap.
-_WHOLE_OPTIONS = (CONF_QPS, CONF_MONTHLY_BUDGET, CONF_DAILY_BUDGET, CONF_MAX_FACES)
+_WHOLE_OPTIONS = (CONF_QPS, CONF_MONTHLY_BUDGET, CONF_DAILY_BUDGET, CONF_MAX_FACES, CONF_SEEN_TIMEOUT)
 
 
 def _groups_selector(groups: list[str]) -> selector.SelectSelector:
@@ -237,6 +244,7 @@ class BaiduFaceOptionsFlow(OptionsFlow):
                 vol.Optional(CONF_ATTRIBUTES, default=[]): selector.SelectSelector(
                     selector.SelectSelectorConfig(options=attributes, multiple=True, translation_key=CONF_ATTRIBUTES)
                 ),
+                vol.Required(CONF_SEEN_TIMEOUT, default=DEFAULT_SEEN_TIMEOUT): _SEEN_TIMEOUT,
             }
         )
         return self.async_show_form(

@@ -15,7 +15,7 @@ TO_REDACT = {CONF_API_KEY, CONF_SECRET_KEY, "access_token"}
 
 
 async def async_get_config_entry_diagnostics(hass: HomeAssistant, entry: BaiduFaceConfigEntry) -> dict[str, Any]:
-    """Return the entry's settings, cameras and scanners, API version, calls and usage; never keys or tokens."""
+    """Return the entry's settings, cameras, API version, calls, usage and people count; never keys or tokens."""
     client = entry.runtime_data.client
     scanners = entry.runtime_data.scanners
     usage = entry.runtime_data.usage
@@ -40,4 +40,6 @@ async def async_get_config_entry_diagnostics(hass: HomeAssistant, entry: BaiduFa
             "this_month": usage.calls(MONTH),
             "spent": usage.spent(),
         },
+        # How many, never who.
+        "people": entry.runtime_data.people.diagnostics(),
     }

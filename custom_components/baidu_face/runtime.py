@@ -41,6 +41,7 @@ from .const import CONF_API_KEY, CONF_API_VERSION, CONF_ENDPOINT, CONF_SECRET_KE
 from .usage import Usage, qps_for, resume_text
 
 if TYPE_CHECKING:
+    from .people import People
     from .recognition import CameraScanner
 
 
@@ -50,6 +51,8 @@ class BaiduFaceData:
 
     client: BaiduFaceClient
     usage: Usage
+    # The face set's people and their last sightings (people.py).
+    people: People
     # One scanner per camera subentry, by subentry id.
     scanners: dict[str, CameraScanner] = field(default_factory=dict)
 

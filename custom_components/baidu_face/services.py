@@ -164,6 +164,7 @@ ADD_USER_TO_GROUP_SCHEMA = vol.Schema(
     }
 )
 REMOVE_USER_FROM_GROUP_SCHEMA = vol.Schema({**_ENTRY, vol.Required(ATTR_UID): _text, vol.Required(ATTR_GROUP): _text})
+REFRESH_PEOPLE_SCHEMA = vol.Schema(_ENTRY)
 
 type Handler = Callable[[ServiceCall, BaiduFaceConfigEntry], Awaitable[dict[str, Any]]]
 
@@ -335,6 +336,7 @@ async def _register_user(call: ServiceCall, entry: BaiduFaceConfigEntry) -> dict
         user_info=call.data.get(ATTR_USER_INFO, ""),
         replace=call.data[ATTR_REPLACE],
     )
+    entry.runtime_data.people.async_registered(uid, tuple(result.groups), call.data.get(ATTR_USER_INFO))
     return {
         "uid": uid,
         "groups": list(result.groups),
@@ -350,6 +352,7 @@ async def _update_user(call: ServiceCall, entry: BaiduFaceConfigEntry) -> dict[s
     result = await entry.runtime_data.client.update_user(
         uid, await _image(call), group, user_info=call.data.get(ATTR_USER_INFO), create=call.data[ATTR_CREATE]
     )
+    entry.runtime_data.people.async_registered(uid, (group,), call.data.get(ATTR_USER_INFO))
     return {"uid": uid, "groups": [group], "log_id": result.log_id, "face_token": result.face_token}
 
 
@@ -357,21 +360,32 @@ async def _update_user(call: ServiceCall, entry: BaiduFaceConfigEntry) -> dict[s
 async def _delete_user(call: ServiceCall, entry: BaiduFaceConfigEntry) -> dict[str, Any]:
     # Left out, groups means every group; the schema refuses an empty list.
     groups = call.data.get(ATTR_GROUPS)
-    return _result(await entry.runtime_data.client.delete_user(call.data[ATTR_UID], groups))
+    result = await entry.runtime_data.client.delete_user(call.data[ATTR_UID], groups)
+    entry.runtime_data.people.async_deleted(call.data[ATTR_UID], tuple(groups) if groups else None)
+    return _result(result)
 
 
 @_action("add_user_to_group", ADD_USER_TO_GROUP_SCHEMA, SupportsResponse.OPTIONAL)
 async def _add_user_to_group(call: ServiceCall, entry: BaiduFaceConfigEntry) -> dict[str, Any]:
-    return _result(
-        await entry.runtime_data.client.add_user_to_group(
-            call.data[ATTR_UID], call.data[ATTR_SOURCE_GROUP], call.data[ATTR_GROUPS]
-        )
-    )
+    uid, source = call.data[ATTR_UID], call.data[ATTR_SOURCE_GROUP]
+    result = await entry.runtime_data.client.add_user_to_group(uid, source, call.data[ATTR_GROUPS])
+    entry.runtime_data.people.async_registered(uid, (source, *call.data[ATTR_GROUPS]), None)
+    return _result(result)
 
 
 @_action("remove_user_from_group", REMOVE_USER_FROM_GROUP_SCHEMA, SupportsResponse.OPTIONAL)
 async def _remove_user_from_group(call: ServiceCall, entry: BaiduFaceConfigEntry) -> dict[str, Any]:
-    return _result(await entry.runtime_data.client.remove_user_from_group(call.data[ATTR_UID], call.data[ATTR_GROUP]))
+    uid, group = call.data[ATTR_UID], call.data[ATTR_GROUP]
+    result = await entry.runtime_data.client.remove_user_from_group(uid, group)
+    entry.runtime_data.people.async_deleted(uid, (group,))
+    return _result(result)
+
+
+@_action("refresh_people", REFRESH_PEOPLE_SCHEMA, SupportsResponse.OPTIONAL)
+async def _refresh_people(call: ServiceCall, entry: BaiduFaceConfigEntry) -> dict[str, Any]:
+    people = entry.runtime_data.people
+    calls = await people.async_refresh()
+    return {"people": [{"uid": p.uid, "name": p.name, "groups": list(p.groups)} for p in people], "calls": calls}
 
 
 def _searched(entry: BaiduFaceConfigEntry, call: ServiceCall) -> list[str]:

@@ -29,6 +29,7 @@ from custom_components.baidu_face.const import (
     CONF_QPS,
     CONF_SCAN_INTERVAL,
     CONF_SECRET_KEY,
+    CONF_SEEN_TIMEOUT,
     CONF_THRESHOLD,
     DOMAIN,
     PLAN_FREE_ENTERPRISE,
@@ -194,6 +195,7 @@ async def test_options(hass: HomeAssistant, setup_entry: Setup) -> None:
         CONF_THRESHOLD: 85,
         CONF_MAX_FACES: 3,
         CONF_ATTRIBUTES: ["age"],
+        CONF_SEEN_TIMEOUT: 120,
     }
     result = await hass.config_entries.options.async_configure(result["flow_id"], options)
     assert result["type"] is FlowResultType.CREATE_ENTRY
