@@ -35,10 +35,10 @@ REGISTRY_EVENTS = ("device_registry_updated", "entity_registry_updated")
 
 @dataclass(frozen=True, slots=True)
 class Person:
-    """A person's device and the entities a card shows for them."""
+    """A person's device and the rows of their card: each entity, under its own name (not repeating theirs)."""
 
     name: str
-    entities: tuple[str, ...]
+    rows: tuple[dict[str, str], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +76,7 @@ def script_config(camera: Camera, groups: list[str]) -> dict[str, Any]:
 def dashboard_config(people: Iterable[Person], cameras: Iterable[Camera]) -> dict[str, Any]:
     """Return the dashboard: a card per person, each camera's last scan, each last unknown face with its button."""
     cards: list[dict[str, Any]] = [
-        {"type": "entities", "title": person.name, "entities": list(person.entities)} for person in people
+        {"type": "entities", "title": person.name, "entities": list(person.rows)} for person in people
     ]
     for camera in cameras:
         scan = {"type": "picture-entity", "entity": camera.last_scan, "name": f"{camera.name}: last scan"}
@@ -106,23 +106,33 @@ async def read_registries(hass: HassClient) -> tuple[list[Person], list[Camera]]
         for device in devices
         if any(domain == DOMAIN for domain, _ in device["identifiers"]) and not device["disabled_by"]
     }
-    by_device: dict[str, list[str]] = {}
+    by_device: dict[str, list[dict[str, Any]]] = {}
     for entity in entities:
         if entity["platform"] == DOMAIN and entity["device_id"] in ours and not entity["disabled_by"]:
-            by_device.setdefault(entity["device_id"], []).append(entity["entity_id"])
+            by_device.setdefault(entity["device_id"], []).append(entity)
     people, cameras = [], []
-    for device_id, entity_ids in by_device.items():
+    for device_id, device_entities in by_device.items():
         device = ours[device_id]
         name = device["name_by_user"] or device["name"]
         if device["model"] == PERSON_MODEL:
-            people.append(Person(name, tuple(sorted(entity_ids, key=_card_order))))
+            rows = [_row(entity) for entity in sorted(device_entities, key=lambda e: _card_order(e["entity_id"]))]
+            people.append(Person(name, tuple(rows)))
             continue
+        entity_ids = [entity["entity_id"] for entity in device_entities]
         scans = [e for e in entity_ids if e.startswith("image.") and e.endswith(LAST_SCAN)]
         if scans:
             unknown = next((e for e in entity_ids if e.startswith("image.") and e.endswith(LAST_UNKNOWN_FACE)), None)
             slug = scans[0].removeprefix("image.").removesuffix(LAST_SCAN)
             cameras.append(Camera(name, slug, scans[0], unknown))
     return sorted(people, key=lambda p: p.name), sorted(cameras, key=lambda c: c.name)
+
+
+def _row(entity: dict[str, Any]) -> dict[str, str]:
+    """Return an entities card's row for an entity, named by its own name ("Last seen"), not its device's."""
+    row = {"entity": entity["entity_id"]}
+    if entity["has_entity_name"] and entity["original_name"]:
+        row["name"] = entity["original_name"]
+    return row
 
 
 def _card_order(entity_id: str) -> tuple[int, str]:
