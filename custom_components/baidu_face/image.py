@@ -1,7 +1,9 @@
-"""Each camera's pictures: "Last scan", the last frame sent with its faces boxed and named.
+"""Each camera's pictures: "Last scan" and, on identifying cameras, "Last unknown face".
 
-The boxes and labels are drawn into the pixels, in the executor, once per visit;
-each entity keeps one JPEG (the last), in memory: a restart starts with none.
+"Last scan" is the last frame a visit sent, its faces boxed and named: drawn into
+the pixels in the executor, once per visit, and kept as one JPEG in memory (a
+restart starts with none). "Last unknown face" is the newest unknown face the
+camera's visits kept (faces.py): read from the kept crops, so it survives restarts.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from homeassistant.util import dt as dt_util
 from PIL import Image, ImageDraw, ImageFont
 
 from .entity import camera_device
+from .faces import UNKNOWN, FaceStore, KeptFace
 from .recognition import CameraScanner, Visit
 from .runtime import BaiduFaceConfigEntry
 
@@ -49,11 +52,15 @@ async def async_setup_entry(
 ) -> None:
     """Add each camera subentry's images, under that subentry."""
     for scanner in entry.runtime_data.scanners.values():
-        async_add_entities([LastScanImage(hass, entry, scanner)], config_subentry_id=scanner.subentry_id)
+        images: list[CameraImage] = [LastScanImage(hass, entry, scanner)]
+        if scanner.settings.identify:
+            # A detect-mode camera names nobody, so none of its faces is "unknown".
+            images.append(LastUnknownFaceImage(hass, entry, scanner))
+        async_add_entities(images, config_subentry_id=scanner.subentry_id)
 
 
 @lru_cache(maxsize=8)
-def _font(size: int) -> ImageFont.FreeTypeFont:
+def label_font(size: int) -> ImageFont.FreeTypeFont:
     """Return Pillow's own font at `size` pixels (scalable since Pillow 10.1), loaded once per size."""
     return cast(ImageFont.FreeTypeFont, ImageFont.load_default(size=size))
 
@@ -88,7 +95,7 @@ def annotated_frame(frame: bytes, faces: list[FaceInformation], identify: bool) 
     short_side = min(picture.size)
     # Thick enough to see and readable on a 1080p dashboard card: a 1080p frame gets 5 px lines, 38 px text.
     line = max(4, short_side // 200)
-    font = _font(max(14, short_side // 28))
+    font = label_font(max(14, short_side // 28))
     padding = line
     draw = ImageDraw.Draw(picture)
     for face in faces:
@@ -112,32 +119,19 @@ def annotated_frame(frame: bytes, faces: list[FaceInformation], identify: bool) 
 
 
 class CameraImage(ImageEntity):
-    """A picture of a camera subentry: the last one this entity made, kept in memory."""
+    """A picture of a camera subentry (JPEG), on the camera's device."""
 
     _attr_has_entity_name = True
     _attr_content_type = CONTENT_TYPE
 
     def __init__(self, hass: HomeAssistant, entry: BaiduFaceConfigEntry, scanner: CameraScanner, key: str) -> None:
-        """Show one of `scanner`'s pictures; none until there is one."""
+        """Show one of `scanner`'s pictures: the one named by translation key `key`."""
         super().__init__(hass)
         self._entry = entry
         self._scanner = scanner
-        self._picture: bytes | None = None
         self._attr_translation_key = key
         self._attr_unique_id = f"{scanner.subentry_id}_{key}"
         self._attr_device_info = camera_device(entry, entry.subentries[scanner.subentry_id])
-
-    @override
-    async def async_image(self) -> bytes | None:
-        """Return the picture (None before the first)."""
-        return self._picture
-
-    @callback
-    def _show(self, picture: bytes, taken: datetime) -> None:
-        """Show a new picture (its time is the entity's state, so the dashboards fetch it)."""
-        self._picture = picture
-        self._attr_image_last_updated = taken
-        self.async_write_ha_state()
 
 
 class LastScanImage(CameraImage):
@@ -146,6 +140,7 @@ class LastScanImage(CameraImage):
     def __init__(self, hass: HomeAssistant, entry: BaiduFaceConfigEntry, scanner: CameraScanner) -> None:
         """Draw `scanner`'s visits."""
         super().__init__(hass, entry, scanner, "last_scan")
+        self._picture: bytes | None = None
         self._drawing: asyncio.Task[None] | None = None
 
     @override
@@ -158,6 +153,11 @@ class LastScanImage(CameraImage):
         """Drop a drawing under way."""
         if self._drawing is not None:
             self._drawing.cancel()
+
+    @override
+    async def async_image(self) -> bytes | None:
+        """Return the last visit's picture (None before the first)."""
+        return self._picture
 
     @callback
     def _visit_finished(self, visit: Visit) -> None:
@@ -177,4 +177,46 @@ class LastScanImage(CameraImage):
         if picture is None:
             _LOGGER.debug("The last frame of %s is not a picture Pillow reads", self._scanner.settings.camera)
             return
-        self._show(picture, taken)
+        self._picture = picture
+        # The picture's time is the entity's state: a new one makes the dashboards fetch it.
+        self._attr_image_last_updated = taken
+        self.async_write_ha_state()
+
+
+class LastUnknownFaceImage(CameraImage):
+    """The crop of the newest unknown face the camera's visits kept; its `face_id` lets a button enrol it."""
+
+    def __init__(self, hass: HomeAssistant, entry: BaiduFaceConfigEntry, scanner: CameraScanner) -> None:
+        """Show the newest of `scanner`'s kept unknown faces."""
+        super().__init__(hass, entry, scanner, "last_unknown_face")
+        self._faces: FaceStore = entry.runtime_data.faces
+        self._face: KeptFace | None = None
+
+    @override
+    async def async_added_to_hass(self) -> None:
+        """Show the newest kept unknown face, and listen for the next."""
+        self.async_on_remove(self._faces.async_add_listener(self._face_kept))
+        self._show_latest()
+
+    @override
+    async def async_image(self) -> bytes | None:
+        """Return the crop (None when no unknown face is kept)."""
+        if self._face is None:
+            return None
+        try:
+            return await self._faces.async_read(self._face.id)
+        except KeyError:
+            return None  # dropped by the bounds since
+
+    @callback
+    def _face_kept(self, face: KeptFace) -> None:
+        # A face kept here, or one enrolled (it is no longer unknown: the one before shows).
+        if face.camera == self._scanner.settings.camera:
+            self._show_latest()
+            self.async_write_ha_state()
+
+    @callback
+    def _show_latest(self) -> None:
+        self._face = self._faces.latest(UNKNOWN, self._scanner.settings.camera)
+        self._attr_image_last_updated = self._face.seen if self._face else None
+        self._attr_extra_state_attributes = {"face_id": self._face.id if self._face else None}

@@ -41,6 +41,7 @@ from .const import CONF_API_KEY, CONF_API_VERSION, CONF_ENDPOINT, CONF_SECRET_KE
 from .usage import Usage, qps_for, resume_text
 
 if TYPE_CHECKING:
+    from .faces import FaceStore
     from .people import People
     from .recognition import CameraScanner
 
@@ -51,6 +52,7 @@ class BaiduFaceData:
 
     client: BaiduFaceClient
     usage: Usage
+    faces: FaceStore
     # The face set's people and their last sightings (people.py).
     people: People
     # One scanner per camera subentry, by subentry id.

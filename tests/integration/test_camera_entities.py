@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from collections.abc import Awaitable, Callable
 from typing import Any, cast
+from unittest.mock import ANY
 
 import pytest
 from freezegun.api import FrozenDateTimeFactory
@@ -22,9 +23,9 @@ from custom_components.baidu_face.image import (
     DETECTED_COLOUR,
     KNOWN_COLOUR,
     UNKNOWN_COLOUR,
-    _font,
     annotated_frame,
     face_label,
+    label_font,
 )
 from tests.conftest import BOTH
 from tests.faces import FACES
@@ -35,6 +36,7 @@ IDENTIFY = "image_processing.door_recognised_person"
 DETECT = "image_processing.door_faces"
 FACE_EVENT = "event.door_face"
 LAST_SCAN = "image.door_last_scan"
+LAST_UNKNOWN_FACE = "image.door_last_unknown_face"
 
 Setup = Callable[..., Awaitable[MockConfigEntry]]
 Show = Callable[[str], Awaitable[None]]
@@ -107,6 +109,9 @@ async def test_a_stranger_fires_unknown_on_the_face_event(
     assert event.attributes["score"] == bus_event.data["score"] < 80
     assert event.attributes["faces"] == 1
     assert event.attributes["frames"] == 1
+    # The stranger's face was kept: the event says where its crop is.
+    assert event.attributes["face_id"] == bus_event.data["face_id"]
+    assert event.attributes["image_url"] == bus_event.data["image_url"]
 
 
 async def test_each_person_in_a_frame_is_an_event(hass: HomeAssistant, setup_entry: Setup, door_camera: Show) -> None:
@@ -180,11 +185,12 @@ async def test_a_failed_visit_leaves_the_last_scan(
     assert await fetch_image(hass_client, LAST_SCAN) == (200, picture)
 
 
-async def test_a_detect_camera_has_a_last_scan_and_no_face_event(
+async def test_a_detect_camera_has_a_last_scan_only(
     hass: HomeAssistant, setup_entry: Setup, door_camera: Show, hass_client: ClientSessionGenerator
 ) -> None:
     await setup_entry(subentries=[camera_subentry("camera.door", "detect", max_faces=5)])
     assert hass.states.get(FACE_EVENT) is None
+    assert hass.states.get(LAST_UNKNOWN_FACE) is None
     await door_camera("probe/obama+biden.jpg")
     await scan(hass, DETECT)
 
@@ -194,8 +200,48 @@ async def test_a_detect_camera_has_a_last_scan_and_no_face_event(
         assert all(close_to(pixel, DETECTED_COLOUR) for pixel in box_edges(picture, face["box"]))
 
 
+async def test_the_last_unknown_face_shows_the_strangers_crop(
+    hass: HomeAssistant, setup_entry: Setup, door_camera: Show, hass_client: ClientSessionGenerator
+) -> None:
+    entry = await setup_entry()
+    assert state(hass, LAST_UNKNOWN_FACE).state == "unknown"
+    assert state(hass, LAST_UNKNOWN_FACE).attributes["face_id"] is None
+    assert (await fetch_image(hass_client, LAST_UNKNOWN_FACE))[0] == 500
+
+    await door_camera("probe/stranger_lin_manuel_miranda.png")
+    await scan(hass)
+    face_id = state(hass, FACE_EVENT).attributes["face_id"]
+    shown = state(hass, LAST_UNKNOWN_FACE)
+    assert shown.attributes["face_id"] == face_id
+    assert shown.state != "unknown"
+    status, body = await fetch_image(hass_client, LAST_UNKNOWN_FACE)
+    assert status == 200
+    assert body == await entry.runtime_data.faces.async_read(face_id)
+    crop = Image.open(io.BytesIO(body))
+    assert crop.format == "JPEG"
+    with Image.open(FACES / "probe/stranger_lin_manuel_miranda.png") as frame:
+        assert crop.size != frame.size  # a crop, not the frame
+
+    # A known face is not an unknown one: the stranger stays.
+    await door_camera("probe/obama.jpg")
+    await scan(hass)
+    assert state(hass, LAST_UNKNOWN_FACE) == shown
+
+    # It survives a restart (the crops are kept on disk).
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert state(hass, LAST_UNKNOWN_FACE).attributes["face_id"] == face_id
+    assert state(hass, LAST_UNKNOWN_FACE).state == shown.state
+
+    # Enrolled, it is no longer unknown: nothing else unknown was seen here.
+    await entry.runtime_data.faces.async_enrolled(face_id, "lin_manuel_miranda")
+    await hass.async_block_till_done()
+    assert state(hass, LAST_UNKNOWN_FACE).state == "unknown"
+    assert state(hass, LAST_UNKNOWN_FACE).attributes["face_id"] is None
+
+
 def test_labels_say_who_and_the_score() -> None:
-    font = _font(20)
+    font = label_font(20)
 
     def label(face: dict[str, Any], identify: bool = True) -> str:
         return face_label(cast(FaceInformation, face), identify, font)
@@ -227,9 +273,11 @@ async def test_camera_entities_snapshot(
     for entry in entries:
         if entry.domain in ("event", "image"):
             assert entry == snapshot(name=f"{entry.entity_id}-entry")
-            # The image's access token changes every run: its state is compared without it.
+            # The image's access token and the kept faces' ids change every run.
             found = state(hass, entry.entity_id)
             attributes = {
-                key: value for key, value in found.attributes.items() if key not in ("access_token", "entity_picture")
+                key: ANY if key in ("face_id", "image_url") else value
+                for key, value in found.attributes.items()
+                if key not in ("access_token", "entity_picture")
             }
             assert (found.state, attributes) == snapshot(name=f"{entry.entity_id}-state")
