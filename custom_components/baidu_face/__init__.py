@@ -18,7 +18,8 @@ from .api import (
     BaiduFacePermissionError,
     BaiduFaceQuotaExhaustedError,
 )
-from .const import DOMAIN, SUBENTRY_CAMERA
+from .const import CONF_KEPT_DAYS, CONF_KEPT_FACES, DEFAULT_KEPT_DAYS, DEFAULT_KEPT_FACES, DOMAIN, SUBENTRY_CAMERA
+from .faces import FaceStore, KeptFaceView, async_forget_faces
 from .recognition import CameraScanner
 from .runtime import BaiduFaceConfigEntry, BaiduFaceData, create_client
 from .services import async_setup_services
@@ -31,6 +32,7 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register the actions (they exist whether or not an entry is loaded)."""
     async_setup_services(hass)
+    hass.http.register_view(KeptFaceView())
     return True
 
 
@@ -53,8 +55,15 @@ async def async_setup_entry(hass: HomeAssistant, entry: BaiduFaceConfigEntry) ->
         raise ConfigEntryNotReady(
             translation_domain=DOMAIN, translation_key="setup_not_ready", translation_placeholders={"error": str(err)}
         ) from err
-    entry.runtime_data = BaiduFaceData(client, usage)
+    faces = await FaceStore.async_load(
+        hass,
+        entry.entry_id,
+        int(entry.options.get(CONF_KEPT_FACES, DEFAULT_KEPT_FACES)),
+        int(entry.options.get(CONF_KEPT_DAYS, DEFAULT_KEPT_DAYS)),
+    )
+    entry.runtime_data = BaiduFaceData(client, usage, faces)
     usage.async_start()
+    entry.async_on_unload(faces.async_start())
     for subentry in entry.subentries.values():
         if subentry.subentry_type == SUBENTRY_CAMERA:
             entry.runtime_data.scanners[subentry.subentry_id] = CameraScanner(hass, entry, subentry, client)
@@ -87,5 +96,6 @@ async def async_unload_entry(hass: HomeAssistant, entry: BaiduFaceConfigEntry) -
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: BaiduFaceConfigEntry) -> None:
-    """Forget the entry's saved usage."""
+    """Forget the entry's saved usage and the faces it kept."""
     await async_forget_usage(hass, entry.entry_id)
+    await async_forget_faces(hass, entry.entry_id)

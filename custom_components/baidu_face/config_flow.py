@@ -42,6 +42,8 @@ from .const import (
     CONF_DAILY_BUDGET,
     CONF_ENDPOINT,
     CONF_GROUPS,
+    CONF_KEPT_DAYS,
+    CONF_KEPT_FACES,
     CONF_MAX_FACES,
     CONF_MODE,
     CONF_MONTHLY_BUDGET,
@@ -55,6 +57,8 @@ from .const import (
     DEFAULT_BURST_INTERVAL,
     DEFAULT_CHANGE_THRESHOLD,
     DEFAULT_COOLDOWN,
+    DEFAULT_KEPT_DAYS,
+    DEFAULT_KEPT_FACES,
     DEFAULT_MAX_FACES,
     DEFAULT_SCAN_INTERVAL,
     DOMAIN,
@@ -82,7 +86,13 @@ _BUDGET = selector.NumberSelector(
     selector.NumberSelectorConfig(min=1, max=100_000_000, step=1, mode=selector.NumberSelectorMode.BOX)
 )
 # Left empty, these follow the plan: its calls a second, its monthly quota, no daily cap.
-_WHOLE_OPTIONS = (CONF_QPS, CONF_MONTHLY_BUDGET, CONF_DAILY_BUDGET, CONF_MAX_FACES)
+_KEPT_FACES = selector.NumberSelector(
+    selector.NumberSelectorConfig(min=0, max=1000, step=1, mode=selector.NumberSelectorMode.BOX)
+)
+_KEPT_DAYS = selector.NumberSelector(
+    selector.NumberSelectorConfig(min=1, max=365, step=1, unit_of_measurement="d", mode=selector.NumberSelectorMode.BOX)
+)
+_WHOLE_OPTIONS = (CONF_QPS, CONF_MONTHLY_BUDGET, CONF_DAILY_BUDGET, CONF_MAX_FACES, CONF_KEPT_FACES, CONF_KEPT_DAYS)
 
 
 def _groups_selector(groups: list[str]) -> selector.SelectSelector:
@@ -211,14 +221,14 @@ async def _known_groups(entry: ConfigEntry) -> tuple[list[str], dict[str, str]]:
 
 
 class BaiduFaceOptionsFlow(OptionsFlow):
-    """The entry's options: Baidu plan, rate and budgets, default groups, threshold, faces per frame, attributes."""
+    """The entry's options: plan, rate, budgets, groups, threshold, faces per frame, attributes, kept faces."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Show the options, offering the app's groups and the attributes its API version returns."""
         entry: BaiduFaceConfigEntry = self.config_entry
         if user_input is not None:
             # The selectors give floats; the client and the budgets count whole calls.
-            whole = {key: int(user_input[key]) for key in _WHOLE_OPTIONS if user_input.get(key)}
+            whole = {key: int(user_input[key]) for key in _WHOLE_OPTIONS if user_input.get(key) is not None}
             return self.async_create_entry(data={**user_input, **whole})
         if entry.state is not ConfigEntryState.LOADED:
             return self.async_abort(reason="entry_not_loaded")
@@ -237,6 +247,8 @@ class BaiduFaceOptionsFlow(OptionsFlow):
                 vol.Optional(CONF_ATTRIBUTES, default=[]): selector.SelectSelector(
                     selector.SelectSelectorConfig(options=attributes, multiple=True, translation_key=CONF_ATTRIBUTES)
                 ),
+                vol.Required(CONF_KEPT_FACES, default=DEFAULT_KEPT_FACES): _KEPT_FACES,
+                vol.Required(CONF_KEPT_DAYS, default=DEFAULT_KEPT_DAYS): _KEPT_DAYS,
             }
         )
         return self.async_show_form(

@@ -15,7 +15,7 @@ TO_REDACT = {CONF_API_KEY, CONF_SECRET_KEY, "access_token"}
 
 
 async def async_get_config_entry_diagnostics(hass: HomeAssistant, entry: BaiduFaceConfigEntry) -> dict[str, Any]:
-    """Return the entry's settings, cameras and scanners, API version, calls and usage; never keys or tokens."""
+    """Return settings, cameras, scanners, API version, calls, usage, kept-face counts; no keys, tokens or faces."""
     client = entry.runtime_data.client
     scanners = entry.runtime_data.scanners
     usage = entry.runtime_data.usage
@@ -40,4 +40,6 @@ async def async_get_config_entry_diagnostics(hass: HomeAssistant, entry: BaiduFa
             "this_month": usage.calls(MONTH),
             "spent": usage.spent(),
         },
+        # How many crops are kept, never the crops, their ids or tokens.
+        "kept_faces": entry.runtime_data.faces.counts(),
     }

@@ -4,8 +4,9 @@ A *visit* starts when a trigger entity turns active (or on the camera's interval
 or when `image_processing.scan` is called). It scans a burst of frames a few
 seconds apart and stops at the first confident recognition (identify) or face
 (detect). A frame that looks like the last frame sent is not sent. When the
-visit ends its frames' results are combined, each person is announced once (not
-again within the cool-down) and the camera's entities, which listen, update.
+visit ends its frames' results are combined, its faces are kept (faces.py), each
+person is announced once (not again within the cool-down) with the crop's id and
+URL, and the camera's entities, which listen, update.
 """
 
 from __future__ import annotations
@@ -68,6 +69,7 @@ from .const import (
     EVENT_UNKNOWN_FACE,
     MODE_IDENTIFY,
 )
+from .faces import RECOGNISED, UNKNOWN, FaceStore, KeptFace, Sighting, image_url
 from .helpers import box_attributes
 from .runtime import error_key
 
@@ -412,15 +414,40 @@ class CameraScanner:
         return known, unknown
 
     def _finish(self, visit: Visit) -> None:
-        """Announce what the visit saw and tell the entities."""
+        """Announce what the visit saw (once its faces are kept) and tell the entities."""
         self.visits += 1
         self.last_visit = visit
         if self.settings.identify and visit.frames_scanned:
-            self._announce(visit)
+            due = self._due(visit)
+            self.entry.async_create_task(
+                self.hass, self._async_announce(visit, due), f"baidu_face announce {self.settings.camera}"
+            )
         for listener in list(self._listeners):
             listener(visit)
 
-    def _announce(self, visit: Visit) -> None:
+    def _due(self, visit: Visit) -> list[str]:
+        """Return the people of a visit to announce (not within their cool-down), marking them announced."""
+        now = dt_util.utcnow()
+        due = []
+        for uid in visit.known:
+            last = self._announced.get(uid)
+            if last is None or now - last >= timedelta(seconds=self.settings.cooldown):
+                self._announced[uid] = now
+                due.append(uid)
+        return due
+
+    async def _async_keep(self, visit: Visit) -> tuple[dict[str, KeptFace | None], list[KeptFace | None]]:
+        """Keep the visit's faces: one crop per person, and each face no known person accounts for."""
+        strangers = visit.faces[len(visit.known) :]
+        sightings = [Sighting(RECOGNISED, visit.known_frames[uid], face) for uid, face in visit.known.items()]
+        if strangers and visit.unknown_frame is not None:
+            sightings += [Sighting(UNKNOWN, visit.unknown_frame, face) for face in strangers]
+        faces: FaceStore = self.entry.runtime_data.faces
+        kept = await faces.async_keep(self.settings.camera, sightings)
+        return dict(zip(visit.known, kept, strict=False)), kept[len(visit.known) :]
+
+    async def _async_announce(self, visit: Visit, due: list[str]) -> None:
+        known_kept, strangers_kept = await self._async_keep(visit)
         entity_id = er.async_get(self.hass).async_get_entity_id(
             IMAGE_PROCESSING_DOMAIN, self.entry.domain, self.recognition_unique_id
         )
@@ -429,13 +456,8 @@ class CameraScanner:
             "camera_entity_id": self.settings.camera,
             "frames_scanned": visit.frames_scanned,
         }
-        now = dt_util.utcnow()
-        for uid, face in visit.known.items():
-            last = self._announced.get(uid)
-            if last is not None and now - last < timedelta(seconds=self.settings.cooldown):
-                continue
-            self._announced[uid] = now
-            data = cast(dict[str, Any], face)
+        for uid in due:
+            data = cast(dict[str, Any], visit.known[uid])
             self._fire(
                 EVENT_RECOGNIZED,
                 {
@@ -445,19 +467,29 @@ class CameraScanner:
                     "group_id": data["group_id"],
                     "score": data[ATTR_CONFIDENCE],
                     "box": data["box"],
+                    **self._kept_attributes(known_kept.get(uid)),
                 },
             )
         if not visit.known and visit.unknown:
-            best = max(visit.unknown, key=lambda face: face[ATTR_CONFIDENCE])
+            best = max(range(len(visit.unknown)), key=lambda index: visit.unknown[index][ATTR_CONFIDENCE])
+            kept = strangers_kept[best] if best < len(strangers_kept) else None
             self._fire(
                 EVENT_UNKNOWN_FACE,
                 {
                     **base,
                     "faces": len(visit.unknown),
-                    "score": best[ATTR_CONFIDENCE],
-                    "box": cast(dict[str, Any], best)["box"],
+                    "score": visit.unknown[best][ATTR_CONFIDENCE],
+                    "box": cast(dict[str, Any], visit.unknown[best])["box"],
+                    **self._kept_attributes(kept),
+                    "face_ids": [face.id for face in strangers_kept if face is not None],
                 },
             )
+
+    def _kept_attributes(self, face: KeptFace | None) -> dict[str, str]:
+        """Return a kept face's id and crop URL for an event (nothing when it was not kept)."""
+        if face is None:
+            return {}
+        return {"face_id": face.id, "image_url": image_url(self.entry.entry_id, face.id)}
 
     def _fire(self, event_type: str, data: dict[str, Any]) -> None:
         """Fire an event on the bus and tell the camera's event entity (the same data)."""

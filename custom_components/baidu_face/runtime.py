@@ -41,6 +41,7 @@ from .const import CONF_API_KEY, CONF_API_VERSION, CONF_ENDPOINT, CONF_SECRET_KE
 from .usage import Usage, qps_for, resume_text
 
 if TYPE_CHECKING:
+    from .faces import FaceStore
     from .recognition import CameraScanner
 
 
@@ -50,6 +51,7 @@ class BaiduFaceData:
 
     client: BaiduFaceClient
     usage: Usage
+    faces: FaceStore
     # One scanner per camera subentry, by subentry id.
     scanners: dict[str, CameraScanner] = field(default_factory=dict)
 

@@ -22,6 +22,8 @@ from custom_components.baidu_face.const import (
     CONF_DAILY_BUDGET,
     CONF_ENDPOINT,
     CONF_GROUPS,
+    CONF_KEPT_DAYS,
+    CONF_KEPT_FACES,
     CONF_MAX_FACES,
     CONF_MODE,
     CONF_MONTHLY_BUDGET,
@@ -194,6 +196,8 @@ async def test_options(hass: HomeAssistant, setup_entry: Setup) -> None:
         CONF_THRESHOLD: 85,
         CONF_MAX_FACES: 3,
         CONF_ATTRIBUTES: ["age"],
+        CONF_KEPT_FACES: 0,
+        CONF_KEPT_DAYS: 3,
     }
     result = await hass.config_entries.options.async_configure(result["flow_id"], options)
     assert result["type"] is FlowResultType.CREATE_ENTRY
@@ -201,6 +205,7 @@ async def test_options(hass: HomeAssistant, setup_entry: Setup) -> None:
     assert entry.options == options
     assert entry.state is ConfigEntryState.LOADED
     assert entry.runtime_data.usage.budgets == {"day": 20, "month": 500}
+    assert (entry.runtime_data.faces.limit, entry.runtime_data.faces.days) == (0, 3)
 
 
 async def test_options_left_empty_follow_the_plan(hass: HomeAssistant, setup_entry: Setup) -> None:
