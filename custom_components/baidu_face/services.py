@@ -20,6 +20,7 @@ from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import service
 from homeassistant.helpers.selector import ConfigEntrySelector
 
@@ -31,12 +32,14 @@ from .api import (
     MAX_PAGE,
     MAX_TOP,
     BaiduFaceError,
+    BaiduFaceNotFoundError,
     Result,
     check_image_count,
     is_same_person,
 )
 from .api.limits import MAX_START
 from .const import CONF_GROUPS, CONF_THRESHOLD, DOMAIN
+from .entity import person_uid
 from .helpers import box_attributes
 from .runtime import BaiduFaceConfigEntry, ha_error
 
@@ -55,6 +58,9 @@ ATTR_TOP = "top"
 ATTR_ATTRIBUTES = "attributes"
 ATTR_START = "start"
 ATTR_LENGTH = "length"
+ATTR_PERSON = "person"
+ATTR_FACE_TOKEN = "face_token"  # noqa: S105 (a field name, not a secret)
+ATTR_FACE_ID = "face_id"
 
 # Actions that search the entry's default groups when the call names none.
 USES_DEFAULT_GROUPS = frozenset({"identify", "verify", "register_user"})
@@ -165,6 +171,12 @@ ADD_USER_TO_GROUP_SCHEMA = vol.Schema(
 )
 REMOVE_USER_FROM_GROUP_SCHEMA = vol.Schema({**_ENTRY, vol.Required(ATTR_UID): _text, vol.Required(ATTR_GROUP): _text})
 REFRESH_PEOPLE_SCHEMA = vol.Schema(_ENTRY)
+# A person of the face set, picked as their device or typed as a uid (`_uid` wants exactly one).
+_WHO = {vol.Optional(ATTR_PERSON): cv.string, vol.Optional(ATTR_UID): _text}
+LIST_FACES_SCHEMA = vol.Schema({**_ENTRY, **_WHO, vol.Optional(ATTR_GROUP): _text})
+FORGET_FACE_SCHEMA = vol.Schema(
+    {**_ENTRY, **_WHO, vol.Required(ATTR_FACE_TOKEN): _text, vol.Optional(ATTR_GROUP): _text}
+)
 
 type Handler = Callable[[ServiceCall, BaiduFaceConfigEntry], Awaitable[dict[str, Any]]]
 
@@ -200,6 +212,47 @@ def _groups(entry: BaiduFaceConfigEntry, call: ServiceCall) -> list[str]:
     if not groups:
         raise _invalid("groups_required", action=call.service)
     return groups
+
+
+def _person_entry_id(hass: HomeAssistant, device_id: str) -> str | None:
+    """Return the id of the entry a person device belongs to, if it is one of this integration's."""
+    device = dr.async_get(hass).async_get(device_id)
+    for entry_id in device.config_entries if device else ():
+        entry = hass.config_entries.async_get_entry(entry_id)
+        if entry is not None and entry.domain == DOMAIN:
+            return entry_id
+    return None
+
+
+def _uid(entry: BaiduFaceConfigEntry, call: ServiceCall) -> str:
+    """Return the uid of the person a call names: their device (`person`) or their `uid`, exactly one."""
+    person: str | None = call.data.get(ATTR_PERSON)
+    uid: str | None = call.data.get(ATTR_UID)
+    if (person is None) == (uid is None):
+        raise _invalid("one_person", action=call.service)
+    if uid is not None:
+        return uid
+    device = dr.async_get(call.hass).async_get(str(person))
+    for domain, identifier in device.identifiers if device else ():
+        if domain == DOMAIN and (found := person_uid(entry.entry_id, identifier)) is not None:
+            return found
+    raise _invalid("person_not_found", action=call.service, person=str(person))
+
+
+def _group(entry: BaiduFaceConfigEntry, call: ServiceCall) -> str:
+    """Return the group a call names, else the entry's default group when it has exactly one."""
+    if ATTR_GROUP in call.data:
+        return str(call.data[ATTR_GROUP])
+    defaults: list[str] = list(entry.options.get(CONF_GROUPS, []))
+    if len(defaults) != 1:
+        raise _invalid("group_required", action=call.service, groups=", ".join(defaults) or "-")
+    return defaults[0]
+
+
+def _unsupported(entry: BaiduFaceConfigEntry, call: ServiceCall) -> ServiceValidationError:
+    """Return the error for an action on single faces that the API version in use lacks (V2), said before any call."""
+    version = entry.runtime_data.client.api_version.value.upper()
+    return _invalid(f"{call.service}_unsupported", action=call.service, version=version)
 
 
 def _threshold(entry: BaiduFaceConfigEntry) -> float:
@@ -388,6 +441,29 @@ async def _refresh_people(call: ServiceCall, entry: BaiduFaceConfigEntry) -> dic
     return {"people": [{"uid": p.uid, "name": p.name, "groups": list(p.groups)} for p in people], "calls": calls}
 
 
+@_action("list_faces", LIST_FACES_SCHEMA, SupportsResponse.ONLY)
+async def _list_faces(call: ServiceCall, entry: BaiduFaceConfigEntry) -> dict[str, Any]:
+    if not entry.runtime_data.client.capabilities.list_faces:
+        raise _unsupported(entry, call)
+    uid, group = _uid(entry, call), _group(entry, call)
+    faces = await entry.runtime_data.client.list_faces(uid, group)
+    return {"uid": uid, "group_id": group, "faces": [asdict(f) for f in faces]}
+
+
+@_action("forget_face", FORGET_FACE_SCHEMA, SupportsResponse.OPTIONAL)
+async def _forget_face(call: ServiceCall, entry: BaiduFaceConfigEntry) -> dict[str, Any]:
+    if not entry.runtime_data.client.capabilities.delete_face:
+        raise _unsupported(entry, call)
+    uid, group, face_token = _uid(entry, call), _group(entry, call), call.data[ATTR_FACE_TOKEN]
+    client = entry.runtime_data.client
+    result = await client.delete_face(uid, group, face_token)
+    try:
+        left = len(await client.list_faces(uid, group))
+    except BaiduFaceNotFoundError:
+        left = 0  # Baidu removes a user with their last face
+    return {"uid": uid, "group_id": group, "face_token": face_token, "faces_left": left, "log_id": result.log_id}
+
+
 def _searched(entry: BaiduFaceConfigEntry, call: ServiceCall) -> list[str]:
     """Return the groups a call looked in, to name in a "not found" message (none: every group)."""
     for key in (ATTR_SOURCE_GROUP, ATTR_GROUP):
@@ -408,9 +484,11 @@ def _run(handler: Handler) -> Callable[[ServiceCall], Coroutine[Any, Any, Servic
 
     async def run(call: ServiceCall) -> ServiceResponse:
         # Optional with one entry: the helper then takes the only one, if it is loaded.
-        entry: BaiduFaceConfigEntry = service.async_get_config_entry(
-            call.hass, DOMAIN, call.data.get(ATTR_CONFIG_ENTRY_ID)
-        )
+        # A person's device names its entry.
+        entry_id = call.data.get(ATTR_CONFIG_ENTRY_ID)
+        if entry_id is None and ATTR_PERSON in call.data:
+            entry_id = _person_entry_id(call.hass, str(call.data[ATTR_PERSON]))
+        entry: BaiduFaceConfigEntry = service.async_get_config_entry(call.hass, DOMAIN, entry_id)
         try:
             response = await handler(call, entry)
         except BaiduFaceError as err:
