@@ -87,6 +87,7 @@ def dashboard_config(people: Iterable[Person], cameras: Iterable[Camera]) -> dic
             "type": "button",
             "name": f"Enrol as {VISITOR_NAME}",
             "icon": "mdi:account-plus",
+            "icon_height": "48px",
             "show_state": False,
             "tap_action": {"action": "perform-action", "perform_action": f"script.{enrol_script(camera)}"},
         }
