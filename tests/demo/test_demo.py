@@ -59,6 +59,7 @@ NEXT_VISIT_SECONDS = 150
 MEDIA_ROOT = "media-source://baidu_face"
 BOXED_PIXELS = 2000
 READERS: set[asyncio.Task[None]] = set()  # keeps the output readers alive
+RUNS: list[DemoRun] = []  # the demos a test started, stopped after it if it failed half-way
 
 
 def free_port() -> int:
@@ -114,7 +115,19 @@ async def start(state: Path, port: int | None = None, baidu_port: int | None = N
     )  # fmt: skip
     run = DemoRun(process, port, baidu_port)
     READERS.add(asyncio.create_task(run.read()))
+    RUNS.append(run)
     return run
+
+
+@pytest.fixture(autouse=True)
+async def stop_what_a_failed_test_left() -> AsyncIterator[None]:
+    """SIGTERM a demo a failed test left running, as a person would stop it (it stops what it started)."""
+    yield
+    while RUNS:
+        run = RUNS.pop()
+        if run.process.returncode is None:
+            run.process.send_signal(signal.SIGTERM)
+            await asyncio.wait_for(run.process.wait(), STOP_SECONDS)
 
 
 def assert_stopped_cleanly(number: signal.Signals, seconds: float, output: list[str]) -> None:
