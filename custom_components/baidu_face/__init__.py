@@ -99,7 +99,7 @@ async def async_unload_entry(hass: HomeAssistant, entry: BaiduFaceConfigEntry) -
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: BaiduFaceConfigEntry) -> None:
-    """Forget the entry's saved usage, people and the faces it kept."""
+    """Forget the entry's saved usage, the faces it kept and its people."""
     await async_forget_usage(hass, entry.entry_id)
-    await async_forget_people(hass, entry.entry_id)
     await async_forget_faces(hass, entry.entry_id)
+    await async_forget_people(hass, entry.entry_id)

@@ -104,9 +104,9 @@ _WHOLE_OPTIONS = (
     CONF_MONTHLY_BUDGET,
     CONF_DAILY_BUDGET,
     CONF_MAX_FACES,
-    CONF_SEEN_TIMEOUT,
     CONF_KEPT_FACES,
     CONF_KEPT_DAYS,
+    CONF_SEEN_TIMEOUT,
 )
 
 
@@ -262,9 +262,9 @@ class BaiduFaceOptionsFlow(OptionsFlow):
                 vol.Optional(CONF_ATTRIBUTES, default=[]): selector.SelectSelector(
                     selector.SelectSelectorConfig(options=attributes, multiple=True, translation_key=CONF_ATTRIBUTES)
                 ),
-                vol.Required(CONF_SEEN_TIMEOUT, default=DEFAULT_SEEN_TIMEOUT): _SEEN_TIMEOUT,
                 vol.Required(CONF_KEPT_FACES, default=DEFAULT_KEPT_FACES): _KEPT_FACES,
                 vol.Required(CONF_KEPT_DAYS, default=DEFAULT_KEPT_DAYS): _KEPT_DAYS,
+                vol.Required(CONF_SEEN_TIMEOUT, default=DEFAULT_SEEN_TIMEOUT): _SEEN_TIMEOUT,
             }
         )
         return self.async_show_form(

@@ -197,9 +197,9 @@ async def test_options(hass: HomeAssistant, setup_entry: Setup) -> None:
         CONF_THRESHOLD: 85,
         CONF_MAX_FACES: 3,
         CONF_ATTRIBUTES: ["age"],
-        CONF_SEEN_TIMEOUT: 120,
         CONF_KEPT_FACES: 0,
         CONF_KEPT_DAYS: 3,
+        CONF_SEEN_TIMEOUT: 120,
     }
     result = await hass.config_entries.options.async_configure(result["flow_id"], options)
     assert result["type"] is FlowResultType.CREATE_ENTRY

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import device_registry as dr
@@ -20,7 +22,9 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 
 from custom_components.baidu_face.const import DOMAIN, EVENT_RECOGNIZED, EVENT_UNKNOWN_FACE
 from custom_components.baidu_face.entity import person_identifier
-from tests.faces import FACES
+from custom_components.baidu_face.faces import RECOGNISED
+from sample_faces.frames import frame_with
+from tests.faces import FACES, STRANGER
 
 from .conftest import FAMILY, camera_subentry
 
@@ -50,11 +54,14 @@ class Door:
         self.recognized: list[Event] = async_capture_events(hass, EVENT_RECOGNIZED)
         self.unknown: list[Event] = async_capture_events(hass, EVENT_UNKNOWN_FACE)
 
-    async def look(self, name: str) -> Event:
-        """Show sample_faces/`name` at the door, move, and return what the scan announced."""
+    async def look(self, picture: str | bytes) -> Event:
+        """Show a frame (or sample_faces/`picture`) at the door, move, and return what the scan announced."""
         self.looks += 1
-        shown = self.folder / f"{self.looks}_{Path(name).name}"
-        shutil.copy(FACES / name, shown)
+        shown = self.folder / f"look_{self.looks}.img"
+        if isinstance(picture, bytes):
+            shown.write_bytes(picture)
+        else:
+            shutil.copy(FACES / picture, shown)
         await self.hass.services.async_call(
             "local_file", "update_file_path", {"entity_id": "camera.door", "file_path": str(shown)}, blocking=True
         )
@@ -75,7 +82,8 @@ async def door(hass: HomeAssistant, tmp_path: Path, door_camera: Any) -> Door:
 async def setup_door(setup_entry: Setup, hass: HomeAssistant, api_version: str, **options: Any) -> MockConfigEntry:
     hass.states.async_set(MOTION, "off")
     # One frame a visit, no cool-down: each look is one fresh announcement.
-    camera = camera_subentry("camera.door", triggers=[MOTION], burst_frames=1, cooldown=0, max_faces=1)
+    # Two faces a frame: V2 then gives each face its box (multi-identify), which a kept crop needs.
+    camera = camera_subentry("camera.door", triggers=[MOTION], burst_frames=1, cooldown=0, max_faces=2)
     return await setup_entry(api_version, subentries=[camera], qps=50, **options)
 
 
@@ -92,6 +100,113 @@ def person(hass: HomeAssistant, entry: MockConfigEntry, uid: str) -> str:
 
 def calls(entry: MockConfigEntry) -> dict[str, int]:
     return dict(entry.runtime_data.client.call_counts)
+
+
+# The stranger (nobody enrolled), and another frame of him: the camera sends only frames that changed.
+STRANGER_AGAIN = frame_with([(FACES / STRANGER, 1.0)])[0]
+
+
+async def kept_stranger(door: Door) -> str:
+    """Let the door see the stranger and return the id of the face it kept."""
+    unknown = await door.look(STRANGER)
+    assert unknown.event_type == EVENT_UNKNOWN_FACE
+    face_id: str = unknown.data["face_id"]
+    return face_id
+
+
+@pytest.mark.parametrize(("api_version", "sent"), [("v3", "the face_token"), ("v2", "the crop")])
+async def test_enrolling_a_kept_face_makes_the_next_frame_of_it_recognised(
+    hass: HomeAssistant, setup_entry: Setup, door: Door, api_version: str, sent: str
+) -> None:
+    entry = await setup_door(setup_entry, hass, api_version)
+    face_id = await kept_stranger(door)
+    before = calls(entry)
+
+    enrolled = await act(hass, "enroll_face", {"face_id": face_id, "uid": "lin", "user_info": "Lin-Manuel Miranda"})
+    assert enrolled["uid"] == "lin"
+    assert enrolled["groups"] == [FAMILY]
+    assert enrolled["face_id"] == face_id
+    # One faceset/user/add whichever was sent: V3 names the face Baidu already saw, V2 gets the crop.
+    assert calls(entry)["register_user"] - before.get("register_user", 0) == 1, sent
+    if api_version == "v3":
+        assert enrolled["face_token"] == entry.runtime_data.faces.get(face_id).face_token
+
+    recognised = await door.look(STRANGER_AGAIN)
+    assert recognised.event_type == EVENT_RECOGNIZED
+    assert recognised.data["uid"] == "lin"
+    # The kept face left "unknown", and Lin has a person device now.
+    kept = entry.runtime_data.faces.get(face_id)
+    assert (kept.kind, kept.uid) == (RECOGNISED, "lin")
+    assert entry.runtime_data.people.get("lin").name == "Lin-Manuel Miranda"
+    device = dr.async_get(hass).async_get_device_by_identifier(
+        (DOMAIN, person_identifier(entry.entry_id, "lin")), entry.entry_id
+    )
+    assert device is not None
+    assert device.name == "Lin-Manuel Miranda"
+
+
+async def test_a_face_baidu_no_longer_knows_is_enrolled_from_its_crop(
+    hass: HomeAssistant, setup_entry: Setup, door: Door, freezer: FrozenDateTimeFactory
+) -> None:
+    entry = await setup_door(setup_entry, hass, "v3")
+    face_id = await kept_stranger(door)
+    # The local server, like Baidu, forgets the faces it saw after a while (an hour).
+    freezer.tick(timedelta(hours=1, minutes=1))
+    before = calls(entry).get("register_user", 0)
+    enrolled = await act(hass, "enroll_face", {"face_id": face_id, "uid": "lin"})
+    # The token was refused (222209), then the crop was registered.
+    assert calls(entry)["register_user"] - before == 2
+    assert enrolled["face_token"] != entry.runtime_data.faces.get(face_id).face_token
+    assert (await door.look(STRANGER_AGAIN)).data["uid"] == "lin"
+
+
+async def test_enrolling_into_an_existing_person_keeps_their_name(
+    hass: HomeAssistant, setup_entry: Setup, door: Door
+) -> None:
+    entry = await setup_door(setup_entry, hass, "v3")
+    first = await kept_stranger(door)
+    await act(hass, "enroll_face", {"face_id": first, "uid": "lin", "user_info": "Lin-Manuel Miranda"})
+    # A recognised face is kept too, and may be enrolled as well (here: to the same person, from their device).
+    second = (await door.look(STRANGER_AGAIN)).data["face_id"]
+    lin = person(hass, entry, "lin")
+    enrolled = await act(hass, "enroll_face", {"face_id": second, "person": lin})
+    assert enrolled["uid"] == "lin"
+    user = await act(hass, "get_user", {"uid": "lin"})
+    assert user["memberships"] == [{"group_id": FAMILY, "user_info": "Lin-Manuel Miranda"}]
+    assert len((await act(hass, "list_faces", {"person": lin}))["faces"]) == 2
+
+
+async def test_a_face_is_picked_in_the_media_panel_and_names_its_entry(
+    hass: HomeAssistant, setup_entry: Setup, door: Door
+) -> None:
+    entry = await setup_door(setup_entry, hass, "v3")
+    face_id = await kept_stranger(door)
+    await setup_entry("v3", subentries=[])  # a second entry: the face says which one keeps it
+    picked = {
+        "media_content_id": f"media-source://{DOMAIN}/{entry.entry_id}/unknown/{face_id}",
+        "media_content_type": "image/jpeg",
+    }
+    assert (await act(hass, "enroll_face", {"face_id": picked, "uid": "lin"}))["face_id"] == face_id
+    assert entry.runtime_data.faces.get(face_id).uid == "lin"
+
+
+async def test_enroll_refusals_are_translated_and_cost_no_call(
+    hass: HomeAssistant, setup_entry: Setup, door: Door
+) -> None:
+    entry = await setup_door(setup_entry, hass, "v3")
+    face_id = await kept_stranger(door)
+    before = calls(entry)
+    missing = await refused(hass, "enroll_face", {"face_id": "NoSuchFace000000", "uid": "lin"})
+    assert missing.translation_key == "face_not_kept"
+    assert (missing.translation_placeholders or {})["face_id"] == "NoSuchFace000000"
+    obama = person(hass, entry, "obama")
+    both = await refused(hass, "enroll_face", {"face_id": face_id, "uid": "lin", "person": obama})
+    assert both.translation_key == "one_person"
+    assert (await refused(hass, "enroll_face", {"face_id": face_id})).translation_key == "one_person"
+    assert calls(entry) == before
+    # Baidu's own refusals come through the actions' one translation: here, a uid Baidu cannot take.
+    bad_uid = await refused(hass, "enroll_face", {"face_id": face_id, "uid": "no spaces"})
+    assert bad_uid.translation_key == "invalid_uid"
 
 
 async def test_forgetting_a_persons_only_face_makes_the_next_frame_of_it_unknown(
@@ -117,6 +232,9 @@ async def test_forgetting_a_persons_only_face_makes_the_next_frame_of_it_unknown
         "log_id": forgotten["log_id"],
     }
     assert (await door.look("enroll/alex_lacamoire_1.jpg")).event_type == EVENT_UNKNOWN_FACE
+    # With his last face Alex left the face set, and his device went with him.
+    assert entry.runtime_data.people.get(ALEX) is None
+    assert dr.async_get(hass).async_get(alex) is None
 
 
 async def test_forgetting_one_of_two_faces_keeps_the_other(hass: HomeAssistant, setup_entry: Setup) -> None:
