@@ -188,16 +188,16 @@ def name_of(person: str) -> str:
     return person.replace("_", " ").title()
 
 
-async def poll[T](what: str, seconds: float, check: Callable[[], Awaitable[T | None]]) -> tuple[T, float]:
-    """Call `check` every second until it returns something; that, and how long it took."""
+async def poll[T](what: str, seconds: float, check: Callable[[], Awaitable[T | None]]) -> T:
+    """Call `check` every second until it returns something; that."""
     started = time.monotonic()
     while (found := await check()) is None:
         assert time.monotonic() - started < seconds, f"after {seconds:.0f} s still no {what}"
         await asyncio.sleep(1)
-    return found, time.monotonic() - started
+    return found
 
 
-async def people_follow_recognitions(hass: HassClient) -> float:
+async def people_follow_recognitions(hass: HassClient) -> None:
     """Every enrolled person has a device whose Last seen, Last seen at and Seen recently say they were seen."""
     people, _ = await read_registries(hass)
     assert {name_of(person) for person in PEOPLE} <= {person.name for person in people}
@@ -216,8 +216,7 @@ async def people_follow_recognitions(hass: HassClient) -> float:
             assert (await hass.state(f"binary_sensor.{person}_seen_recently"))["state"] == "on"
         return True
 
-    _, seconds = await poll("Last seen for everyone", SIGHTING_SECONDS, everyone_seen)
-    return seconds
+    await poll("Last seen for everyone", SIGHTING_SECONDS, everyone_seen)
 
 
 async def last_scan(hass: HassClient, camera: str) -> Image.Image:
@@ -230,7 +229,7 @@ async def last_scan(hass: HassClient, camera: str) -> Image.Image:
     return image.convert("RGB")
 
 
-async def cameras_show_what_they_saw(hass: HassClient) -> float:
+async def cameras_show_what_they_saw(hass: HassClient) -> None:
     """Each camera has an event entity and a Last scan image: the frame with the boxes drawn on it."""
     # Only an identifying camera announces anyone: the hallway (detect) has no event entity.
     await hass.state("event.front_door_face")
@@ -245,10 +244,9 @@ async def cameras_show_what_they_saw(hass: HassClient) -> float:
                 return None
         return True
 
-    _, seconds = await poll("annotated Last scan on every camera", SIGHTING_SECONDS, annotated)
+    await poll("annotated Last scan on every camera", SIGHTING_SECONDS, annotated)
     front_door = await hass.state("event.front_door_face")
     assert front_door["attributes"]["event_type"] in ("recognized", "unknown")
-    return seconds
 
 
 def has_boxes(image: Image.Image) -> bool:
@@ -303,8 +301,8 @@ async def sightings(hass: HassClient) -> AsyncIterator[list[dict[str, Any]]]:
                 await gatherer
 
 
-async def next_stranger_sighting(seen: list[dict[str, Any]]) -> tuple[str, float]:
-    """Wait for the stranger at the front door: unknown, or recognised as the visitor; which, and when."""
+async def next_stranger_sighting(seen: list[dict[str, Any]]) -> str:
+    """Wait for the stranger at the front door: unknown, or recognised as the visitor; which."""
 
     async def stranger() -> str | None:
         for event in seen:
@@ -320,23 +318,22 @@ async def next_stranger_sighting(seen: list[dict[str, Any]]) -> tuple[str, float
     return await poll("front-door sighting of the stranger", NEXT_VISIT_SECONDS, stranger)
 
 
-async def teach_and_forget(hass: HassClient) -> dict[str, float]:
+async def teach_and_forget(hass: HassClient, done: Callable[[str], None]) -> None:
     """Enrol a kept unknown face as the visitor, see them recognised; forget the face, see it unknown again."""
-    timings = {}
 
     async def unknown_faces() -> list[str] | None:
         return await kept_faces(hass, "unknown") or None
 
-    faces, timings["unknown face in the Media panel"] = await poll(
-        "unknown face in the Media panel", SIGHTING_SECONDS, unknown_faces
-    )
+    faces = await poll("unknown face in the Media panel", SIGHTING_SECONDS, unknown_faces)
+    done("an unknown face in the Media panel")
     async with sightings(hass) as seen:
         data = {"face_id": faces[0], "uid": VISITOR_UID, "user_info": VISITOR_NAME, "groups": [GROUP]}
         await hass.action("baidu_face", "enroll_face", data)
         assert faces[0] not in await kept_faces(hass, "unknown")
         assert faces[0] in await kept_faces(hass, "recognised")
-        who, timings["enrolled face recognised"] = await next_stranger_sighting(seen)
+        who = await next_stranger_sighting(seen)
     assert who == VISITOR_UID
+    done("the enrolled face recognised")
     people, _ = await read_registries(hass)
     assert VISITOR_NAME in {person.name for person in people}
 
@@ -345,9 +342,9 @@ async def teach_and_forget(hass: HassClient) -> dict[str, float]:
     async with sightings(hass) as seen:
         forget = {"uid": VISITOR_UID, "group_id": GROUP, "face_token": face["face_token"]}
         await hass.action("baidu_face", "forget_face", forget)
-        who, timings["forgotten face unknown again"] = await next_stranger_sighting(seen)
+        who = await next_stranger_sighting(seen)
     assert who == "unknown"
-    return timings
+    done("the forgotten face unknown again")
 
 
 async def test_a_port_in_use_is_reported_before_anything_starts(tmp_path: Path, socket_enabled: None) -> None:
@@ -420,14 +417,17 @@ async def test_a_first_run_shows_everyone_quietly_then_stops_on_sigterm(
         seen = {line.get("name", "") for line in await hass.logbook(since) if "saw" in line.get("message", "")}
     print(f"\nfirst run: everyone in the logbook {time.monotonic() - ready:.0f} s after ready")
 
-    timings = {"people's Last seen": await people_follow_recognitions(hass)}
-    timings["annotated Last scan"] = await cameras_show_what_they_saw(hass)
+    def done(part: str) -> None:
+        print(f"first run: {part} {time.monotonic() - ready:.0f} s after ready")
+
     (dashboards,) = await hass.websocket({"type": "lovelace/dashboards/list"})
     assert [d["title"] for d in dashboards if d["url_path"] == URL_PATH] == ["Baidu Face"]
     assert f"/{URL_PATH}/" in "".join(demo.lines)
-    timings |= await teach_and_forget(hass)
-    for part, seconds in timings.items():
-        print(f"first run: {part} {seconds:.0f} s after the step before it")
+    await people_follow_recognitions(hass)
+    done("every person's Last seen, Last seen at and Seen recently")
+    await cameras_show_what_they_saw(hass)
+    done("an annotated Last scan on every camera")
+    await teach_and_forget(hass, done)
 
     # Quiet: every integration loaded, no repair issue, no warning but Home Assistant's own.
     entries = await hass.entries("")  # every domain
