@@ -27,6 +27,7 @@ from scripts.demo import API_KEY, DEMO_PASSWORD, DEMO_USER, SECRET_KEY, Demo
 from scripts.demo_dashboard import VISITOR_NAME, VISITOR_UID
 from scripts.hass_driver import HassClient
 from scripts.photo_player import show
+from tests.demo.scans import wait_for_boxes
 from tests.faces import FACES, build_face_set
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -42,6 +43,9 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
     "--disable-dev-shm-usage",
 ]
+
+# The demo's cameras show each photo once in about 80 s: anyone is seen within this.
+SIGHTING_MS = 150_000
 
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists() and os.environ.get("CI") != "true",
@@ -181,14 +185,15 @@ async def test_the_demo_dashboard_shows_people_and_scans_and_enrols_an_unknown_f
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
         page = await browser.new_page(viewport={"width": 1280, "height": 1000})
-        page.set_default_timeout(120_000)  # the cameras show each person once in about 80 s
+        page.set_default_timeout(30_000)
         try:
             await log_in(page, demo)
             await page.goto(demo.url + demo.dashboard.path)
             # A recognised person: Obama's card says where he was last seen.
             obama = page.locator("hui-entities-card", has_text="Obama")
-            await expect(obama.get_by_text("Front door").first).to_be_visible()
-            # The front door's Last scan: a picture, drawn with boxes and names (the demo test checks the pixels).
+            await expect(obama.get_by_text("Front door").first).to_be_visible(timeout=SIGHTING_MS)
+            # The front door's Last scan, with boxes and names.
+            await wait_for_boxes(hass, "front_door", SIGHTING_MS / 1000)
             scan = page.locator("hui-picture-entity-card", has_text="Front door: last scan").locator("img")
             await expect(scan).to_have_attribute("src", re.compile(r"/api/image_proxy/image\.front_door_last_scan"))
             await shows_a_picture(scan)
@@ -208,7 +213,7 @@ async def test_the_demo_dashboard_shows_people_and_scans_and_enrols_an_unknown_f
             await page.goto(demo.url + demo.dashboard.path)
             await page.locator("hui-button-card", has_text=f"Enrol as {VISITOR_NAME}").click()
             visitor = page.locator("hui-entities-card", has_text=VISITOR_NAME)
-            await expect(visitor.get_by_text("Front door").first).to_be_visible()
+            await expect(visitor.get_by_text("Front door").first).to_be_visible(timeout=SIGHTING_MS)
             await shot(page, "10_enrolled")
             last_seen = await hass.state(f"sensor.{VISITOR_UID}_last_seen")
             assert last_seen["attributes"]["camera_entity_id"] == "camera.front_door"

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fcntl
-import io
 import os
 import re
 import signal
@@ -27,18 +26,16 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-import numpy
 import pytest
 from homeassistant.util.dt import parse_datetime
 from homeassistant.util.yaml import parse_yaml
-from PIL import Image
 
 from custom_components.baidu_face.const import EVENT_RECOGNIZED, EVENT_UNKNOWN_FACE
-from custom_components.baidu_face.image import DETECTED_COLOUR, KNOWN_COLOUR, UNKNOWN_COLOUR
 from scripts.demo import CAMERAS, DEMO_PASSWORD, DEMO_USER, GROUP, Demo
 from scripts.demo_dashboard import URL_PATH, VISITOR_NAME, VISITOR_UID, read_registries
 from scripts.hass_driver import HassClient, HassError
 from scripts.photo_player import FRAME_SIZE
+from tests.demo.scans import has_boxes, last_scan
 from tests.faces import PEOPLE
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -57,7 +54,6 @@ SIGHTING_SECONDS = 120
 # A camera shows each probe photo once in about 80 s: the stranger is back within that.
 NEXT_VISIT_SECONDS = 150
 MEDIA_ROOT = "media-source://baidu_face"
-BOXED_PIXELS = 2000
 READERS: set[asyncio.Task[None]] = set()  # keeps the output readers alive
 RUNS: list[DemoRun] = []  # the demos a test started, stopped after it if it failed half-way
 
@@ -219,16 +215,6 @@ async def people_follow_recognitions(hass: HassClient) -> None:
     await poll("Last seen for everyone", SIGHTING_SECONDS, everyone_seen)
 
 
-async def last_scan(hass: HassClient, camera: str) -> Image.Image:
-    async with hass.session.get(
-        f"{hass.url}/api/image_proxy/image.{camera}_last_scan", headers={"Authorization": f"Bearer {hass.token}"}
-    ) as response:
-        assert response.status == 200, await response.text()
-        image = Image.open(io.BytesIO(await response.read()))
-        image.load()
-    return image.convert("RGB")
-
-
 async def cameras_show_what_they_saw(hass: HassClient) -> None:
     """Each camera has an event entity and a Last scan image: the frame with the boxes drawn on it."""
     # Only an identifying camera announces anyone: the hallway (detect) has no event entity.
@@ -247,20 +233,6 @@ async def cameras_show_what_they_saw(hass: HassClient) -> None:
     await poll("annotated Last scan on every camera", SIGHTING_SECONDS, annotated)
     front_door = await hass.state("event.front_door_face")
     assert front_door["attributes"]["event_type"] in ("recognized", "unknown")
-
-
-def has_boxes(image: Image.Image) -> bool:
-    """Whether boxes are drawn: many pixels of the boxes' colours, which raw doorway frames have few of.
-
-    The raw frame of every probe photo has at most about 750 such pixels (obama+biden.jpg), one
-    box with its label about 4,000.
-    """
-    pixels = numpy.asarray(image).astype(int)
-    near = sum(
-        int((numpy.abs(pixels - numpy.array(colour)).max(axis=2) < 30).sum())
-        for colour in (KNOWN_COLOUR, UNKNOWN_COLOUR, DETECTED_COLOUR)
-    )
-    return near > BOXED_PIXELS
 
 
 async def browse(hass: HassClient, media_content_id: str) -> dict[str, Any]:
