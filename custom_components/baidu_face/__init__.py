@@ -20,12 +20,13 @@ from .api import (
 )
 from .const import CONF_KEPT_DAYS, CONF_KEPT_FACES, DEFAULT_KEPT_DAYS, DEFAULT_KEPT_FACES, DOMAIN, SUBENTRY_CAMERA
 from .faces import FaceStore, KeptFaceView, async_forget_faces
+from .people import People, async_forget_people
 from .recognition import CameraScanner
 from .runtime import BaiduFaceConfigEntry, BaiduFaceData, create_client
 from .services import async_setup_services
 from .usage import Usage, async_forget_usage
 
-PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.EVENT, Platform.IMAGE, Platform.SENSOR]
+PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.BUTTON, Platform.EVENT, Platform.IMAGE, Platform.SENSOR]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
@@ -61,7 +62,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: BaiduFaceConfigEntry) ->
         int(entry.options.get(CONF_KEPT_FACES, DEFAULT_KEPT_FACES)),
         int(entry.options.get(CONF_KEPT_DAYS, DEFAULT_KEPT_DAYS)),
     )
-    entry.runtime_data = BaiduFaceData(client, usage, faces)
+    entry.runtime_data = BaiduFaceData(client, usage, faces, await People.async_load(hass, entry))
     usage.async_start()
     entry.async_on_unload(faces.async_start())
     for subentry in entry.subentries.values():
@@ -76,6 +77,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: BaiduFaceConfigEntry) ->
     # Triggers and intervals start once the entities that show the visits listen.
     for scanner in entry.runtime_data.scanners.values():
         entry.async_on_unload(scanner.async_start())
+    entry.runtime_data.people.async_start(entry.runtime_data.scanners.values())
     # Subentries (cameras) and options change what is set up: reload on any change.
     entry.async_on_unload(entry.add_update_listener(async_reload_entry))
     return True
@@ -92,10 +94,12 @@ async def async_unload_entry(hass: HomeAssistant, entry: BaiduFaceConfigEntry) -
     platforms_unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
     cameras_unloaded = await hass.data[IMAGE_PROCESSING].async_unload_entry(entry)
     await entry.runtime_data.usage.async_stop()
+    await entry.runtime_data.people.async_stop()
     return platforms_unloaded and cameras_unloaded
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: BaiduFaceConfigEntry) -> None:
-    """Forget the entry's saved usage and the faces it kept."""
+    """Forget the entry's saved usage, the faces it kept and its people."""
     await async_forget_usage(hass, entry.entry_id)
     await async_forget_faces(hass, entry.entry_id)
+    await async_forget_people(hass, entry.entry_id)

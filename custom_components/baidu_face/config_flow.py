@@ -51,6 +51,7 @@ from .const import (
     CONF_QPS,
     CONF_SCAN_INTERVAL,
     CONF_SECRET_KEY,
+    CONF_SEEN_TIMEOUT,
     CONF_THRESHOLD,
     CONF_TRIGGERS,
     DEFAULT_BURST_FRAMES,
@@ -61,6 +62,7 @@ from .const import (
     DEFAULT_KEPT_FACES,
     DEFAULT_MAX_FACES,
     DEFAULT_SCAN_INTERVAL,
+    DEFAULT_SEEN_TIMEOUT,
     DOMAIN,
     MODE_DETECT,
     MODE_IDENTIFY,
@@ -85,6 +87,11 @@ _QPS = selector.NumberSelector(
 _BUDGET = selector.NumberSelector(
     selector.NumberSelectorConfig(min=1, max=100_000_000, step=1, mode=selector.NumberSelectorMode.BOX)
 )
+_SEEN_TIMEOUT = selector.NumberSelector(
+    selector.NumberSelectorConfig(
+        min=10, max=86_400, step=1, unit_of_measurement="s", mode=selector.NumberSelectorMode.BOX
+    )
+)
 # Left empty, these follow the plan: its calls a second, its monthly quota, no daily cap.
 _KEPT_FACES = selector.NumberSelector(
     selector.NumberSelectorConfig(min=0, max=1000, step=1, mode=selector.NumberSelectorMode.BOX)
@@ -92,7 +99,15 @@ _KEPT_FACES = selector.NumberSelector(
 _KEPT_DAYS = selector.NumberSelector(
     selector.NumberSelectorConfig(min=1, max=365, step=1, unit_of_measurement="d", mode=selector.NumberSelectorMode.BOX)
 )
-_WHOLE_OPTIONS = (CONF_QPS, CONF_MONTHLY_BUDGET, CONF_DAILY_BUDGET, CONF_MAX_FACES, CONF_KEPT_FACES, CONF_KEPT_DAYS)
+_WHOLE_OPTIONS = (
+    CONF_QPS,
+    CONF_MONTHLY_BUDGET,
+    CONF_DAILY_BUDGET,
+    CONF_MAX_FACES,
+    CONF_KEPT_FACES,
+    CONF_KEPT_DAYS,
+    CONF_SEEN_TIMEOUT,
+)
 
 
 def _groups_selector(groups: list[str]) -> selector.SelectSelector:
@@ -249,6 +264,7 @@ class BaiduFaceOptionsFlow(OptionsFlow):
                 ),
                 vol.Required(CONF_KEPT_FACES, default=DEFAULT_KEPT_FACES): _KEPT_FACES,
                 vol.Required(CONF_KEPT_DAYS, default=DEFAULT_KEPT_DAYS): _KEPT_DAYS,
+                vol.Required(CONF_SEEN_TIMEOUT, default=DEFAULT_SEEN_TIMEOUT): _SEEN_TIMEOUT,
             }
         )
         return self.async_show_form(

@@ -15,7 +15,7 @@ TO_REDACT = {CONF_API_KEY, CONF_SECRET_KEY, "access_token"}
 
 
 async def async_get_config_entry_diagnostics(hass: HomeAssistant, entry: BaiduFaceConfigEntry) -> dict[str, Any]:
-    """Return settings, cameras, scanners, API version, calls, usage, kept-face counts; no keys, tokens or faces."""
+    """Return settings, cameras, scanners, API version, calls, usage, kept-face and people counts; no keys or faces."""
     client = entry.runtime_data.client
     scanners = entry.runtime_data.scanners
     usage = entry.runtime_data.usage
@@ -42,4 +42,6 @@ async def async_get_config_entry_diagnostics(hass: HomeAssistant, entry: BaiduFa
         },
         # How many crops are kept, never the crops, their ids or tokens.
         "kept_faces": entry.runtime_data.faces.counts(),
+        # How many, never who.
+        "people": entry.runtime_data.people.diagnostics(),
     }

@@ -6,6 +6,7 @@ from homeassistant.config_entries import ConfigEntry, ConfigSubentry
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 
 from .const import DOMAIN
+from .runtime import BaiduFaceConfigEntry
 
 
 def service_device(entry: ConfigEntry, model: str) -> DeviceInfo:
@@ -17,6 +18,11 @@ def service_device(entry: ConfigEntry, model: str) -> DeviceInfo:
         model=model,
         entry_type=DeviceEntryType.SERVICE,
     )
+
+
+def app_device(entry: BaiduFaceConfigEntry) -> DeviceInfo:
+    """Return the device of a loaded entry's Baidu app, its model naming the API version in use."""
+    return service_device(entry, f"Face API {entry.runtime_data.client.api_version.value.upper()}")
 
 
 def camera_device(entry: ConfigEntry, subentry: ConfigSubentry) -> DeviceInfo:
@@ -46,13 +52,19 @@ def person_uid(entry_id: str, identifier: str) -> str | None:
     return identifier.removeprefix(prefix) if identifier.startswith(prefix) else None
 
 
-def person_device(entry: ConfigEntry, uid: str, name: str) -> DeviceInfo:
-    """Return the device of one person of the face set (their last-seen entities hang on it)."""
-    return DeviceInfo(
+def person_device(entry: ConfigEntry, uid: str, name: str, app_device_id: str | None = None) -> DeviceInfo:
+    """Return the device of one person of the face set (their last-seen entities hang on it).
+
+    It is reached via the app's device when its registry id is given (Home
+    Assistant 2026 links devices by id only).
+    """
+    info = DeviceInfo(
         identifiers={(DOMAIN, person_identifier(entry.entry_id, uid))},
         name=name,
         manufacturer="Baidu",
         model="Person",
         entry_type=DeviceEntryType.SERVICE,
-        via_device=(DOMAIN, entry.entry_id),
     )
+    if app_device_id is not None:
+        info["via_device_id"] = app_device_id
+    return info

@@ -42,6 +42,7 @@ from .usage import Usage, qps_for, resume_text
 
 if TYPE_CHECKING:
     from .faces import FaceStore
+    from .people import People
     from .recognition import CameraScanner
 
 
@@ -52,6 +53,8 @@ class BaiduFaceData:
     client: BaiduFaceClient
     usage: Usage
     faces: FaceStore
+    # The face set's people and their last sightings (people.py).
+    people: People
     # One scanner per camera subentry, by subentry id.
     scanners: dict[str, CameraScanner] = field(default_factory=dict)
 

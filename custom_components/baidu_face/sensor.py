@@ -1,19 +1,31 @@
-"""Usage sensors: calls today, calls this month and calls left this month, per API in attributes.
+"""Usage sensors (calls today, this month, left this month, per API in attributes) and each person's last sighting.
 
 Days and months are Beijing's (UTC+8), as Baidu's console counts them; see usage.py.
+Each person has "Last seen" (when, with the camera, area, score and group) and
+"Last seen at" (the camera's name, for dashboards); see people.py.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import override
+from datetime import datetime
+from typing import Any, override
 
-from homeassistant.components.sensor import SensorEntity, SensorEntityDescription, SensorStateClass
+from homeassistant.components.sensor import (
+    SensorDeviceClass,
+    SensorEntity,
+    SensorEntityDescription,
+    SensorStateClass,
+)
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .entity import service_device
+from .entity import app_device
+from .people import Person
+from .person_entity import PersonEntity, area_name, async_add_person_entities, camera_name
 from .runtime import BaiduFaceConfigEntry
 from .usage import DAY, MONTH, Usage
 
@@ -70,8 +82,13 @@ SENSORS: tuple[UsageSensorDescription, ...] = (
 async def async_setup_entry(
     hass: HomeAssistant, entry: BaiduFaceConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
 ) -> None:
-    """Add the entry's usage sensors."""
+    """Add the entry's usage sensors, and each person's last-seen sensors (as people join, too)."""
     async_add_entities(UsageSensor(entry, description) for description in SENSORS)
+    async_add_person_entities(hass, entry, async_add_entities, _person_sensors)
+
+
+def _person_sensors(entry: BaiduFaceConfigEntry, person: Person, device: DeviceInfo) -> list[Entity]:
+    return [LastSeenSensor(entry, person, device), LastSeenAtSensor(entry, person, device)]
 
 
 class UsageSensor(SensorEntity):
@@ -86,8 +103,7 @@ class UsageSensor(SensorEntity):
         self.entity_description = description
         self._usage = entry.runtime_data.usage
         self._attr_unique_id = f"{entry.entry_id}_{description.key_in_unique_id}"
-        model = f"Face API {entry.runtime_data.client.api_version.value.upper()}"
-        self._attr_device_info = service_device(entry, model)
+        self._attr_device_info = app_device(entry)
         self._refresh()
 
     @override
@@ -109,3 +125,62 @@ class UsageSensor(SensorEntity):
             return
         self._attr_native_value = self.entity_description.total(self._usage, per_api)
         self._attr_extra_state_attributes = per_api
+
+
+class LastSeenSensor(PersonEntity, SensorEntity):
+    """When a person was last recognised; the camera, its area, the score and the group in attributes."""
+
+    _attr_device_class = SensorDeviceClass.TIMESTAMP
+
+    def __init__(self, entry: BaiduFaceConfigEntry, person: Person, device: DeviceInfo) -> None:
+        """Show `person`'s last sighting."""
+        super().__init__(entry, person, device, "last_seen")
+
+    @property
+    @override
+    def native_value(self) -> datetime | None:
+        """Return when the person was last recognised (None: not yet)."""
+        person = self.person
+        return person.last_seen if person is not None else None
+
+    @property
+    @override
+    def extra_state_attributes(self) -> dict[str, Any]:
+        """Return the uid, and where, how surely and in which group they were last recognised."""
+        person = self.person
+        camera = person.camera if person is not None else None
+        return {
+            "uid": self._uid,
+            "camera_entity_id": camera,
+            "camera": camera_name(self.hass, camera) if camera else None,
+            "area": area_name(self.hass, camera) if camera else None,
+            "score": person.score if person is not None else None,
+            "group_id": person.group_id if person is not None else None,
+        }
+
+
+class LastSeenAtSensor(PersonEntity, SensorEntity):
+    """The name of the camera that last recognised a person, for a dashboard; its area in attributes."""
+
+    def __init__(self, entry: BaiduFaceConfigEntry, person: Person, device: DeviceInfo) -> None:
+        """Show where `person` was last recognised."""
+        super().__init__(entry, person, device, "last_seen_at")
+
+    @property
+    def _camera(self) -> str | None:
+        person = self.person
+        return person.camera if person is not None else None
+
+    @property
+    @override
+    def native_value(self) -> str | None:
+        """Return the camera's friendly name (None: not seen yet)."""
+        camera = self._camera
+        return camera_name(self.hass, camera) if camera else None
+
+    @property
+    @override
+    def extra_state_attributes(self) -> dict[str, Any]:
+        """Return the camera's entity id and its area."""
+        camera = self._camera
+        return {"camera_entity_id": camera, "area": area_name(self.hass, camera) if camera else None}

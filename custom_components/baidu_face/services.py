@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable, Coroutine
+from contextlib import suppress
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -20,6 +21,7 @@ from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import service
 from homeassistant.helpers.selector import ConfigEntrySelector
 
@@ -31,12 +33,18 @@ from .api import (
     MAX_PAGE,
     MAX_TOP,
     BaiduFaceError,
+    BaiduFaceFaceNotFoundError,
+    BaiduFaceNotFoundError,
+    BaiduFaceNotSupportedError,
+    FaceToken,
+    RegisterResult,
     Result,
     check_image_count,
     is_same_person,
 )
 from .api.limits import MAX_START
 from .const import CONF_GROUPS, CONF_THRESHOLD, DOMAIN
+from .entity import person_uid
 from .helpers import box_attributes
 from .runtime import BaiduFaceConfigEntry, ha_error
 
@@ -55,9 +63,12 @@ ATTR_TOP = "top"
 ATTR_ATTRIBUTES = "attributes"
 ATTR_START = "start"
 ATTR_LENGTH = "length"
+ATTR_PERSON = "person"
+ATTR_FACE_TOKEN = "face_token"  # noqa: S105 (a field name, not a secret)
+ATTR_FACE_ID = "face_id"
 
 # Actions that search the entry's default groups when the call names none.
-USES_DEFAULT_GROUPS = frozenset({"identify", "verify", "register_user"})
+USES_DEFAULT_GROUPS = frozenset({"identify", "verify", "register_user", "enroll_face"})
 
 _WHOLE = re.compile(r"[+-]?\d{1,12}", re.ASCII)
 
@@ -87,6 +98,19 @@ def _whole(value: Any) -> int:
     if isinstance(value, str) and _WHOLE.fullmatch(value.strip()):
         return int(value)
     raise vol.Invalid("expected a whole number")
+
+
+# A kept face's address in the Media panel: media-source://baidu_face/<entry_id>/<kind>/<face_id>.
+_MEDIA_SOURCE = f"media-source://{DOMAIN}/"
+
+
+def _face_id(value: Any) -> str:
+    """Accept a kept face's id, its Media panel address, or a media selector's pick of it."""
+    if isinstance(value, dict):
+        value = value.get("media_content_id")
+    if not isinstance(value, str) or not value:
+        raise vol.Invalid("expected the id of a kept face")
+    return value.rsplit("/", 1)[-1] if value.startswith(_MEDIA_SOURCE) else value
 
 
 def _count(low: int, high: int) -> vol.All:
@@ -164,6 +188,22 @@ ADD_USER_TO_GROUP_SCHEMA = vol.Schema(
     }
 )
 REMOVE_USER_FROM_GROUP_SCHEMA = vol.Schema({**_ENTRY, vol.Required(ATTR_UID): _text, vol.Required(ATTR_GROUP): _text})
+# A person of the face set, picked as their device or typed as a uid (`_uid` wants exactly one).
+_WHO = {vol.Optional(ATTR_PERSON): cv.string, vol.Optional(ATTR_UID): _text}
+ENROLL_FACE_SCHEMA = vol.Schema(
+    {
+        **_ENTRY,
+        vol.Required(ATTR_FACE_ID): _face_id,
+        **_WHO,
+        vol.Optional(ATTR_GROUPS): _GROUP_IDS,
+        vol.Optional(ATTR_USER_INFO): _text,
+    }
+)
+LIST_FACES_SCHEMA = vol.Schema({**_ENTRY, **_WHO, vol.Optional(ATTR_GROUP): _text})
+FORGET_FACE_SCHEMA = vol.Schema(
+    {**_ENTRY, **_WHO, vol.Required(ATTR_FACE_TOKEN): _text, vol.Optional(ATTR_GROUP): _text}
+)
+REFRESH_PEOPLE_SCHEMA = vol.Schema(_ENTRY)
 
 type Handler = Callable[[ServiceCall, BaiduFaceConfigEntry], Awaitable[dict[str, Any]]]
 
@@ -199,6 +239,58 @@ def _groups(entry: BaiduFaceConfigEntry, call: ServiceCall) -> list[str]:
     if not groups:
         raise _invalid("groups_required", action=call.service)
     return groups
+
+
+def _entry_id(call: ServiceCall) -> str | None:
+    """Return the entry a call names, else the one its person's device or its kept face belongs to.
+
+    None leaves the choice to Home Assistant's helper: the only entry, if there is one.
+    """
+    hass = call.hass
+    if ATTR_CONFIG_ENTRY_ID in call.data:
+        return str(call.data[ATTR_CONFIG_ENTRY_ID])
+    if ATTR_PERSON in call.data:
+        device = dr.async_get(hass).async_get(str(call.data[ATTR_PERSON]))
+        for entry_id in device.config_entries if device else ():
+            entry = hass.config_entries.async_get_entry(entry_id)
+            if entry is not None and entry.domain == DOMAIN:
+                return entry_id
+    elif ATTR_FACE_ID in call.data:
+        loaded: list[BaiduFaceConfigEntry] = hass.config_entries.async_loaded_entries(DOMAIN)
+        for entry in loaded:
+            if entry.runtime_data.faces.get(call.data[ATTR_FACE_ID]) is not None:
+                return entry.entry_id
+    return None
+
+
+def _uid(entry: BaiduFaceConfigEntry, call: ServiceCall) -> str:
+    """Return the uid of the person a call names: their device (`person`) or their `uid`, exactly one."""
+    person: str | None = call.data.get(ATTR_PERSON)
+    uid: str | None = call.data.get(ATTR_UID)
+    if (person is None) == (uid is None):
+        raise _invalid("one_person", action=call.service)
+    if uid is not None:
+        return uid
+    device = dr.async_get(call.hass).async_get(str(person))
+    for domain, identifier in device.identifiers if device else ():
+        if domain == DOMAIN and (found := person_uid(entry.entry_id, identifier)) is not None:
+            return found
+    raise _invalid("person_not_found", action=call.service, person=str(person))
+
+
+def _group(entry: BaiduFaceConfigEntry, call: ServiceCall) -> str:
+    """Return the group a call names, else the entry's default group when it has exactly one."""
+    if ATTR_GROUP in call.data:
+        return str(call.data[ATTR_GROUP])
+    defaults: list[str] = list(entry.options.get(CONF_GROUPS, []))
+    if len(defaults) != 1:
+        raise _invalid("group_required", action=call.service, groups=", ".join(defaults) or "-")
+    return defaults[0]
+
+
+def _version(entry: BaiduFaceConfigEntry) -> str:
+    """Name the API version in use, as a message names it (V2, V3)."""
+    return entry.runtime_data.client.api_version.value.upper()
 
 
 def _threshold(entry: BaiduFaceConfigEntry) -> float:
@@ -335,6 +427,7 @@ async def _register_user(call: ServiceCall, entry: BaiduFaceConfigEntry) -> dict
         user_info=call.data.get(ATTR_USER_INFO, ""),
         replace=call.data[ATTR_REPLACE],
     )
+    entry.runtime_data.people.async_registered(uid, tuple(result.groups), call.data.get(ATTR_USER_INFO))
     return {
         "uid": uid,
         "groups": list(result.groups),
@@ -350,6 +443,7 @@ async def _update_user(call: ServiceCall, entry: BaiduFaceConfigEntry) -> dict[s
     result = await entry.runtime_data.client.update_user(
         uid, await _image(call), group, user_info=call.data.get(ATTR_USER_INFO), create=call.data[ATTR_CREATE]
     )
+    entry.runtime_data.people.async_registered(uid, (group,), call.data.get(ATTR_USER_INFO))
     return {"uid": uid, "groups": [group], "log_id": result.log_id, "face_token": result.face_token}
 
 
@@ -357,21 +451,97 @@ async def _update_user(call: ServiceCall, entry: BaiduFaceConfigEntry) -> dict[s
 async def _delete_user(call: ServiceCall, entry: BaiduFaceConfigEntry) -> dict[str, Any]:
     # Left out, groups means every group; the schema refuses an empty list.
     groups = call.data.get(ATTR_GROUPS)
-    return _result(await entry.runtime_data.client.delete_user(call.data[ATTR_UID], groups))
+    result = await entry.runtime_data.client.delete_user(call.data[ATTR_UID], groups)
+    entry.runtime_data.people.async_deleted(call.data[ATTR_UID], tuple(groups) if groups else None)
+    return _result(result)
 
 
 @_action("add_user_to_group", ADD_USER_TO_GROUP_SCHEMA, SupportsResponse.OPTIONAL)
 async def _add_user_to_group(call: ServiceCall, entry: BaiduFaceConfigEntry) -> dict[str, Any]:
-    return _result(
-        await entry.runtime_data.client.add_user_to_group(
-            call.data[ATTR_UID], call.data[ATTR_SOURCE_GROUP], call.data[ATTR_GROUPS]
-        )
-    )
+    uid, source = call.data[ATTR_UID], call.data[ATTR_SOURCE_GROUP]
+    result = await entry.runtime_data.client.add_user_to_group(uid, source, call.data[ATTR_GROUPS])
+    entry.runtime_data.people.async_registered(uid, (source, *call.data[ATTR_GROUPS]), None)
+    return _result(result)
 
 
 @_action("remove_user_from_group", REMOVE_USER_FROM_GROUP_SCHEMA, SupportsResponse.OPTIONAL)
 async def _remove_user_from_group(call: ServiceCall, entry: BaiduFaceConfigEntry) -> dict[str, Any]:
-    return _result(await entry.runtime_data.client.remove_user_from_group(call.data[ATTR_UID], call.data[ATTR_GROUP]))
+    uid, group = call.data[ATTR_UID], call.data[ATTR_GROUP]
+    result = await entry.runtime_data.client.remove_user_from_group(uid, group)
+    entry.runtime_data.people.async_deleted(uid, (group,))
+    return _result(result)
+
+
+@_action("refresh_people", REFRESH_PEOPLE_SCHEMA, SupportsResponse.OPTIONAL)
+async def _refresh_people(call: ServiceCall, entry: BaiduFaceConfigEntry) -> dict[str, Any]:
+    people = entry.runtime_data.people
+    calls = await people.async_refresh()
+    return {"people": [{"uid": p.uid, "name": p.name, "groups": list(p.groups)} for p in people], "calls": calls}
+
+
+@_action("enroll_face", ENROLL_FACE_SCHEMA, SupportsResponse.OPTIONAL)
+async def _enroll_face(call: ServiceCall, entry: BaiduFaceConfigEntry) -> dict[str, Any]:
+    data = entry.runtime_data
+    face_id: str = call.data[ATTR_FACE_ID]
+    face = data.faces.get(face_id)
+    if face is None:
+        raise _invalid("face_not_kept", action=call.service, face_id=face_id)
+    uid, groups = _uid(entry, call), _groups(entry, call)
+    user_info = call.data.get(ATTR_USER_INFO)
+    if user_info is None and (person := data.people.get(uid)) is not None and person.name != uid:
+        # Sent empty, user_info would overwrite the name the person has.
+        user_info = person.name
+    result = None
+    if face.face_token and data.client.capabilities.face_tokens:
+        result = await _register_seen_face(entry, uid, FaceToken(face.face_token), groups, user_info or "")
+    if result is None:
+        try:
+            crop = await data.faces.async_read(face_id)
+        except KeyError:
+            raise _invalid("face_not_kept", action=call.service, face_id=face_id) from None
+        result = await data.client.register_user(uid, crop, groups, user_info=user_info or "")
+    with suppress(KeyError):  # dropped by the bounds meanwhile: registered all the same
+        await data.faces.async_enrolled(face_id, uid)
+    data.people.async_registered(uid, tuple(result.groups), user_info)
+    return {"uid": uid, "groups": list(result.groups), "face_token": result.face_token, "face_id": face_id}
+
+
+async def _register_seen_face(
+    entry: BaiduFaceConfigEntry, uid: str, token: FaceToken, groups: list[str], user_info: str
+) -> RegisterResult | None:
+    """Register a face by the token Baidu gave it (no upload); None when Baidu no longer knows it, or cannot."""
+    try:
+        return await entry.runtime_data.client.register_user(uid, token, groups, user_info=user_info)
+    except (BaiduFaceFaceNotFoundError, BaiduFaceNotSupportedError) as err:
+        # Baidu keeps the faces it saw for a while (the local server an hour); then the crop is sent.
+        if err.completed:
+            raise
+        return None
+
+
+@_action("list_faces", LIST_FACES_SCHEMA, SupportsResponse.ONLY)
+async def _list_faces(call: ServiceCall, entry: BaiduFaceConfigEntry) -> dict[str, Any]:
+    if not entry.runtime_data.client.capabilities.list_faces:
+        raise _invalid("list_faces_unsupported", action=call.service, version=_version(entry))
+    uid, group = _uid(entry, call), _group(entry, call)
+    faces = await entry.runtime_data.client.list_faces(uid, group)
+    return {"uid": uid, "group_id": group, "faces": [asdict(f) for f in faces]}
+
+
+@_action("forget_face", FORGET_FACE_SCHEMA, SupportsResponse.OPTIONAL)
+async def _forget_face(call: ServiceCall, entry: BaiduFaceConfigEntry) -> dict[str, Any]:
+    if not entry.runtime_data.client.capabilities.delete_face:
+        raise _invalid("forget_face_unsupported", action=call.service, version=_version(entry))
+    uid, group, face_token = _uid(entry, call), _group(entry, call), call.data[ATTR_FACE_TOKEN]
+    client = entry.runtime_data.client
+    result = await client.delete_face(uid, group, face_token)
+    try:
+        left = len(await client.list_faces(uid, group))
+    except BaiduFaceNotFoundError:
+        # Baidu removed the user from the group with their last face.
+        left = 0
+        entry.runtime_data.people.async_deleted(uid, (group,))
+    return {"uid": uid, "group_id": group, "face_token": face_token, "faces_left": left, "log_id": result.log_id}
 
 
 def _searched(entry: BaiduFaceConfigEntry, call: ServiceCall) -> list[str]:
@@ -394,9 +564,7 @@ def _run(handler: Handler) -> Callable[[ServiceCall], Coroutine[Any, Any, Servic
 
     async def run(call: ServiceCall) -> ServiceResponse:
         # Optional with one entry: the helper then takes the only one, if it is loaded.
-        entry: BaiduFaceConfigEntry = service.async_get_config_entry(
-            call.hass, DOMAIN, call.data.get(ATTR_CONFIG_ENTRY_ID)
-        )
+        entry: BaiduFaceConfigEntry = service.async_get_config_entry(call.hass, DOMAIN, _entry_id(call))
         try:
             response = await handler(call, entry)
         except BaiduFaceError as err:

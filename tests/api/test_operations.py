@@ -205,9 +205,9 @@ def test_capabilities_come_from_the_adapters() -> None:
     assert "emotion" in v3.attributes - v2.attributes
     assert "race" in v2.attributes - v3.attributes
     assert v2.attributes | v3.attributes == ATTRIBUTES
-    operations = ("list_faces", "delete_face", "create_group", "delete_group")
-    assert [getattr(v2, o) for o in operations] == [False] * 4
-    assert [getattr(v3, o) for o in operations] == [True] * 4
+    operations = ("list_faces", "delete_face", "create_group", "delete_group", "face_tokens")
+    assert [getattr(v2, o) for o in operations] == [False] * 5
+    assert [getattr(v3, o) for o in operations] == [True] * 5
 
 
 async def test_a_client_reports_the_capabilities_of_its_version(

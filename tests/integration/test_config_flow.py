@@ -31,6 +31,7 @@ from custom_components.baidu_face.const import (
     CONF_QPS,
     CONF_SCAN_INTERVAL,
     CONF_SECRET_KEY,
+    CONF_SEEN_TIMEOUT,
     CONF_THRESHOLD,
     DOMAIN,
     PLAN_FREE_ENTERPRISE,
@@ -198,6 +199,7 @@ async def test_options(hass: HomeAssistant, setup_entry: Setup) -> None:
         CONF_ATTRIBUTES: ["age"],
         CONF_KEPT_FACES: 0,
         CONF_KEPT_DAYS: 3,
+        CONF_SEEN_TIMEOUT: 120,
     }
     result = await hass.config_entries.options.async_configure(result["flow_id"], options)
     assert result["type"] is FlowResultType.CREATE_ENTRY

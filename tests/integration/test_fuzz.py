@@ -71,6 +71,10 @@ def valid_calls(photo: str) -> dict[str, dict[str, Any]]:
         "delete_user": {"uid": "nobody_here", "groups": ["fuzz"]},
         "add_user_to_group": {"uid": "obama", "source_group_id": FAMILY, "groups": ["fuzz"]},
         "remove_user_from_group": {"uid": "nobody_here", "group_id": "fuzz"},
+        "refresh_people": {},
+        "enroll_face": {"face_id": "NoSuchFace000000", "uid": "fuzzed", "groups": ["fuzz"], "user_info": "F"},
+        "list_faces": {"uid": "obama", "group_id": FAMILY},
+        "forget_face": {"uid": "nobody_here", "group_id": FAMILY, "face_token": "0123456789abcdef" * 2},
     }
 
 
@@ -87,6 +91,10 @@ def cases(photo: str) -> Iterator[tuple[str, dict[str, Any]]]:
             yield action, rest
             for value in WRONG:
                 yield action, rest | {field: value}
+
+
+def test_every_action_is_fuzzed() -> None:
+    assert set(valid_calls("/photo.jpg")) == set(ACTIONS)
 
 
 @pytest.fixture

@@ -157,11 +157,12 @@ async def test_usage_survives_a_restart_and_is_saved_with_a_delay(
     await scan(hass)
     assert await hass.config_entries.async_unload(entry.entry_id)
     assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    # Three scans and two API-version probes (one per set-up), nothing lost at unload.
+    await hass.async_block_till_done(wait_background_tasks=True)
+    # Three scans, and per set-up an API-version probe and a read of the people; nothing lost at unload.
     assert calls(hass, "calls_this_month") == 3
     assert calls(hass, "calls_this_month", "faceset/group/getlist") == 2
-    assert state(hass, SENSOR + "calls_this_month").state == "5"
+    assert calls(hass, "calls_this_month", "faceset/group/getusers") == 2
+    assert state(hass, SENSOR + "calls_this_month").state == "7"
 
 
 async def test_a_new_day_while_stopped_clears_the_repair_at_start_up(
@@ -212,7 +213,8 @@ async def test_raising_the_budget_clears_the_repair_at_once(
     await hass.config_entries.options.async_configure(
         flow["flow_id"], {**entry.options, CONF_DAILY_BUDGET: 10, CONF_GROUPS: ["family"]}
     )
-    await hass.async_block_till_done()
+    # The reload reads the people again: counted before the scan below.
+    await hass.async_block_till_done(wait_background_tasks=True)
     assert issue(hass, entry, "day") is None
     # What was used today still counts against the new budget.
     assert calls(hass, "calls_today") == 1

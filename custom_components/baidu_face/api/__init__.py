@@ -19,7 +19,7 @@ from .exceptions import (
     BaiduFaceServerBusyError,
     BaiduFaceUserNotFoundError,
 )
-from .images import PreparedImage, prepare_image
+from .images import FaceToken, PreparedImage, prepare_image
 from .limits import (
     DEFAULT_BASE_URL,
     DEFAULT_QPS,
@@ -103,6 +103,7 @@ __all__ = [
     "Capabilities",
     "Face",
     "FaceBox",
+    "FaceToken",
     "GroupUser",
     "IdentifiedFace",
     "ImageInput",

@@ -18,7 +18,7 @@ from .exceptions import (
     BaiduFacePermissionError,
     BaiduFaceUserNotFoundError,
 )
-from .images import PreparedImage, prepare_image
+from .images import FaceToken, PreparedImage, Sendable, prepare_image
 from .limits import (
     DEFAULT_BASE_URL,
     DEFAULT_QPS,
@@ -59,7 +59,8 @@ __all__ = ["DEFAULT_DEADLINE", "BaiduFaceClient", "ImageInput", "capabilities_fo
 # One call, retries and back-offs included, gives up after this many seconds.
 DEFAULT_DEADLINE = 30.0
 
-type ImageInput = bytes | PreparedImage
+# A picture, or (V3, see `Capabilities.face_tokens`) a face Baidu already saw.
+type ImageInput = bytes | PreparedImage | FaceToken
 
 # Which input a not-found error is about, in order of preference.
 _MISSING: tuple[tuple[type[BaiduFaceNotFoundError], str], ...] = (
@@ -68,6 +69,11 @@ _MISSING: tuple[tuple[type[BaiduFaceNotFoundError], str], ...] = (
     (BaiduFaceGroupNotFoundError, "groups"),
     (BaiduFaceFaceNotFoundError, "face_token"),
 )
+
+
+def _token(image: Sendable) -> str | None:
+    """Return the face_token sent in place of a picture, to name in a "not found" error."""
+    return str(image) if isinstance(image, FaceToken) else None
 
 
 def capabilities_for(version: ApiVersion) -> Capabilities:
@@ -233,7 +239,10 @@ class BaiduFaceClient:
                 err.value = sent[err.field]
             raise
 
-    async def _prepare(self, image: ImageInput) -> PreparedImage:
+    async def _prepare(self, image: ImageInput) -> Sendable:
+        if isinstance(image, FaceToken):
+            check_face_token(image)
+            return image
         if isinstance(image, PreparedImage):
             return image
         if not isinstance(image, bytes | bytearray | memoryview):
@@ -283,13 +292,21 @@ class BaiduFaceClient:
     async def register_user(
         self, uid: str, image: ImageInput, groups: Iterable[str], *, user_info: str = "", replace: bool = False
     ) -> RegisterResult:
-        """Add a face to `uid` in each group (creating both as needed); `replace` drops its old faces."""
+        """Add a face to `uid` in each group (creating both as needed); `replace` drops its old faces.
+
+        The face may be a `FaceToken` of a face Baidu saw lately (V3: no
+        upload); one it no longer knows is BaiduFaceFaceNotFoundError, and V2
+        refuses any with BaiduFaceNotSupportedError: send the picture then.
+        """
         check_uid(uid)
         group_ids = check_groups(groups)
         check_user_info(user_info)
         prepared = await self._prepare(image)
         return await self._run(
-            lambda d: d.register_user(uid, prepared, group_ids, user_info, replace), uid=uid, groups=group_ids
+            lambda d: d.register_user(uid, prepared, group_ids, user_info, replace),
+            uid=uid,
+            groups=group_ids,
+            face_token=_token(prepared),
         )
 
     async def update_user(
@@ -304,7 +321,12 @@ class BaiduFaceClient:
         if user_info is not None:
             check_user_info(user_info)
         prepared = await self._prepare(image)
-        return await self._run(lambda d: d.update_user(uid, prepared, group, user_info, create), uid=uid, group=group)
+        return await self._run(
+            lambda d: d.update_user(uid, prepared, group, user_info, create),
+            uid=uid,
+            group=group,
+            face_token=_token(prepared),
+        )
 
     async def delete_user(self, uid: str, groups: Iterable[str] | None = None) -> Result:
         """Remove `uid` from the groups, or from every group when `groups` is None.

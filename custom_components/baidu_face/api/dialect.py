@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
-from .images import PreparedImage
+from .images import Sendable
 from .models import (
     ApiVersion,
     Capabilities,
@@ -32,7 +32,8 @@ class Dialect(Protocol):
 
     The client has checked every input before an adapter sees it; an adapter
     translates, sends through the transport and parses, and refuses with
-    BaiduFaceNotSupportedError what its version cannot do (see `capabilities`).
+    BaiduFaceNotSupportedError what its version cannot do (see `capabilities`),
+    a `FaceToken` in place of a picture included.
     """
 
     version: ApiVersion
@@ -41,25 +42,25 @@ class Dialect(Protocol):
     async def probe(self) -> None:
         """Make the cheapest call of this version: raises BaiduFacePermissionError if the app may not use it."""
 
-    async def detect(self, image: PreparedImage, max_faces: int, attributes: frozenset[str]) -> list[Face]:
+    async def detect(self, image: Sendable, max_faces: int, attributes: frozenset[str]) -> list[Face]:
         """Find up to `max_faces` faces, largest first, with the attributes asked for."""
 
-    async def match(self, images: list[PreparedImage]) -> list[MatchScore]:
+    async def match(self, images: list[Sendable]) -> list[MatchScore]:
         """Score every pair of the images."""
 
-    async def identify(self, image: PreparedImage, groups: list[str], max_faces: int, top: int) -> list[IdentifiedFace]:
+    async def identify(self, image: Sendable, groups: list[str], max_faces: int, top: int) -> list[IdentifiedFace]:
         """Find each face's `top` best candidates in the groups, whatever their score."""
 
-    async def verify(self, image: PreparedImage, uid: str, groups: list[str]) -> VerifyResult:
+    async def verify(self, image: Sendable, uid: str, groups: list[str]) -> VerifyResult:
         """Score the face against `uid`: low, or 0, for a stranger, never an error."""
 
     async def register_user(
-        self, uid: str, image: PreparedImage, groups: list[str], user_info: str, replace: bool
+        self, uid: str, image: Sendable, groups: list[str], user_info: str, replace: bool
     ) -> RegisterResult:
         """Add the face to `uid` in every group, creating user and groups as needed."""
 
     async def update_user(
-        self, uid: str, image: PreparedImage, group: str, user_info: str | None, create: bool
+        self, uid: str, image: Sendable, group: str, user_info: str | None, create: bool
     ) -> RegisterResult:
         """Replace `uid`'s faces in one group; None keeps the stored user_info."""
 

@@ -29,8 +29,24 @@ _ENDINGS = {"JPEG": b"\xff\xd9", "PNG": b"IEND\xaeB`\x82"}
 Image.MAX_IMAGE_PIXELS = 16384 * 16384
 
 
+class _Pixels:
+    """Maps boxes and points in the pixels Baidu saw back to the caller's."""
+
+    __slots__ = ()
+    scale: float  # caller pixels per sent pixel
+
+    def box(self, left: float, top: float, width: float, height: float, rotation: int = 0) -> FaceBox:
+        """Map a box in the sent image's pixels to the caller's."""
+        s = self.scale
+        return FaceBox(round(left * s, 1), round(top * s, 1), round(width * s, 1), round(height * s, 1), rotation)
+
+    def point(self, x: float, y: float) -> Point:
+        """Map a point in the sent image's pixels to the caller's."""
+        return Point(round(x * self.scale, 1), round(y * self.scale, 1))
+
+
 @dataclass(frozen=True, slots=True)
-class PreparedImage:
+class PreparedImage(_Pixels):
     """Base64 ready to send, and how to map its pixels back to the caller's."""
 
     base64: str
@@ -43,14 +59,23 @@ class PreparedImage:
         """How many base64 bytes a request carries for this image."""
         return len(self.base64)
 
-    def box(self, left: float, top: float, width: float, height: float, rotation: int = 0) -> FaceBox:
-        """Map a box in the sent image's pixels to the caller's."""
-        s = self.scale
-        return FaceBox(round(left * s, 1), round(top * s, 1), round(width * s, 1), round(height * s, 1), rotation)
 
-    def point(self, x: float, y: float) -> Point:
-        """Map a point in the sent image's pixels to the caller's."""
-        return Point(round(x * self.scale, 1), round(y * self.scale, 1))
+class FaceToken(_Pixels, str):
+    """A face Baidu has already seen, by its face_token, sent in place of a picture.
+
+    V3 takes one wherever it takes an image (and costs no upload); V2 has no
+    such thing and refuses it with BaiduFaceNotSupportedError, so the caller
+    sends the picture instead. Baidu keeps the faces it saw for a while only:
+    an expired token is BaiduFaceFaceNotFoundError.
+    """
+
+    __slots__ = ()
+    # Boxes come back in the pixels of the picture the face was seen in.
+    scale = 1.0
+
+
+# What an adapter sends: a picture, or (V3) a face Baidu already saw.
+type Sendable = PreparedImage | FaceToken
 
 
 def prepare_image(

@@ -40,6 +40,7 @@ class Capabilities:
     delete_face: bool
     create_group: bool
     delete_group: bool
+    face_tokens: bool  # takes a face Baidu already saw (`FaceToken`) in place of a picture
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ from .exceptions import (
     BaiduFacePermissionError,
     BaiduFaceUserNotFoundError,
 )
-from .images import PreparedImage
+from .images import FaceToken, PreparedImage, Sendable
 from .models import (
     ApiVersion,
     Candidate,
@@ -54,6 +54,7 @@ CAPABILITIES = Capabilities(
     delete_face=False,
     create_group=False,
     delete_group=False,
+    face_tokens=False,
 )
 # multi-identify is refused with "unsupported method" (3) or "no permission" (6)
 # where an app or server lacks it: then each face is identified on its own.
@@ -66,6 +67,13 @@ def _unsupported(what: str, field: str | None = None, value: str | None = None) 
     return BaiduFaceNotSupportedError(
         f"{what} is not supported by API v2; a V3 app can do it", field=field, value=value
     )
+
+
+def _picture(image: Sendable) -> PreparedImage:
+    """Return the picture to send: V2 knows no face_token, so the caller must send the picture itself."""
+    if isinstance(image, FaceToken):
+        raise _unsupported("Sending a face_token instead of a picture", field="image")
+    return image
 
 
 class V2(Dialect):
@@ -87,30 +95,32 @@ class V2(Dialect):
         await self._form("probe", "faceset/group/getlist", {"start": 0, "num": 1})
 
     @override
-    async def detect(self, image: PreparedImage, max_faces: int, attributes: frozenset[str]) -> list[Face]:
+    async def detect(self, image: Sendable, max_faces: int, attributes: frozenset[str]) -> list[Face]:
+        picture = _picture(image)
         if unsupported := attributes - ATTRIBUTES.keys():
             raise BaiduFaceNotSupportedError(f"API v2 does not return {', '.join(sorted(unsupported))}")
-        form = {"image": image.base64, "max_face_num": max_faces}
+        form = {"image": picture.base64, "max_face_num": max_faces}
         if attributes:
             form["face_fields"] = ",".join(sorted(ATTRIBUTES[a] for a in attributes))
         body = await self._form("detect", "detect", form)
-        return [_face(image, f) for f in body.get("result", [])]
+        return [_face(picture, f) for f in body.get("result", [])]
 
     @override
-    async def match(self, images: list[PreparedImage]) -> list[MatchScore]:
-        body = await self._form("match", "match", {"images": ",".join(i.base64 for i in images)})
+    async def match(self, images: list[Sendable]) -> list[MatchScore]:
+        body = await self._form("match", "match", {"images": ",".join(_picture(i).base64 for i in images)})
         return [MatchScore(r["index_i"], r["index_j"], float(r["score"])) for r in body.get("result", [])]
 
     @override
-    async def identify(self, image: PreparedImage, groups: list[str], max_faces: int, top: int) -> list[IdentifiedFace]:
+    async def identify(self, image: Sendable, groups: list[str], max_faces: int, top: int) -> list[IdentifiedFace]:
         """Each face's best candidates: several faces in one multi-identify call where the app may use it."""
+        picture = _picture(image)
         if top > MAX_TOP:
             raise _unsupported(f"more than {MAX_TOP} candidates", field="top", value=str(top))
         if max_faces == 1:
-            return await self._identify_one(image, groups, top, None)
+            return await self._identify_one(picture, groups, top, None)
         if self._multi_identify is not False:
             try:
-                found = await self._identify_many(image, groups, max_faces, top)
+                found = await self._identify_many(picture, groups, max_faces, top)
             except (BaiduFaceNotSupportedError, BaiduFacePermissionError) as err:
                 if err.error_code not in MULTI_IDENTIFY_REFUSED:
                     raise
@@ -119,11 +129,11 @@ class V2(Dialect):
                 self._multi_identify = True
                 return found
         # V2's identify looks at the largest face only: find every face, then identify each cut out.
-        faces = await self.detect(image, max_faces, frozenset())
+        faces = await self.detect(picture, max_faces, frozenset())
         loop = asyncio.get_running_loop()
         found = []
         for face in faces:
-            crop = await loop.run_in_executor(None, _crop, image, face)
+            crop = await loop.run_in_executor(None, _crop, picture, face)
             found += await self._identify_one(crop, groups, top, face)
         return found
 
@@ -161,16 +171,23 @@ class V2(Dialect):
         return [IdentifiedFace(candidates, face.box if face else None, face.face_token if face else None)]
 
     @override
-    async def verify(self, image: PreparedImage, uid: str, groups: list[str]) -> VerifyResult:
-        body = await self._form("verify", "verify", {"image": image.base64, "uid": uid, "group_id": ",".join(groups)})
+    async def verify(self, image: Sendable, uid: str, groups: list[str]) -> VerifyResult:
+        body = await self._form(
+            "verify", "verify", {"image": _picture(image).base64, "uid": uid, "group_id": ",".join(groups)}
+        )
         return VerifyResult(uid, float(max(body.get("result") or [0])))
 
     @override
     async def register_user(
-        self, uid: str, image: PreparedImage, groups: list[str], user_info: str, replace: bool
+        self, uid: str, image: Sendable, groups: list[str], user_info: str, replace: bool
     ) -> RegisterResult:
         # V2 requires user_info; the uid is the natural stand-in for "no info".
-        form = {"uid": uid, "user_info": user_info or uid, "group_id": ",".join(groups), "image": image.base64}
+        form = {
+            "uid": uid,
+            "user_info": user_info or uid,
+            "group_id": ",".join(groups),
+            "image": _picture(image).base64,
+        }
         if replace:
             form["action_type"] = "replace"
         body = await self._form("register_user", "faceset/user/add", form)
@@ -178,13 +195,14 @@ class V2(Dialect):
 
     @override
     async def update_user(
-        self, uid: str, image: PreparedImage, group: str, user_info: str | None, create: bool
+        self, uid: str, image: Sendable, group: str, user_info: str | None, create: bool
     ) -> RegisterResult:
         """Replace the user's faces in a group; the stored user_info is kept when none is given."""
+        picture = _picture(image)
         if user_info is None:
             # Baidu's V2 SDK always sends user_info on update: send the stored one.
             user_info = await self._stored_user_info(uid, group, create)
-        form = {"uid": uid, "group_id": group, "image": image.base64, "user_info": user_info}
+        form = {"uid": uid, "group_id": group, "image": picture.base64, "user_info": user_info}
         if create:
             form["action_type"] = "replace"
         body = await self._form("update_user", "faceset/user/update", form)

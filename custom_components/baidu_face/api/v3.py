@@ -13,7 +13,7 @@ from .exceptions import (
     BaiduFaceNoFaceError,
     BaiduFaceNotSupportedError,
 )
-from .images import PreparedImage
+from .images import FaceToken, Sendable
 from .models import (
     ApiVersion,
     Candidate,
@@ -48,10 +48,13 @@ CAPABILITIES = Capabilities(
     delete_face=True,
     create_group=True,
     delete_group=True,
+    face_tokens=True,
 )
 
 
-def _image(image: PreparedImage) -> dict[str, str]:
+def _image(image: Sendable) -> dict[str, str]:
+    if isinstance(image, FaceToken):
+        return {"image": str(image), "image_type": "FACE_TOKEN"}
     return {"image": image.base64, "image_type": "BASE64"}
 
 
@@ -74,7 +77,7 @@ class V3(Dialect):
         await self._call("probe", "v3/faceset/group/getlist", {"start": 0, "length": 1})
 
     @override
-    async def detect(self, image: PreparedImage, max_faces: int, attributes: frozenset[str]) -> list[Face]:
+    async def detect(self, image: Sendable, max_faces: int, attributes: frozenset[str]) -> list[Face]:
         payload = _image(image) | {"max_face_num": max_faces}
         if unsupported := attributes - ATTRIBUTES:
             raise BaiduFaceNotSupportedError(f"API v3 does not return {', '.join(sorted(unsupported))}")
@@ -87,7 +90,7 @@ class V3(Dialect):
         return [_face(image, f) for f in _result(body).get("face_list", [])]
 
     @override
-    async def match(self, images: list[PreparedImage]) -> list[MatchScore]:
+    async def match(self, images: list[Sendable]) -> list[MatchScore]:
         # V3 compares exactly two images: more are compared pairwise.
         scores = []
         for first, second in combinations(range(len(images)), 2):
@@ -96,7 +99,7 @@ class V3(Dialect):
         return scores
 
     @override
-    async def identify(self, image: PreparedImage, groups: list[str], max_faces: int, top: int) -> list[IdentifiedFace]:
+    async def identify(self, image: Sendable, groups: list[str], max_faces: int, top: int) -> list[IdentifiedFace]:
         """Each face's best candidates (multi-search gives each face's box)."""
         payload = _image(image) | {
             "group_id_list": ",".join(groups),
@@ -124,7 +127,7 @@ class V3(Dialect):
         ]
 
     @override
-    async def verify(self, image: PreparedImage, uid: str, groups: list[str]) -> VerifyResult:
+    async def verify(self, image: Sendable, uid: str, groups: list[str]) -> VerifyResult:
         """How much the face looks like `uid`; a stranger scores low, or 0 when Baidu finds no match."""
         payload = _image(image) | {"group_id_list": ",".join(groups), "user_id": uid, "match_threshold": EVERY_SCORE}
         try:
@@ -140,7 +143,7 @@ class V3(Dialect):
 
     @override
     async def register_user(
-        self, uid: str, image: PreparedImage, groups: list[str], user_info: str, replace: bool
+        self, uid: str, image: Sendable, groups: list[str], user_info: str, replace: bool
     ) -> RegisterResult:
         # One group per call: the first takes the image, the rest reuse its face_token.
         action = "REPLACE" if replace else "APPEND"
@@ -158,7 +161,7 @@ class V3(Dialect):
 
     @override
     async def update_user(
-        self, uid: str, image: PreparedImage, group: str, user_info: str | None, create: bool
+        self, uid: str, image: Sendable, group: str, user_info: str | None, create: bool
     ) -> RegisterResult:
         payload: dict[str, Any] = _image(image) | {
             "group_id": group,
@@ -257,7 +260,7 @@ class V3(Dialect):
             raise
 
 
-def _box(image: PreparedImage, location: dict[str, Any]) -> FaceBox:
+def _box(image: Sendable, location: dict[str, Any]) -> FaceBox:
     return image.box(
         location["left"], location["top"], location["width"], location["height"], int(location.get("rotation", 0))
     )
@@ -267,7 +270,7 @@ def _candidate(user: dict[str, Any]) -> Candidate:
     return Candidate(user["user_id"], user["group_id"], user.get("user_info", ""), float(user["score"]))
 
 
-def _face(image: PreparedImage, face: dict[str, Any]) -> Face:
+def _face(image: Sendable, face: dict[str, Any]) -> Face:
     angle = face.get("angle", {})
     return Face(
         box=_box(image, face["location"]),
