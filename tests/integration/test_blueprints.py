@@ -107,17 +107,35 @@ async def tap(hass: HomeAssistant, button: dict[str, str], reply_text: str | Non
     await hass.async_block_till_done(wait_background_tasks=True)
 
 
+async def act(hass: HomeAssistant, action: str, data: dict[str, Any]) -> Any:
+    return await hass.services.async_call(DOMAIN, action, data, blocking=True, return_response=True)
+
+
+async def stranger_at_the_door(
+    hass: HomeAssistant,
+    setup_entry: Callable[..., Awaitable[MockConfigEntry]],
+    door_camera: Callable[[str], Awaitable[None]],
+    api_version: str = "auto",
+    people: tuple[str, ...] = (),
+    **inputs: object,
+) -> MockConfigEntry:
+    """Set up the entry and the unknown-face blueprint offering `people` (uids), then let the door see a stranger."""
+    install_blueprints(hass)
+    entry = await setup_entry(api_version)
+    offered = [person_device_id(hass, entry, uid) for uid in people]
+    await use(hass, "notify_unknown_face.yaml", cooldown=0, people=offered, **inputs)
+    await door_camera("probe/stranger_lin_manuel_miranda.png")
+    await scan(hass)
+    return entry
+
+
 async def test_unknown_face_without_a_phone_says_which_face_to_enrol(
     hass: HomeAssistant,
     setup_entry: Callable[..., Awaitable[MockConfigEntry]],
     door_camera: Callable[[str], Awaitable[None]],
 ) -> None:
-    install_blueprints(hass)
-    entry = await setup_entry()
     calls = await notifications(hass)
-    await use(hass, "notify_unknown_face.yaml", cooldown=0)
-    await door_camera("probe/stranger_lin_manuel_miranda.png")
-    await scan(hass)
+    entry = await stranger_at_the_door(hass, setup_entry, door_camera)
     (notice,) = created(calls)
     assert notice["title"] == "Unknown face at Door"
     assert re.match(r"Best match score \d+(\.\d+)?\. See it under Media", notice["message"]), notice["message"]
@@ -131,14 +149,11 @@ async def test_unknown_face_on_a_phone_with_a_button_per_person_enrols_the_one_t
     door_camera: Callable[[str], Awaitable[None]],
     phone: tuple[str, list[ServiceCall]],
 ) -> None:
-    install_blueprints(hass)
-    entry = await setup_entry("v3")
     device, sent = phone
-    kit = person_device_id(hass, entry, "kit_harington")
-    rose = person_device_id(hass, entry, "rose_leslie")
-    await use(hass, "notify_unknown_face.yaml", notify_device=device, people=[kit, rose], cooldown=0)
-    await door_camera("probe/stranger_lin_manuel_miranda.png")
-    await scan(hass)
+    entry = await stranger_at_the_door(
+        hass, setup_entry, door_camera, "v3", ("kit_harington", "rose_leslie"), notify_device=device
+    )
+    kit, rose = (person_device_id(hass, entry, uid) for uid in ("kit_harington", "rose_leslie"))
     (notification,) = sent
     (face,) = entry.runtime_data.faces.faces(UNKNOWN)
     assert notification.data["title"] == "Unknown face at Door"
@@ -168,12 +183,9 @@ async def test_someone_new_is_enrolled_under_the_name_typed_and_recognised_next_
     door_camera: Callable[[str], Awaitable[None]],
     phone: tuple[str, list[ServiceCall]],
 ) -> None:
-    install_blueprints(hass)
-    await setup_entry("v2")  # no face tokens: the kept crop is enrolled
     device, sent = phone
-    await use(hass, "notify_unknown_face.yaml", notify_device=device, cooldown=0)
-    await door_camera("probe/stranger_lin_manuel_miranda.png")
-    await scan(hass)
+    # V2: no face tokens, the kept crop is enrolled.
+    await stranger_at_the_door(hass, setup_entry, door_camera, "v2", notify_device=device)
     (notification,) = sent
     (new,) = notification.data["data"]["actions"]
     await tap(hass, new, reply_text="  ")  # nothing typed: nothing enrolled
@@ -195,19 +207,11 @@ async def test_a_face_that_can_no_longer_be_enrolled_is_said_so(
     door_camera: Callable[[str], Awaitable[None]],
     phone: tuple[str, list[ServiceCall]],
 ) -> None:
-    install_blueprints(hass)
-    await setup_entry("v3")
     device, sent = phone
-    await use(hass, "notify_unknown_face.yaml", notify_device=device, cooldown=0)
-    await door_camera("probe/stranger_lin_manuel_miranda.png")
-    await scan(hass)
+    await stranger_at_the_door(hass, setup_entry, door_camera, "v3", notify_device=device)
     (new,) = sent[0].data["data"]["actions"]
     await tap(hass, {"action": new["action"].rsplit("|", 2)[0] + "|NoSuchFace000000|NEW"}, reply_text="Lin")
     assert sent[-1].data["message"] == "Could not enrol the face: see the automation's trace."
-
-
-async def act(hass: HomeAssistant, action: str, data: dict[str, Any]) -> Any:
-    return await hass.services.async_call(DOMAIN, action, data, blocking=True, return_response=True)
 
 
 async def test_arrival_is_announced_once_with_the_camera(
