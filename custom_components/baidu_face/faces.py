@@ -147,7 +147,10 @@ class FaceStore:
 
     @callback
     def async_add_listener(self, listener: FaceListener) -> CALLBACK_TYPE:
-        """Call `listener` with each face kept (or moved by `async_enrolled`); return what stops it."""
+        """Call `listener` with each face kept, moved by `async_enrolled` or dropped; return what stops it.
+
+        A dropped face is no longer `get`-able when the listener hears of it.
+        """
         self._listeners.append(listener)
         return lambda: self._listeners.remove(listener)
 
@@ -227,12 +230,12 @@ class FaceStore:
         ]
 
     async def _async_save(self, dropped: Sequence[str]) -> None:
-        """Forget the dropped faces, delete their crops, and save what is kept."""
-        for face_id in dropped:
-            self._faces.pop(face_id, None)
+        """Forget the dropped faces, delete their crops, save what is kept, and tell the listeners what went."""
+        gone = [face for face_id in dropped if (face := self._faces.pop(face_id, None)) is not None]
         if dropped:
             await self._hass.async_add_executor_job(self._delete_crops, dropped)
         await self._store.async_save({"faces": [_stored(face) for face in self._faces.values()]})
+        self._tell(gone)
 
     async def _async_tidy(self) -> None:
         """Bring the files and the metadata back in step (a crash between the two), then apply the bounds."""

@@ -171,6 +171,8 @@ async def test_kept_faces_are_dropped_when_too_old(
 ) -> None:
     entry = await setup_door(setup_entry, kept_days=7)
     unknown = async_capture_events(hass, EVENT_UNKNOWN_FACE)
+    heard: list[KeptFace] = []
+    store_of(entry).async_add_listener(heard.append)
     await door_camera(STRANGER)
     await scan(hass)
     await later(hass, freezer, timedelta(days=4))
@@ -182,6 +184,9 @@ async def test_kept_faces_are_dropped_when_too_old(
     await later(hass, freezer, timedelta(days=3, hours=1))
     assert [face.id for face in store_of(entry).faces(UNKNOWN)] == [recent]
     assert crops_on_disk(entry) == {recent}
+    # The listeners (the camera's "Last unknown face") hear of each face kept, and of the one dropped.
+    assert [face.id for face in heard] == [old, recent, old]
+    assert store_of(entry).get(old) is None
 
     # Home Assistant was off when the other grew too old: loading drops it.
     freezer.tick(timedelta(days=5))
