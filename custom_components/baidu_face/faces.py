@@ -282,7 +282,16 @@ def _kept_face(data: Mapping[str, Any]) -> KeptFace | None:
     seen = dt_util.parse_datetime(str(data.get("seen")))
     if not _VALID_ID.fullmatch(str(data.get("id"))) or data.get("kind") not in KINDS or seen is None:
         return None
-    return KeptFace(**(dict(data) | {"seen": seen}))
+    return KeptFace(
+        id=str(data["id"]),
+        kind=data["kind"],
+        seen=seen,
+        camera=str(data.get("camera")),
+        score=float(data.get("score") or 0.0),
+        box=dict(data.get("box") or {}),
+        face_token=data.get("face_token"),
+        uid=data.get("uid"),
+    )
 
 
 def _folder(hass: HomeAssistant, entry_id: str) -> Path:

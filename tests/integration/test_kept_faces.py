@@ -22,7 +22,7 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 from pytest_homeassistant_custom_component.components.diagnostics import get_diagnostics_for_config_entry
-from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator, WebSocketGenerator
 
 from custom_components.baidu_face.const import EVENT_RECOGNIZED, EVENT_UNKNOWN_FACE
 from custom_components.baidu_face.faces import MIN_CROP_SIDE, RECOGNISED, UNKNOWN, FaceStore, KeptFace, image_url
@@ -239,7 +239,11 @@ async def test_an_enrolled_face_moves_to_recognised(hass: HomeAssistant, setup_e
 
 
 async def test_the_media_panel_browses_and_shows_kept_faces(
-    hass: HomeAssistant, setup_entry: Setup, door_camera: Show
+    hass: HomeAssistant,
+    setup_entry: Setup,
+    door_camera: Show,
+    hass_ws_client: WebSocketGenerator,
+    hass_client_no_auth: ClientSessionGenerator,
 ) -> None:
     assert await async_setup_component(hass, "media_source", {})
     entry = await setup_door(setup_entry)
@@ -272,6 +276,18 @@ async def test_the_media_panel_browses_and_shows_kept_faces(
         hass, f"media-source://baidu_face/{entry.entry_id}/recognised/{obama.id}", None
     )
     assert resolved.url == image_url(entry.entry_id, obama.id)
+    # The panel asks over the websocket: the URL comes back signed, and opens without a login.
+    websocket = await hass_ws_client(hass)
+    await websocket.send_json_auto_id({"type": "media_source/resolve_media", "media_content_id": item.media_content_id})
+    answer = await websocket.receive_json()
+    assert answer["success"], answer
+    signed = answer["result"]["url"]
+    assert signed.startswith(image_url(entry.entry_id, stranger.id) + "?authSig=")
+    anonymous = await hass_client_no_auth()
+    response = await anonymous.get(signed)
+    assert response.status == 200
+    assert await response.read() == await store_of(entry).async_read(stranger.id)
+
     for wrong in (f"{entry.entry_id}/unknown/{'C' * 16}", f"not_an_entry/unknown/{stranger.id}", entry.entry_id):
         with pytest.raises(media_source.Unresolvable):
             await media_source.async_resolve_media(hass, f"media-source://baidu_face/{wrong}", None)
