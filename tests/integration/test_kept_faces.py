@@ -24,11 +24,20 @@ from pytest_homeassistant_custom_component.common import (
 from pytest_homeassistant_custom_component.components.diagnostics import get_diagnostics_for_config_entry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator, WebSocketGenerator
 
-from custom_components.baidu_face.const import EVENT_RECOGNIZED, EVENT_UNKNOWN_FACE
+from baidu_face_server.server import RunningServer
+from custom_components.baidu_face.const import (
+    CONF_API_KEY,
+    CONF_GROUPS,
+    CONF_SECRET_KEY,
+    DOMAIN,
+    EVENT_RECOGNIZED,
+    EVENT_UNKNOWN_FACE,
+)
 from custom_components.baidu_face.faces import MIN_CROP_SIDE, RECOGNISED, UNKNOWN, FaceStore, KeptFace, image_url
+from tests.conftest import V3_ONLY
 from tests.faces import STRANGER
 
-from .conftest import FAMILY, camera_subentry
+from .conftest import FAMILY, camera_subentry, entry_data
 
 IDENTIFY = "image_processing.door_recognised_person"
 Setup = Callable[..., Awaitable[MockConfigEntry]]
@@ -297,3 +306,32 @@ async def test_the_media_panel_browses_and_shows_kept_faces(
     hass.config.language = "zh-Hans"
     root = await media_source.async_browse_media(hass, "media-source://baidu_face")
     assert [child.title for child in root.children or []] == ["未知人脸", "已识别"]
+
+
+async def test_the_media_panel_lists_each_entry_when_there_are_several(
+    hass: HomeAssistant, setup_entry: Setup, door_camera: Show, baidu: RunningServer
+) -> None:
+    assert await async_setup_component(hass, "media_source", {})
+    first = await setup_door(setup_entry)
+    second = MockConfigEntry(
+        domain=DOMAIN,
+        title="Baidu Face (V3 app)",
+        data=entry_data(baidu) | {CONF_API_KEY: V3_ONLY[0], CONF_SECRET_KEY: V3_ONLY[1]},
+        options={CONF_GROUPS: [FAMILY]},
+        unique_id=V3_ONLY[0],
+    )
+    second.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(second.entry_id)
+    await hass.async_block_till_done()
+    await door_camera(STRANGER)
+    await scan(hass)
+
+    root = await media_source.async_browse_media(hass, "media-source://baidu_face")
+    assert {(child.title, child.media_content_id) for child in root.children or []} == {
+        ("Baidu Face (127.0.0.1)", f"media-source://baidu_face/{first.entry_id}"),
+        ("Baidu Face (V3 app)", f"media-source://baidu_face/{second.entry_id}"),
+    }
+    folders = await media_source.async_browse_media(hass, f"media-source://baidu_face/{first.entry_id}")
+    assert [child.title for child in folders.children or []] == ["Unknown faces", "Recognised"]
+    unknown = await media_source.async_browse_media(hass, f"media-source://baidu_face/{second.entry_id}/unknown")
+    assert unknown.children == []  # the second entry has no camera
