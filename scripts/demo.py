@@ -49,6 +49,7 @@ from custom_components.baidu_face.const import (
 )
 from sample_faces import FOLDER as SAMPLE_FACES
 from sample_faces import enrolment_photos
+from scripts.demo_dashboard import Dashboard
 from scripts.hass_driver import CONFIG_FLOW, OPTIONS_FLOW, SUBENTRY_FLOW, HassClient, HassError, prepare_storage
 from scripts.photo_player import PhotoPlayer, doorway_frame, photos_in, show_bytes, triggered_by
 
@@ -88,6 +89,10 @@ recorder:
 history:
 logbook:
 automation: !include automations.yaml
+# The dashboard's Enrol buttons run scripts the demo writes through Home Assistant's API.
+script: !include scripts.yaml
+# The Media panel, where the faces the cameras kept can be browsed.
+media_source:
 # The front door's lock that README's automation examples name.
 template:
   - lock:
@@ -164,6 +169,7 @@ class Demo:
     configure_integration: bool = True
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     enrolled: set[str] = field(default_factory=set)
+    dashboard: Dashboard | None = None
 
     @property
     def url(self) -> str:
@@ -237,6 +243,9 @@ class Demo:
         automations = self.config / "automations.yaml"
         if not automations.exists() or automations.read_text().startswith(WRITTEN_BY_DEMO):
             automations.write_text("[]\n")
+        scripts = self.config / "scripts.yaml"
+        if not scripts.exists():
+            scripts.write_text("{}\n")
         link = self.config / "custom_components" / DOMAIN
         link.parent.mkdir(exist_ok=True)
         if not link.exists():
@@ -429,12 +438,29 @@ class Demo:
                 await hass.wait_until_up(240, self.exited)
                 await hass.log_in(DEMO_USER, DEMO_PASSWORD)
                 await self.add_cameras(hass)
-                if self.configure_integration:
-                    await self.configure(hass)
-                    await self.enrol(hass)
-                yield hass
+                if not self.configure_integration:
+                    yield hass
+                    return
+                await self.configure(hass)
+                await self.enrol(hass)
+                self.dashboard = Dashboard(hass, [GROUP])
+                await self.dashboard.update()
+                keeper = asyncio.create_task(self.dashboard.keep_updated())
+                keeper.add_done_callback(_said_if_failed)
+                try:
+                    yield hass
+                finally:
+                    keeper.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await keeper
         finally:
             await self.stop()
+
+
+def _said_if_failed(task: asyncio.Task[None]) -> None:
+    """Say that the dashboard stopped following the people and cameras, and why (the demo itself goes on)."""
+    if not task.cancelled() and (err := task.exception()):
+        log(f"the dashboard is no longer updated: {err}")
 
 
 def _name(person: str) -> str:
@@ -469,6 +495,7 @@ async def until_stopped(args: argparse.Namespace, started: float) -> None:
         log(f"ready {ready - started:.0f} s after the command")
         print(
             f"\n  Home Assistant: {demo.url}\n  Login:          {DEMO_USER} / {DEMO_PASSWORD}\n"
+            f"  Dashboard:      {demo.url}{demo.dashboard.path if demo.dashboard else ''}\n"
             f"  Baidu server:   {demo.baidu_url} (app {API_KEY} / {SECRET_KEY})\n"
             "  Motion starts the cameras' scans; recognitions appear under Activity (the logbook), usage on"
             " the integration's page."

@@ -142,13 +142,34 @@ class HassClient:
 
     async def events(self, *event_types: str) -> AsyncIterator[dict[str, Any]]:
         """Every event of these types, as it is fired, until the caller stops iterating."""
+        async with self.subscription(*event_types) as events:
+            async for event in events:
+                yield event
+
+    @contextlib.asynccontextmanager
+    async def subscription(self, *event_types: str) -> AsyncIterator[AsyncIterator[dict[str, Any]]]:
+        """Subscribe to events of these types; once Home Assistant confirmed, yield them as they are fired.
+
+        Unlike `events`, nothing fired after entering is missed: the subscription is in place then.
+        """
         async with self._socket() as ws:
+            early: list[dict[str, Any]] = []
             for number, event_type in enumerate(event_types, 1):
                 await ws.send_json({"id": number, "type": "subscribe_events", "event_type": event_type})
-            while True:
-                message = await ws.receive_json()
-                if message["type"] == "event":
-                    yield message["event"]
+                while (message := await ws.receive_json())["type"] == "event":
+                    early.append(message["event"])  # one of the types subscribed before
+                if not message["success"]:
+                    raise HassError(f"subscribe_events {event_type}: {message['error']['message']}")
+
+            async def fired() -> AsyncIterator[dict[str, Any]]:
+                for event in early:
+                    yield event
+                while True:
+                    message = await ws.receive_json()
+                    if message["type"] == "event":
+                        yield message["event"]
+
+            yield fired()
 
     async def entries(self, domain: str) -> list[dict[str, Any]]:
         """Return the config entries of `domain`."""

@@ -26,13 +26,7 @@ from .runtime import BaiduFaceConfigEntry, BaiduFaceData, create_client
 from .services import async_setup_services
 from .usage import Usage, async_forget_usage
 
-PLATFORMS: list[Platform] = [
-    Platform.BINARY_SENSOR,
-    Platform.BUTTON,
-    Platform.EVENT,
-    Platform.IMAGE,
-    Platform.SENSOR,
-]
+PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.BUTTON, Platform.EVENT, Platform.IMAGE, Platform.SENSOR]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 

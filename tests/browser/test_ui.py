@@ -1,6 +1,9 @@
-"""A person's first session, in a real browser: add the integration and a camera, see who is at the door.
+"""A person's first sessions, in a real browser: add the integration and a camera; then the demo's dashboard.
 
 Log in, add the integration and a camera through Home Assistant's own UI, scan, and see who is there.
+On the running demo: open its dashboard, see a person's card and an annotated "Last scan", browse
+the unknown faces in the Media panel, enrol the last one from the dashboard's button, and see the
+new person recognised.
 
 Runs a real Home Assistant (hass) and the local Baidu server as processes, like the demo,
 and drives Debian's chromium headless with Playwright. Screenshots of each step are saved
@@ -9,18 +12,22 @@ in artifacts/browser/.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
-import shutil
+import re
 import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Page, async_playwright, expect
+from playwright.async_api import Locator, Page, async_playwright, expect
 
 from scripts.demo import API_KEY, DEMO_PASSWORD, DEMO_USER, SECRET_KEY, Demo
+from scripts.demo_dashboard import VISITOR_NAME, VISITOR_UID
 from scripts.hass_driver import HassClient
 from scripts.photo_player import show
+from tests.demo.scans import has_boxes, last_scan, wait_for_boxes
 from tests.faces import FACES, build_face_set
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -36,6 +43,9 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
     "--disable-dev-shm-usage",
 ]
+
+# The demo's cameras show each photo once in about 80 s: anyone is seen within this.
+SIGHTING_MS = 150_000
 
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists() and os.environ.get("CI") != "true",
@@ -60,9 +70,35 @@ async def home_assistant(socket_enabled: None, tmp_path: Path) -> AsyncIterator[
         yield demo, hass
 
 
+@pytest.fixture
+async def running_demo(socket_enabled: None, tmp_path: Path) -> AsyncIterator[tuple[Demo, HassClient]]:
+    """Run the demo as `scripts/demo` does: people enrolled, cameras playing, its dashboard."""
+    demo = Demo(tmp_path / "state", FACES, port=free_port(), baidu_port=free_port())
+    async with demo.running() as hass:
+        player = asyncio.create_task(demo.player(hass).play())
+        try:
+            yield demo, hass
+        finally:
+            player.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await player
+
+
 async def shot(page: Page, name: str) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     await page.screenshot(path=ARTIFACTS / f"{name}.png")
+
+
+async def log_in(page: Page, demo: Demo, screenshot: str | None = None) -> None:
+    await page.goto(demo.url)
+    await page.get_by_role("textbox", name="Username").fill(DEMO_USER)
+    await page.get_by_role("textbox", name="Password").fill(DEMO_PASSWORD)
+    if screenshot:
+        await shot(page, screenshot)
+    await page.get_by_role("button", name="Log in").click()
+    await page.wait_for_url(lambda url: "auth_callback" not in url and "/auth/" not in url)
+    # The tokens are stored once the sidebar is up: a page opened earlier asks to log in again.
+    await expect(page.locator("ha-sidebar")).to_be_visible()
 
 
 async def test_add_the_integration_and_a_camera_then_see_who_is_at_the_door(
@@ -70,19 +106,14 @@ async def test_add_the_integration_and_a_camera_then_see_who_is_at_the_door(
 ) -> None:
     demo, hass = home_assistant
     show(demo.frame("front_door"), FACES / "probe" / "obama.jpg")
-    if ARTIFACTS.exists():
-        shutil.rmtree(ARTIFACTS)
+    for old in ARTIFACTS.glob("0*.png"):
+        old.unlink()
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
         page = await browser.new_page(viewport={"width": 1280, "height": 900})
         page.set_default_timeout(30_000)
         try:
-            await page.goto(demo.url)
-            await page.get_by_role("textbox", name="Username").fill(DEMO_USER)
-            await page.get_by_role("textbox", name="Password").fill(DEMO_PASSWORD)
-            await shot(page, "01_login")
-            await page.get_by_role("button", name="Log in").click()
-            await page.wait_for_url(lambda url: "auth_callback" not in url and "/auth/" not in url)
+            await log_in(page, demo, "01_login")
 
             await page.goto(demo.url + "/config/integrations/dashboard")
             await page.get_by_text("Add integration").first.click()
@@ -130,6 +161,67 @@ async def test_add_the_integration_and_a_camera_then_see_who_is_at_the_door(
             await shot(page, "07_recognised")
             state = await hass.state("image_processing.front_door_recognised_person")
             assert [face["uid"] for face in state["attributes"]["faces"]] == ["obama"]
+        finally:
+            await shot(page, "99_last_page")
+            await browser.close()
+
+
+async def shows_a_picture(image: Locator, seconds: float = 120) -> None:
+    """Wait until an <img> (re-rendered as its entity changes) shows a decoded picture."""
+    async with asyncio.timeout(seconds):
+        while True:
+            if await image.evaluate("img => img.complete && img.naturalWidth > 0"):
+                return
+            await asyncio.sleep(0.5)
+
+
+async def test_the_demo_dashboard_shows_people_and_scans_and_enrols_an_unknown_face(
+    running_demo: tuple[Demo, HassClient],
+) -> None:
+    demo, hass = running_demo
+    assert demo.dashboard is not None
+    for old in ARTIFACTS.glob("[1-9]*.png"):
+        old.unlink()
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
+        page = await browser.new_page(viewport={"width": 1280, "height": 1000})
+        page.set_default_timeout(30_000)
+        try:
+            await log_in(page, demo)
+            await page.goto(demo.url + demo.dashboard.path)
+            # A recognised person: Obama's card says where he was last seen.
+            obama = page.locator("hui-entities-card", has_text="Obama")
+            await expect(obama.get_by_text("Front door").first).to_be_visible(timeout=SIGHTING_MS)
+            # The front door's Last scan, with boxes and names (a visit with nobody in frame leaves none):
+            # shown once the picture has them, and still had them when the screenshot was taken.
+            scan = page.locator("hui-picture-entity-card", has_text="Front door: last scan").locator("img")
+            unknown = page.locator("hui-picture-entity-card", has_text="Front door: last unknown face").locator("img")
+            for _ in range(3):
+                await wait_for_boxes(hass, "front_door", SIGHTING_MS / 1000)
+                await page.reload()
+                await expect(scan).to_have_attribute("src", re.compile(r"/api/image_proxy/image\.front_door_last_scan"))
+                await shows_a_picture(scan)
+                await shows_a_picture(unknown)
+                await shot(page, "08_dashboard")
+                if has_boxes(await last_scan(hass, "front_door")):
+                    break
+
+            # The unknown faces the cameras kept, in the Media panel.
+            await page.goto(demo.url + "/media-browser")
+            folders = page.locator("ha-media-player-browse .child")
+            await folders.filter(has_text="Baidu Face").click()
+            await folders.filter(has_text="Unknown faces").click()
+            await expect(page.locator("ha-media-player-browse .child", has_text="Front door").first).to_be_visible()
+            await shot(page, "09_media_unknown_faces")
+
+            # Enrol the front door's last unknown face from the dashboard's button.
+            await page.goto(demo.url + demo.dashboard.path)
+            await page.locator("hui-button-card", has_text=f"Enrol as {VISITOR_NAME}").click()
+            visitor = page.locator("hui-entities-card", has_text=VISITOR_NAME)
+            await expect(visitor.get_by_text("Front door").first).to_be_visible(timeout=SIGHTING_MS)
+            await shot(page, "10_enrolled")
+            last_seen = await hass.state(f"sensor.{VISITOR_UID}_last_seen")
+            assert last_seen["attributes"]["camera_entity_id"] == "camera.front_door"
         finally:
             await shot(page, "99_last_page")
             await browser.close()

@@ -2,13 +2,17 @@
 
 Given a fresh state, the demo reports a busy port before starting anything, and SIGINT or
 SIGTERM during set-up stops everything it started. A first run recognises every enrolled
-person and the stranger, prints nothing alarming, and stops on SIGTERM after "ready". A
-second run on other ports listens only there, on 127.0.0.1, and stops on SIGINT.
+person and the stranger; gives each person a device whose "Last seen" and "Seen recently"
+follow the recognitions, each camera an event entity and an annotated "Last scan"; keeps the
+stranger's face for the Media panel; enrols it, recognises it, forgets it, and it is unknown
+again; prints nothing alarming, and stops on SIGTERM after "ready". A second run on other
+ports listens only there, on 127.0.0.1, keeps one dashboard, and stops on SIGINT.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import fcntl
 import os
 import re
@@ -16,16 +20,22 @@ import signal
 import socket
 import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
+from homeassistant.util.dt import parse_datetime
 from homeassistant.util.yaml import parse_yaml
 
-from scripts.demo import DEMO_PASSWORD, DEMO_USER, Demo
+from custom_components.baidu_face.const import EVENT_RECOGNIZED, EVENT_UNKNOWN_FACE
+from scripts.demo import CAMERAS, DEMO_PASSWORD, DEMO_USER, GROUP, Demo
+from scripts.demo_dashboard import URL_PATH, VISITOR_NAME, VISITOR_UID, read_registries
 from scripts.hass_driver import HassClient, HassError
+from scripts.photo_player import FRAME_SIZE
+from tests.demo.scans import has_boxes, last_scan
 from tests.faces import PEOPLE
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,7 +51,11 @@ EXPECTED_WARNINGS = (
 STOP_SECONDS = 10
 # The demo's first-run promise: everyone within 2 minutes of "ready".
 SIGHTING_SECONDS = 120
+# A camera shows each probe photo once in about 80 s: the stranger is back within that.
+NEXT_VISIT_SECONDS = 150
+MEDIA_ROOT = "media-source://baidu_face"
 READERS: set[asyncio.Task[None]] = set()  # keeps the output readers alive
+RUNS: list[DemoRun] = []  # the demos a test started, stopped after it if it failed half-way
 
 
 def free_port() -> int:
@@ -97,7 +111,19 @@ async def start(state: Path, port: int | None = None, baidu_port: int | None = N
     )  # fmt: skip
     run = DemoRun(process, port, baidu_port)
     READERS.add(asyncio.create_task(run.read()))
+    RUNS.append(run)
     return run
+
+
+@pytest.fixture(autouse=True)
+async def stop_what_a_failed_test_left() -> AsyncIterator[None]:
+    """SIGTERM a demo a failed test left running, as a person would stop it (it stops what it started)."""
+    yield
+    while RUNS:
+        run = RUNS.pop()
+        if run.process.returncode is None:
+            run.process.send_signal(signal.SIGTERM)
+            await asyncio.wait_for(run.process.wait(), STOP_SECONDS)
 
 
 def assert_stopped_cleanly(number: signal.Signals, seconds: float, output: list[str]) -> None:
@@ -152,6 +178,145 @@ def readme_action(action: str) -> dict[str, object]:
             if isinstance(parsed, dict) and parsed.get("action") == action:
                 return parsed
     raise AssertionError(f"README has no example of {action}")
+
+
+def name_of(person: str) -> str:
+    return person.replace("_", " ").title()
+
+
+async def poll[T](what: str, seconds: float, check: Callable[[], Awaitable[T | None]]) -> T:
+    """Call `check` every second until it returns something; that."""
+    started = time.monotonic()
+    while (found := await check()) is None:
+        assert time.monotonic() - started < seconds, f"after {seconds:.0f} s still no {what}"
+        await asyncio.sleep(1)
+    return found
+
+
+async def people_follow_recognitions(hass: HassClient) -> None:
+    """Every enrolled person has a device whose Last seen, Last seen at and Seen recently say they were seen."""
+    people, _ = await read_registries(hass)
+    assert {name_of(person) for person in PEOPLE} <= {person.name for person in people}
+
+    async def everyone_seen() -> bool | None:
+        for person in PEOPLE:
+            last_seen = await hass.state(f"sensor.{person}_last_seen")
+            if parse_datetime(last_seen["state"]) is None:
+                return None
+            assert last_seen["attributes"]["uid"] == person
+            assert last_seen["attributes"]["camera_entity_id"] == "camera.front_door"
+            assert last_seen["attributes"]["group_id"] == GROUP
+            where = await hass.state(f"sensor.{person}_last_seen_at")
+            assert where["state"] == "Front door"
+            # Off again 5 minutes after the last recognition: each person was seen within the last 2.
+            assert (await hass.state(f"binary_sensor.{person}_seen_recently"))["state"] == "on"
+        return True
+
+    await poll("Last seen for everyone", SIGHTING_SECONDS, everyone_seen)
+
+
+async def cameras_show_what_they_saw(hass: HassClient) -> None:
+    """Each camera has an event entity and a Last scan image: the frame with the boxes drawn on it."""
+    # Only an identifying camera announces anyone: the hallway (detect) has no event entity.
+    await hass.state("event.front_door_face")
+
+    async def annotated() -> bool | None:
+        for camera in CAMERAS:
+            if (await hass.state(f"image.{camera}_last_scan"))["state"] in ("unknown", "unavailable"):
+                return None
+            image = await last_scan(hass, camera)
+            assert image.size == FRAME_SIZE
+            if not has_boxes(image):
+                return None
+        return True
+
+    await poll("annotated Last scan on every camera", SIGHTING_SECONDS, annotated)
+    front_door = await hass.state("event.front_door_face")
+    assert front_door["attributes"]["event_type"] in ("recognized", "unknown")
+
+
+async def browse(hass: HassClient, media_content_id: str) -> dict[str, Any]:
+    (folder,) = await hass.websocket({"type": "media_source/browse_media", "media_content_id": media_content_id})
+    return dict(folder)
+
+
+async def kept_faces(hass: HassClient, kind: str) -> list[str]:
+    """Return the ids of the faces of a kind ("unknown", "recognised") that the Media panel shows."""
+    found, folders = [], [MEDIA_ROOT]
+    while folders:
+        for child in (await browse(hass, folders.pop(0))).get("children") or []:
+            identifier = child["media_content_id"]
+            parts = identifier.removeprefix(MEDIA_ROOT + "/").split("/")
+            if child["can_expand"]:
+                folders.append(identifier)
+            elif len(parts) == 3 and parts[1] == kind:
+                found.append(parts[2])
+    return found
+
+
+@contextlib.asynccontextmanager
+async def sightings(hass: HassClient) -> AsyncIterator[list[dict[str, Any]]]:
+    """Yield a list that gathers the recognitions and unknown faces fired from now on."""
+    seen: list[dict[str, Any]] = []
+
+    async def gather(events: AsyncIterator[dict[str, Any]]) -> None:
+        async for event in events:
+            seen.append(event)
+
+    async with hass.subscription(EVENT_RECOGNIZED, EVENT_UNKNOWN_FACE) as events:
+        gatherer = asyncio.create_task(gather(events))
+        try:
+            yield seen
+        finally:
+            gatherer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await gatherer
+
+
+async def next_stranger_sighting(seen: list[dict[str, Any]]) -> str:
+    """Wait for the stranger at the front door: unknown, or recognised as the visitor; which."""
+
+    async def stranger() -> str | None:
+        for event in seen:
+            data = event["data"]
+            if data.get("camera_entity_id") != "camera.front_door":
+                continue
+            if event["event_type"] == EVENT_UNKNOWN_FACE:
+                return "unknown"
+            if data["uid"] == VISITOR_UID:
+                return VISITOR_UID
+        return None
+
+    return await poll("front-door sighting of the stranger", NEXT_VISIT_SECONDS, stranger)
+
+
+async def teach_and_forget(hass: HassClient, done: Callable[[str], None]) -> None:
+    """Enrol a kept unknown face as the visitor, see them recognised; forget the face, see it unknown again."""
+
+    async def unknown_faces() -> list[str] | None:
+        return await kept_faces(hass, "unknown") or None
+
+    faces = await poll("unknown face in the Media panel", SIGHTING_SECONDS, unknown_faces)
+    done("an unknown face in the Media panel")
+    async with sightings(hass) as seen:
+        data = {"face_id": faces[0], "uid": VISITOR_UID, "user_info": VISITOR_NAME, "groups": [GROUP]}
+        await hass.action("baidu_face", "enroll_face", data)
+        assert faces[0] not in await kept_faces(hass, "unknown")
+        assert faces[0] in await kept_faces(hass, "recognised")
+        who = await next_stranger_sighting(seen)
+    assert who == VISITOR_UID
+    done("the enrolled face recognised")
+    people, _ = await read_registries(hass)
+    assert VISITOR_NAME in {person.name for person in people}
+
+    listed = await hass.action("baidu_face", "list_faces", {"uid": VISITOR_UID, "group_id": GROUP}, response=True)
+    (face,) = listed["faces"]
+    async with sightings(hass) as seen:
+        forget = {"uid": VISITOR_UID, "group_id": GROUP, "face_token": face["face_token"]}
+        await hass.action("baidu_face", "forget_face", forget)
+        who = await next_stranger_sighting(seen)
+    assert who == "unknown"
+    done("the forgotten face unknown again")
 
 
 async def test_a_port_in_use_is_reported_before_anything_starts(tmp_path: Path, socket_enabled: None) -> None:
@@ -224,6 +389,18 @@ async def test_a_first_run_shows_everyone_quietly_then_stops_on_sigterm(
         seen = {line.get("name", "") for line in await hass.logbook(since) if "saw" in line.get("message", "")}
     print(f"\nfirst run: everyone in the logbook {time.monotonic() - ready:.0f} s after ready")
 
+    def done(part: str) -> None:
+        print(f"first run: {part} {time.monotonic() - ready:.0f} s after ready")
+
+    (dashboards,) = await hass.websocket({"type": "lovelace/dashboards/list"})
+    assert [d["title"] for d in dashboards if d["url_path"] == URL_PATH] == ["Baidu Face"]
+    assert f"/{URL_PATH}/" in "".join(demo.lines)
+    await people_follow_recognitions(hass)
+    done("every person's Last seen, Last seen at and Seen recently")
+    await cameras_show_what_they_saw(hass)
+    done("an annotated Last scan on every camera")
+    await teach_and_forget(hass, done)
+
     # Quiet: every integration loaded, no repair issue, no warning but Home Assistant's own.
     entries = await hass.entries("")  # every domain
     assert {"baidu_face", "local_file"} <= {entry["domain"] for entry in entries}
@@ -260,6 +437,11 @@ async def test_a_second_run_follows_new_ports_then_stops_on_sigint(state: Path, 
     assert entry["title"] == f"Baidu Face (127.0.0.1:{demo.baidu_port})"
     example = readme_action("baidu_face.identify")
     await hass.action("baidu_face", "identify", example["data"], response=True)  # type: ignore[arg-type]
+    (dashboards,) = await hass.websocket({"type": "lovelace/dashboards/list"})
+    assert [d["url_path"] for d in dashboards] == [URL_PATH]  # updated, not duplicated
+    (config,) = await hass.websocket({"type": "lovelace/config", "url_path": URL_PATH})
+    titles = {card.get("title") for card in config["views"][0]["cards"]}
+    assert {name_of(person) for person in PEOPLE} <= titles
 
     seconds, output = await demo.stop_with(signal.SIGINT)
     assert_stopped_cleanly(signal.SIGINT, seconds, output)
