@@ -89,10 +89,8 @@ class SeenRecentlySensor(PersonEntity, BinarySensorEntity):
     @property
     def _until(self) -> datetime | None:
         """Return when "seen recently" ends (None: never seen)."""
-        person = self.person
-        if person is None or person.last_seen is None:
-            return None
-        return person.last_seen + self._timeout
+        last_seen = self.person.last_seen
+        return last_seen + self._timeout if last_seen is not None else None
 
     @property
     @override

@@ -25,7 +25,7 @@ from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
-from .api import MAX_PAGE, BaiduFaceError, BaiduFaceGroupNotFoundError
+from .api import MAX_PAGE, BaiduFaceError, BaiduFaceGroupNotFoundError, BaiduFaceQuotaExhaustedError
 from .const import CONF_GROUPS, DOMAIN
 from .entity import person_identifier, person_uid
 from .runtime import BaiduFaceConfigEntry
@@ -133,11 +133,7 @@ class People:
 
     @callback
     def async_start(self, scanners: Iterable[CameraScanner]) -> None:
-        """Drop devices of people no longer known, follow the cameras' visits, read the face set in the background.
-
-        The refresh is skipped while any budget or quota is spent: calls are
-        scarce then, and the people saved before stand in.
-        """
+        """Drop devices of people no longer known, follow the cameras' visits, read the face set in the background."""
         registry = dr.async_get(self._hass)
         for device in dr.async_entries_for_config_entry(registry, self._entry.entry_id):
             uids = {person_uid(self._entry.entry_id, value) for domain, value in device.identifiers if domain == DOMAIN}
@@ -145,9 +141,6 @@ class People:
                 registry.async_remove_device(device.id)
         for scanner in scanners:
             self._entry.async_on_unload(scanner.async_add_listener(self._visit_listener(scanner)))
-        if any(self._entry.runtime_data.usage.spent().values()):
-            _LOGGER.debug("Not reading the people of %s at start-up: a budget is spent", self._entry.title)
-            return
         self._entry.async_create_background_task(
             self._hass, self._async_startup_refresh(), f"baidu_face people {self._entry.entry_id}"
         )
@@ -159,6 +152,9 @@ class People:
     async def _async_startup_refresh(self) -> None:
         try:
             await self.async_refresh()
+        except BaiduFaceQuotaExhaustedError:
+            # A spent budget refuses the calls unsent: the people saved before stand in.
+            _LOGGER.debug("Not reading the people of %s at start-up: its quota or budget is spent", self._entry.title)
         except BaiduFaceError as err:
             _LOGGER.warning("Could not read the people of %s: %s", self._entry.title, err)
 

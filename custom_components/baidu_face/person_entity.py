@@ -38,15 +38,20 @@ class PersonEntity(Entity):
         self._attr_device_info = device
 
     @property
-    def person(self) -> Person | None:
-        """Return the person (None once they left)."""
-        return self._entry.runtime_data.people.get(self._uid)
+    def person(self) -> Person:
+        """Return the person (once they left, one never seen: their entities are being removed)."""
+        return self._entry.runtime_data.people.get(self._uid) or Person(self._uid, self._uid)
 
     @property
     @override
     def available(self) -> bool:
         """Return whether the person is still one of the entry's people."""
-        return self.person is not None
+        return self._entry.runtime_data.people.get(self._uid) is not None
+
+    def camera_attributes(self) -> dict[str, str | None]:
+        """Return the camera that last recognised the person, and its area (None: not seen yet)."""
+        camera = self.person.camera
+        return {"camera_entity_id": camera, "area": area_name(self.hass, camera) if camera else None}
 
     @override
     async def async_added_to_hass(self) -> None:

@@ -25,7 +25,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .entity import app_device
 from .people import Person
-from .person_entity import PersonEntity, area_name, async_add_person_entities, camera_name
+from .person_entity import PersonEntity, async_add_person_entities, camera_name
 from .runtime import BaiduFaceConfigEntry
 from .usage import DAY, MONTH, Usage
 
@@ -140,22 +140,19 @@ class LastSeenSensor(PersonEntity, SensorEntity):
     @override
     def native_value(self) -> datetime | None:
         """Return when the person was last recognised (None: not yet)."""
-        person = self.person
-        return person.last_seen if person is not None else None
+        return self.person.last_seen
 
     @property
     @override
     def extra_state_attributes(self) -> dict[str, Any]:
         """Return the uid, and where, how surely and in which group they were last recognised."""
         person = self.person
-        camera = person.camera if person is not None else None
         return {
-            "uid": self._uid,
-            "camera_entity_id": camera,
-            "camera": camera_name(self.hass, camera) if camera else None,
-            "area": area_name(self.hass, camera) if camera else None,
-            "score": person.score if person is not None else None,
-            "group_id": person.group_id if person is not None else None,
+            "uid": person.uid,
+            **self.camera_attributes(),
+            "camera": camera_name(self.hass, person.camera) if person.camera else None,
+            "score": person.score,
+            "group_id": person.group_id,
         }
 
 
@@ -167,20 +164,14 @@ class LastSeenAtSensor(PersonEntity, SensorEntity):
         super().__init__(entry, person, device, "last_seen_at")
 
     @property
-    def _camera(self) -> str | None:
-        person = self.person
-        return person.camera if person is not None else None
-
-    @property
     @override
     def native_value(self) -> str | None:
         """Return the camera's friendly name (None: not seen yet)."""
-        camera = self._camera
+        camera = self.person.camera
         return camera_name(self.hass, camera) if camera else None
 
     @property
     @override
     def extra_state_attributes(self) -> dict[str, Any]:
         """Return the camera's entity id and its area."""
-        camera = self._camera
-        return {"camera_entity_id": camera, "area": area_name(self.hass, camera) if camera else None}
+        return self.camera_attributes()

@@ -6,13 +6,18 @@ import re
 import shutil
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
+import pytest
 from homeassistant.const import EVENT_CALL_SERVICE
-from homeassistant.core import Event, HomeAssistant
+from homeassistant.core import Event, HomeAssistant, ServiceCall
+from homeassistant.helpers import device_registry as dr
 from homeassistant.setup import async_setup_component
-from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events, async_mock_service
 
-from custom_components.baidu_face.const import DOMAIN
+from custom_components.baidu_face.const import DOMAIN, EVENT_RECOGNIZED
+from custom_components.baidu_face.entity import person_identifier
+from custom_components.baidu_face.faces import UNKNOWN
 
 BLUEPRINTS = Path(__file__).resolve().parents[2] / "blueprints" / "automation" / DOMAIN
 DOOR = "image_processing.door_recognised_person"
@@ -70,26 +75,170 @@ async def test_known_person_blueprint_notifies(
     assert len(created(calls)) == 1
 
 
-async def test_unknown_face_blueprint_saves_a_snapshot(
+PHONE = "Pixel 9"
+
+
+def person_device_id(hass: HomeAssistant, entry: MockConfigEntry, uid: str) -> str:
+    device = dr.async_get(hass).async_get_device_by_identifier(
+        (DOMAIN, person_identifier(entry.entry_id, uid)), entry.entry_id
+    )
+    assert device is not None, uid
+    return device.id
+
+
+@pytest.fixture
+def phone(hass: HomeAssistant) -> tuple[str, list[ServiceCall]]:
+    """Give a phone with the Companion app: its device, and what its notify action was asked to show.
+
+    The app itself cannot run here: its notify action (notify.mobile_app_<device name>) records the calls.
+    """
+    app = MockConfigEntry(domain="mobile_app", title=PHONE)
+    app.add_to_hass(hass)
+    device = dr.async_get(hass).async_get_or_create(
+        config_entry_id=app.entry_id, identifiers={("mobile_app", "pixel-9")}, name=PHONE
+    )
+    return device.id, async_mock_service(hass, "notify", "mobile_app_pixel_9")
+
+
+async def tap(hass: HomeAssistant, button: dict[str, str], reply_text: str | None = None) -> None:
+    """Tap a notification's button, as the Companion app reports it."""
+    data = {"action": button["action"]} | ({"reply_text": reply_text} if reply_text is not None else {})
+    hass.bus.async_fire("mobile_app_notification_action", data)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+async def act(hass: HomeAssistant, action: str, data: dict[str, Any]) -> Any:
+    return await hass.services.async_call(DOMAIN, action, data, blocking=True, return_response=True)
+
+
+async def stranger_at_the_door(
     hass: HomeAssistant,
     setup_entry: Callable[..., Awaitable[MockConfigEntry]],
     door_camera: Callable[[str], Awaitable[None]],
-    tmp_path: Path,
-) -> None:
+    api_version: str = "auto",
+    people: tuple[str, ...] = (),
+    **inputs: object,
+) -> MockConfigEntry:
+    """Set up the entry and the unknown-face blueprint offering `people` (uids), then let the door see a stranger."""
     install_blueprints(hass)
-    hass.config.allowlist_external_dirs = {str(tmp_path)}
-    await setup_entry()
-    calls = await notifications(hass)
-    await use(hass, "notify_unknown_face.yaml", folder=str(tmp_path), cooldown=0)
+    entry = await setup_entry(api_version)
+    offered = [person_device_id(hass, entry, uid) for uid in people]
+    await use(hass, "notify_unknown_face.yaml", cooldown=0, people=offered, **inputs)
     await door_camera("probe/stranger_lin_manuel_miranda.png")
     await scan(hass)
+    return entry
+
+
+async def test_unknown_face_without_a_phone_says_which_face_to_enrol(
+    hass: HomeAssistant,
+    setup_entry: Callable[..., Awaitable[MockConfigEntry]],
+    door_camera: Callable[[str], Awaitable[None]],
+) -> None:
+    calls = await notifications(hass)
+    entry = await stranger_at_the_door(hass, setup_entry, door_camera)
     (notice,) = created(calls)
-    assert notice["title"] == "Unknown visitor at camera.door"
-    assert re.match(r"Best match score \d+(\.\d+)?\. ", notice["message"]), notice["message"]
+    assert notice["title"] == "Unknown face at Door"
+    assert re.match(r"Best match score \d+(\.\d+)?\. See it under Media", notice["message"]), notice["message"]
+    (face,) = entry.runtime_data.faces.faces(UNKNOWN)
+    assert f"face_id `{face.id}`" in notice["message"]
 
-    def saved() -> tuple[bytes, bytes]:
-        (snapshot,) = tmp_path.glob("unknown_*.jpg")
-        return snapshot.read_bytes(), (tmp_path / "stranger_lin_manuel_miranda.png").read_bytes()
 
-    snapshot, shown = await hass.async_add_executor_job(saved)
-    assert snapshot == shown
+async def test_unknown_face_on_a_phone_with_a_button_per_person_enrols_the_one_tapped(
+    hass: HomeAssistant,
+    setup_entry: Callable[..., Awaitable[MockConfigEntry]],
+    door_camera: Callable[[str], Awaitable[None]],
+    phone: tuple[str, list[ServiceCall]],
+) -> None:
+    device, sent = phone
+    entry = await stranger_at_the_door(
+        hass, setup_entry, door_camera, "v3", ("kit_harington", "rose_leslie"), notify_device=device
+    )
+    kit, rose = (person_device_id(hass, entry, uid) for uid in ("kit_harington", "rose_leslie"))
+    (notification,) = sent
+    (face,) = entry.runtime_data.faces.faces(UNKNOWN)
+    assert notification.data["title"] == "Unknown face at Door"
+    assert notification.data["message"].endswith("Who is it?")
+    assert notification.data["data"]["image"] == f"/api/baidu_face/{entry.entry_id}/faces/{face.id}.jpg"
+    buttons = notification.data["data"]["actions"]
+    names = [dr.async_get(hass).async_get(person).name for person in (kit, rose)]  # type: ignore[union-attr]
+    assert [b["title"] for b in buttons] == [*names, "Someone new…"]
+    assert buttons[2]["behavior"] == "textInput"
+
+    # A button of another automation is none of this one's business.
+    await tap(hass, {"action": buttons[0]["action"].replace("automation.", "automation.other_")})
+    assert len(sent) == 1
+    faces_before = await act(hass, "list_faces", {"uid": "kit_harington"})
+
+    await tap(hass, buttons[0])
+    assert sent[-1].data["message"] == f"Enrolled as {names[0]}."
+    assert sent[-1].data["data"]["tag"] == notification.data["data"]["tag"]  # replaces the question
+    faces_after = await act(hass, "list_faces", {"uid": "kit_harington"})
+    assert len(faces_after["faces"]) == len(faces_before["faces"]) + 1
+    assert entry.runtime_data.faces.get(face.id).uid == "kit_harington"
+
+
+async def test_someone_new_is_enrolled_under_the_name_typed_and_recognised_next_time(
+    hass: HomeAssistant,
+    setup_entry: Callable[..., Awaitable[MockConfigEntry]],
+    door_camera: Callable[[str], Awaitable[None]],
+    phone: tuple[str, list[ServiceCall]],
+) -> None:
+    device, sent = phone
+    # V2: no face tokens, the kept crop is enrolled.
+    await stranger_at_the_door(hass, setup_entry, door_camera, "v2", notify_device=device)
+    (notification,) = sent
+    (new,) = notification.data["data"]["actions"]
+    await tap(hass, new, reply_text="  ")  # nothing typed: nothing enrolled
+    assert len(sent) == 1
+    await tap(hass, new, reply_text="Lin-Manuel Miranda")
+    assert sent[-1].data["message"] == "Enrolled as Lin-Manuel Miranda."
+    recognized = async_capture_events(hass, EVENT_RECOGNIZED)
+    await door_camera("probe/obama.jpg")
+    await scan(hass)
+    await door_camera("probe/stranger_lin_manuel_miranda.png")
+    await scan(hass)
+    assert [e.data["uid"] for e in recognized] == ["obama", "lin_manuel_miranda"]
+    assert recognized[1].data["user_info"] == "Lin-Manuel Miranda"
+
+
+async def test_a_face_that_can_no_longer_be_enrolled_is_said_so(
+    hass: HomeAssistant,
+    setup_entry: Callable[..., Awaitable[MockConfigEntry]],
+    door_camera: Callable[[str], Awaitable[None]],
+    phone: tuple[str, list[ServiceCall]],
+) -> None:
+    device, sent = phone
+    await stranger_at_the_door(hass, setup_entry, door_camera, "v3", notify_device=device)
+    (new,) = sent[0].data["data"]["actions"]
+    await tap(hass, {"action": new["action"].rsplit("|", 2)[0] + "|NoSuchFace000000|NEW"}, reply_text="Lin")
+    assert sent[-1].data["message"] == "Could not enrol the face: see the automation's trace."
+
+
+async def test_arrival_is_announced_once_with_the_camera(
+    hass: HomeAssistant,
+    setup_entry: Callable[..., Awaitable[MockConfigEntry]],
+    door_camera: Callable[[str], Awaitable[None]],
+) -> None:
+    install_blueprints(hass)
+    await setup_entry("v3")
+    calls = await notifications(hass)
+    people = ["binary_sensor.obama_seen_recently"]
+    assert await async_setup_component(
+        hass,
+        "automation",
+        {"automation": {"use_blueprint": {"path": f"{DOMAIN}/announce_arrival.yaml", "input": {"people": people}}}},
+    )
+    await hass.async_block_till_done()
+    assert hass.states.get("binary_sensor.obama_seen_recently").state == "off"  # type: ignore[union-attr]
+
+    await scan(hass)  # the door shows Obama
+    (notice,) = created(calls)
+    assert notice == {"title": "Obama is here", "message": "Obama has arrived at Door."}
+    # Seen again while still "seen recently": no second announcement.
+    await door_camera("probe/obama_1080p.jpg")
+    await scan(hass)
+    # Someone else is not on the list.
+    await door_camera("probe/kit_harington.jpg")
+    await scan(hass)
+    assert hass.states.get("binary_sensor.kit_harington_seen_recently").state == "on"  # type: ignore[union-attr]
+    assert len(created(calls)) == 1

@@ -1,0 +1,291 @@
+"""Given a face set, each person has a device whose entities say when and where a camera last recognised them."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import area_registry as ar
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import entity_registry as er
+from homeassistant.util import dt as dt_util
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+
+from baidu_face_server.server import RunningServer
+from custom_components.baidu_face.const import CONF_GROUPS, CONF_QPS, CONF_SEEN_TIMEOUT, DOMAIN
+from custom_components.baidu_face.entity import person_uid
+from tests.conftest import BOTH
+
+from .conftest import FAMILY, state
+
+Setup = Callable[..., Awaitable[MockConfigEntry]]
+Show = Callable[[str], Awaitable[None]]
+EVERYONE = {"alex_lacamoire", "biden", "kit_harington", "obama", "rose_leslie"}
+LAST_SEEN = "sensor.obama_last_seen"
+SEEN_RECENTLY = "binary_sensor.obama_seen_recently"
+LAST_SEEN_AT = "sensor.obama_last_seen_at"
+USERS_API = "faceset/group/getusers"  # V3's list_group_users
+# With the clock frozen, the client's pacing between calls would wait forever: no pacing here.
+FAST = 50
+GROUPS_API = "faceset/group/getlist"
+
+
+def people_devices(hass: HomeAssistant, entry: MockConfigEntry) -> dict[str, dr.DeviceEntry]:
+    """Return the entry's person devices by uid."""
+    found = {}
+    for device in dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id):
+        for domain, identifier in device.identifiers:
+            if domain == DOMAIN and (uid := person_uid(entry.entry_id, identifier)) is not None:
+                assert device.model == "Person"
+                found[uid] = device
+    return found
+
+
+async def act(hass: HomeAssistant, action: str, data: dict[str, Any]) -> Any:
+    return await hass.services.async_call(DOMAIN, action, data, blocking=True, return_response=True)
+
+
+async def scan(hass: HomeAssistant) -> None:
+    await hass.services.async_call(
+        "image_processing", "scan", {"entity_id": "image_processing.door_recognised_person"}, blocking=True
+    )
+
+
+async def tick(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float) -> None:
+    freezer.tick(timedelta(seconds=seconds))
+    async_fire_time_changed(hass, dt_util.utcnow())
+    await hass.async_block_till_done()
+
+
+async def restart(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+def sent(baidu: RunningServer) -> int:
+    return len(baidu.apps[BOTH.api_key].accepted)
+
+
+async def test_every_person_of_the_face_set_gets_a_device_at_start_up(
+    hass: HomeAssistant, setup_entry: Setup, api_version: str
+) -> None:
+    entry = await setup_entry(api_version)
+    devices = people_devices(hass, entry)
+    assert set(devices) == EVERYONE
+    # V2 lists user_info with the users; V3 gives uids only, so names come later (for free).
+    assert devices["obama"].name == ("Obama" if api_version == "v2" else "obama")
+    app = dr.async_get(hass).async_get_device_by_identifier((DOMAIN, entry.entry_id), entry.entry_id)
+    assert app is not None
+    assert devices["obama"].via_device_id == app.id
+    for entity_id in (LAST_SEEN, LAST_SEEN_AT, "sensor.kit_harington_last_seen", "binary_sensor.biden_seen_recently"):
+        assert state(hass, entity_id).state == ("off" if entity_id.startswith("binary_sensor.") else "unknown")
+    assert state(hass, LAST_SEEN).attributes["uid"] == "obama"
+
+
+async def test_a_recognition_sets_last_seen_seen_recently_and_last_seen_at(
+    hass: HomeAssistant, setup_entry: Setup, door_camera: Show
+) -> None:
+    entry = await setup_entry("v3")
+    porch = ar.async_get(hass).async_create("Porch")
+    er.async_get(hass).async_update_entity("camera.door", area_id=porch.id)
+    before = dt_util.utcnow()
+    await door_camera("probe/obama.jpg")
+    await scan(hass)
+
+    last_seen = state(hass, LAST_SEEN)
+    assert before <= datetime.fromisoformat(last_seen.state) <= dt_util.utcnow()
+    assert last_seen.attributes["uid"] == "obama"
+    assert last_seen.attributes["camera_entity_id"] == "camera.door"
+    assert last_seen.attributes["camera"] == "Door"
+    assert last_seen.attributes["area"] == "Porch"
+    assert last_seen.attributes["score"] >= 80
+    assert last_seen.attributes["group_id"] == FAMILY
+    assert last_seen.attributes["device_class"] == "timestamp"
+    seen = state(hass, SEEN_RECENTLY)
+    assert seen.state == "on"
+    assert seen.attributes["device_class"] == "occupancy"
+    at = state(hass, LAST_SEEN_AT)
+    assert at.state == "Door"
+    assert at.attributes == at.attributes | {"camera_entity_id": "camera.door", "area": "Porch"}
+    # The recognition told his name (user_info) at no cost: the device takes it.
+    assert people_devices(hass, entry)["obama"].name == "Obama"
+    # Nobody else was seen.
+    assert state(hass, "binary_sensor.biden_seen_recently").state == "off"
+    assert state(hass, "sensor.biden_last_seen").state == "unknown"
+
+
+async def test_seen_recently_turns_off_after_the_timeout(
+    hass: HomeAssistant, setup_entry: Setup, door_camera: Show, freezer: FrozenDateTimeFactory
+) -> None:
+    freezer.move_to("2026-11-26T09:00:00+00:00")
+    await setup_entry("v3", **{CONF_SEEN_TIMEOUT: 60, CONF_QPS: FAST})
+    await door_camera("probe/obama.jpg")
+    await scan(hass)
+    assert state(hass, SEEN_RECENTLY).state == "on"
+    await tick(hass, freezer, 59)
+    assert state(hass, SEEN_RECENTLY).state == "on"
+    await tick(hass, freezer, 2)
+    assert state(hass, SEEN_RECENTLY).state == "off"
+    # Last seen stays.
+    assert state(hass, LAST_SEEN).state == "2026-11-26T09:00:00+00:00"
+
+
+async def test_the_default_timeout_is_five_minutes_and_a_new_sighting_extends_it(
+    hass: HomeAssistant, setup_entry: Setup, door_camera: Show, freezer: FrozenDateTimeFactory
+) -> None:
+    freezer.move_to("2026-11-26T09:00:00+00:00")
+    await setup_entry("v3", **{CONF_QPS: FAST})
+    await door_camera("probe/obama.jpg")
+    await scan(hass)
+    await tick(hass, freezer, 200)
+    await door_camera("probe/obama_1080p.jpg")  # another frame: the change gate sends it
+    await scan(hass)
+    await tick(hass, freezer, 200)  # 400 s after the first sighting, 200 s after the second
+    assert state(hass, SEEN_RECENTLY).state == "on"
+    await tick(hass, freezer, 101)
+    assert state(hass, SEEN_RECENTLY).state == "off"
+
+
+@pytest.mark.parametrize(("stopped_for", "on_after"), [(100, "on"), (400, "off")])
+async def test_a_restart_keeps_the_sighting_and_seen_recently_only_within_the_timeout(
+    hass: HomeAssistant,
+    setup_entry: Setup,
+    door_camera: Show,
+    freezer: FrozenDateTimeFactory,
+    stopped_for: int,
+    on_after: str,
+) -> None:
+    freezer.move_to("2026-11-26T09:00:00+00:00")
+    entry = await setup_entry("v3", **{CONF_QPS: FAST})
+    await door_camera("probe/obama.jpg")
+    await scan(hass)
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    freezer.tick(timedelta(seconds=stopped_for))
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    assert state(hass, LAST_SEEN).state == "2026-11-26T09:00:00+00:00"
+    assert state(hass, LAST_SEEN).attributes["camera"] == "Door"
+    assert state(hass, LAST_SEEN_AT).state == "Door"
+    # The name learnt before the restart is kept (V3 lists no names).
+    assert people_devices(hass, entry)["obama"].name == "Obama"
+    assert state(hass, SEEN_RECENTLY).state == on_after
+    # Within the timeout, a timer turns it off when the rest has passed.
+    await tick(hass, freezer, 300 - stopped_for + 1 if stopped_for < 300 else 1)
+    assert state(hass, SEEN_RECENTLY).state == "off"
+
+
+async def test_register_and_delete_add_and_remove_the_person_without_extra_calls(
+    hass: HomeAssistant, setup_entry: Setup, door_camera: Show, baidu: RunningServer
+) -> None:
+    entry = await setup_entry("v3")
+    await door_camera("probe/stranger_lin_manuel_miranda.png")
+    before = sent(baidu)
+    await act(hass, "register_user", {"uid": "lin", "user_info": "Lin-Manuel", "camera_entity_id": "camera.door"})
+    assert sent(baidu) == before + 1  # the registration only
+    device = people_devices(hass, entry)["lin"]
+    assert device.name == "Lin-Manuel"
+    assert state(hass, "sensor.lin_manuel_last_seen").attributes["uid"] == "lin"
+    assert state(hass, "binary_sensor.lin_manuel_seen_recently").state == "off"
+    assert state(hass, "sensor.lin_manuel_last_seen_at").state == "unknown"
+
+    # Taken out of every group: gone, device and entities, with no call to list anyone.
+    listed = {api: entry.runtime_data.usage.calls("day").get(api) for api in (USERS_API, GROUPS_API)}
+    await act(hass, "delete_user", {"uid": "lin"})
+    assert {api: entry.runtime_data.usage.calls("day").get(api) for api in listed} == listed
+    assert "lin" not in people_devices(hass, entry)
+    assert hass.states.get("sensor.lin_manuel_last_seen") is None
+    assert er.async_get(hass).async_get("binary_sensor.lin_manuel_seen_recently") is None
+    # Still gone after a restart (and a refresh from the face set).
+    await restart(hass, entry)
+    assert set(people_devices(hass, entry)) == EVERYONE
+
+
+async def test_group_actions_move_people_in_and_out(hass: HomeAssistant, setup_entry: Setup) -> None:
+    entry = await setup_entry("v3")
+    await act(hass, "add_user_to_group", {"uid": "biden", "source_group_id": FAMILY, "groups": ["guests"]})
+    await act(hass, "remove_user_from_group", {"uid": "biden", "group_id": FAMILY})
+    # In "guests" only now, outside the default groups: not one of the people.
+    assert "biden" not in people_devices(hass, entry)
+    await act(hass, "add_user_to_group", {"uid": "biden", "source_group_id": "guests", "groups": [FAMILY]})
+    assert "biden" in people_devices(hass, entry)
+    assert state(hass, "sensor.biden_last_seen").attributes["uid"] == "biden"
+
+
+@pytest.mark.parametrize(
+    ("groups", "expected_calls", "apis"),
+    [
+        # One page of the default group's users.
+        ([FAMILY], 1, {USERS_API: 1}),
+        # No default groups: list the groups, then one page per group (family and guests).
+        ([], 3, {GROUPS_API: 1, USERS_API: 2}),
+    ],
+)
+async def test_refresh_people_reads_the_face_set_in_few_calls(
+    hass: HomeAssistant,
+    setup_entry: Setup,
+    baidu: RunningServer,
+    groups: list[str],
+    expected_calls: int,
+    apis: dict[str, int],
+) -> None:
+    entry = await setup_entry("v3", **{CONF_GROUPS: groups})
+    await act(hass, "add_user_to_group", {"uid": "obama", "source_group_id": FAMILY, "groups": ["guests"]})
+    usage = entry.runtime_data.usage
+    counted = usage.calls("day")
+    before = sent(baidu)
+
+    result = await act(hass, "refresh_people", {})
+
+    assert result["calls"] == expected_calls
+    assert sent(baidu) - before == expected_calls
+    after = usage.calls("day")
+    assert {api: after[api] - counted.get(api, 0) for api in apis} == apis
+    people = {person["uid"]: person for person in result["people"]}
+    assert set(people) == EVERYONE
+    assert set(people["obama"]["groups"]) == ({FAMILY} if groups else {FAMILY, "guests"})
+
+
+async def test_the_button_refreshes_people_removed_behind_our_back(
+    hass: HomeAssistant, setup_entry: Setup, baidu: RunningServer
+) -> None:
+    entry = await setup_entry("v3")
+    # Deleted at Baidu directly (not through Home Assistant): still shown until a refresh.
+    client = entry.runtime_data.client
+    await client.delete_user("rose_leslie")
+    assert "rose_leslie" in people_devices(hass, entry)
+    await hass.services.async_call(
+        "button", "press", {"entity_id": "button.baidu_face_127_0_0_1_refresh_people"}, blocking=True
+    )
+    assert set(people_devices(hass, entry)) == EVERYONE - {"rose_leslie"}
+    assert hass.states.get("sensor.rose_leslie_last_seen") is None
+
+
+async def test_a_spent_budget_skips_the_start_up_refresh(
+    hass: HomeAssistant, setup_entry: Setup, baidu: RunningServer
+) -> None:
+    # One call a day per API: the start-up probe and the read of the people spend theirs.
+    entry = await setup_entry("v3", daily_budget=1)
+    assert set(people_devices(hass, entry)) == EVERYONE
+    before = sent(baidu)
+    await restart(hass, entry)
+    # Nothing is sent; the people saved before stand in.
+    assert sent(baidu) == before
+    assert set(people_devices(hass, entry)) == EVERYONE
+
+
+async def test_the_stored_people_are_removed_with_the_entry(
+    hass: HomeAssistant, setup_entry: Setup, hass_storage: dict[str, Any]
+) -> None:
+    entry = await setup_entry("v3")
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    key = f"{DOMAIN}.people.{entry.entry_id}"
+    assert {p["uid"] for p in hass_storage[key]["data"]["people"]} == EVERYONE
+    assert await hass.config_entries.async_remove(entry.entry_id)
+    await hass.async_block_till_done()
+    assert key not in hass_storage
