@@ -45,9 +45,10 @@ CROP_GROWTH: Final = 2.0
 # The local server (like Baidu) finds faces from about 60 px: a far-away face is
 # enlarged until the crop's short side has this many pixels (the face about half).
 MIN_CROP_SIDE: Final = 200
-# A face filling a 4K frame needs no 3,000-pixel crop to be recognised again.
-MAX_CROP_SIDE: Final = 640
-JPEG_QUALITY: Final = 90
+# A face filling a 4K frame needs no 3,000-pixel crop to be recognised again: the face
+# is still about 240 px wide, where Baidu asks for 100 or more.
+MAX_CROP_SIDE: Final = 480
+JPEG_QUALITY: Final = 85
 # Ids are random URL-safe tokens; nothing else ever names a file.
 _VALID_ID = re.compile(r"[A-Za-z0-9_-]{16}")
 _ID_BYTES = 12  # 16 characters of token_urlsafe
@@ -146,7 +147,10 @@ class FaceStore:
 
     @callback
     def async_add_listener(self, listener: FaceListener) -> CALLBACK_TYPE:
-        """Call `listener` with each face kept (or moved by `async_enrolled`); return what stops it."""
+        """Call `listener` with each face kept, moved by `async_enrolled` or dropped; return what stops it.
+
+        A dropped face is no longer `get`-able when the listener hears of it.
+        """
         self._listeners.append(listener)
         return lambda: self._listeners.remove(listener)
 
@@ -226,12 +230,12 @@ class FaceStore:
         ]
 
     async def _async_save(self, dropped: Sequence[str]) -> None:
-        """Forget the dropped faces, delete their crops, and save what is kept."""
-        for face_id in dropped:
-            self._faces.pop(face_id, None)
+        """Forget the dropped faces, delete their crops, save what is kept, and tell the listeners what went."""
+        gone = [face for face_id in dropped if (face := self._faces.pop(face_id, None)) is not None]
         if dropped:
             await self._hass.async_add_executor_job(self._delete_crops, dropped)
         await self._store.async_save({"faces": [_stored(face) for face in self._faces.values()]})
+        self._tell(gone)
 
     async def _async_tidy(self) -> None:
         """Bring the files and the metadata back in step (a crash between the two), then apply the bounds."""
@@ -278,7 +282,16 @@ def _kept_face(data: Mapping[str, Any]) -> KeptFace | None:
     seen = dt_util.parse_datetime(str(data.get("seen")))
     if not _VALID_ID.fullmatch(str(data.get("id"))) or data.get("kind") not in KINDS or seen is None:
         return None
-    return KeptFace(**(dict(data) | {"seen": seen}))
+    return KeptFace(
+        id=str(data["id"]),
+        kind=data["kind"],
+        seen=seen,
+        camera=str(data.get("camera")),
+        score=float(data.get("score") or 0.0),
+        box=dict(data.get("box") or {}),
+        face_token=data.get("face_token"),
+        uid=data.get("uid"),
+    )
 
 
 def _folder(hass: HomeAssistant, entry_id: str) -> Path:

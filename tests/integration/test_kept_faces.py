@@ -22,13 +22,22 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 from pytest_homeassistant_custom_component.components.diagnostics import get_diagnostics_for_config_entry
-from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator, WebSocketGenerator
 
-from custom_components.baidu_face.const import EVENT_RECOGNIZED, EVENT_UNKNOWN_FACE
+from baidu_face_server.server import RunningServer
+from custom_components.baidu_face.const import (
+    CONF_API_KEY,
+    CONF_GROUPS,
+    CONF_SECRET_KEY,
+    DOMAIN,
+    EVENT_RECOGNIZED,
+    EVENT_UNKNOWN_FACE,
+)
 from custom_components.baidu_face.faces import MIN_CROP_SIDE, RECOGNISED, UNKNOWN, FaceStore, KeptFace, image_url
+from tests.conftest import V3_ONLY
 from tests.faces import STRANGER
 
-from .conftest import FAMILY, camera_subentry
+from .conftest import FAMILY, camera_subentry, entry_data
 
 IDENTIFY = "image_processing.door_recognised_person"
 Setup = Callable[..., Awaitable[MockConfigEntry]]
@@ -171,6 +180,8 @@ async def test_kept_faces_are_dropped_when_too_old(
 ) -> None:
     entry = await setup_door(setup_entry, kept_days=7)
     unknown = async_capture_events(hass, EVENT_UNKNOWN_FACE)
+    heard: list[KeptFace] = []
+    store_of(entry).async_add_listener(heard.append)
     await door_camera(STRANGER)
     await scan(hass)
     await later(hass, freezer, timedelta(days=4))
@@ -182,6 +193,9 @@ async def test_kept_faces_are_dropped_when_too_old(
     await later(hass, freezer, timedelta(days=3, hours=1))
     assert [face.id for face in store_of(entry).faces(UNKNOWN)] == [recent]
     assert crops_on_disk(entry) == {recent}
+    # The listeners (the camera's "Last unknown face") hear of each face kept, and of the one dropped.
+    assert [face.id for face in heard] == [old, recent, old]
+    assert store_of(entry).get(old) is None
 
     # Home Assistant was off when the other grew too old: loading drops it.
     freezer.tick(timedelta(days=5))
@@ -234,7 +248,11 @@ async def test_an_enrolled_face_moves_to_recognised(hass: HomeAssistant, setup_e
 
 
 async def test_the_media_panel_browses_and_shows_kept_faces(
-    hass: HomeAssistant, setup_entry: Setup, door_camera: Show
+    hass: HomeAssistant,
+    setup_entry: Setup,
+    door_camera: Show,
+    hass_ws_client: WebSocketGenerator,
+    hass_client_no_auth: ClientSessionGenerator,
 ) -> None:
     assert await async_setup_component(hass, "media_source", {})
     entry = await setup_door(setup_entry)
@@ -267,6 +285,18 @@ async def test_the_media_panel_browses_and_shows_kept_faces(
         hass, f"media-source://baidu_face/{entry.entry_id}/recognised/{obama.id}", None
     )
     assert resolved.url == image_url(entry.entry_id, obama.id)
+    # The panel asks over the websocket: the URL comes back signed, and opens without a login.
+    websocket = await hass_ws_client(hass)
+    await websocket.send_json_auto_id({"type": "media_source/resolve_media", "media_content_id": item.media_content_id})
+    answer = await websocket.receive_json()
+    assert answer["success"], answer
+    signed = answer["result"]["url"]
+    assert signed.startswith(image_url(entry.entry_id, stranger.id) + "?authSig=")
+    anonymous = await hass_client_no_auth()
+    response = await anonymous.get(signed)
+    assert response.status == 200
+    assert await response.read() == await store_of(entry).async_read(stranger.id)
+
     for wrong in (f"{entry.entry_id}/unknown/{'C' * 16}", f"not_an_entry/unknown/{stranger.id}", entry.entry_id):
         with pytest.raises(media_source.Unresolvable):
             await media_source.async_resolve_media(hass, f"media-source://baidu_face/{wrong}", None)
@@ -276,3 +306,32 @@ async def test_the_media_panel_browses_and_shows_kept_faces(
     hass.config.language = "zh-Hans"
     root = await media_source.async_browse_media(hass, "media-source://baidu_face")
     assert [child.title for child in root.children or []] == ["未知人脸", "已识别"]
+
+
+async def test_the_media_panel_lists_each_entry_when_there_are_several(
+    hass: HomeAssistant, setup_entry: Setup, door_camera: Show, baidu: RunningServer
+) -> None:
+    assert await async_setup_component(hass, "media_source", {})
+    first = await setup_door(setup_entry)
+    second = MockConfigEntry(
+        domain=DOMAIN,
+        title="Baidu Face (V3 app)",
+        data=entry_data(baidu) | {CONF_API_KEY: V3_ONLY[0], CONF_SECRET_KEY: V3_ONLY[1]},
+        options={CONF_GROUPS: [FAMILY]},
+        unique_id=V3_ONLY[0],
+    )
+    second.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(second.entry_id)
+    await hass.async_block_till_done()
+    await door_camera(STRANGER)
+    await scan(hass)
+
+    root = await media_source.async_browse_media(hass, "media-source://baidu_face")
+    assert {(child.title, child.media_content_id) for child in root.children or []} == {
+        ("Baidu Face (127.0.0.1)", f"media-source://baidu_face/{first.entry_id}"),
+        ("Baidu Face (V3 app)", f"media-source://baidu_face/{second.entry_id}"),
+    }
+    folders = await media_source.async_browse_media(hass, f"media-source://baidu_face/{first.entry_id}")
+    assert [child.title for child in folders.children or []] == ["Unknown faces", "Recognised"]
+    unknown = await media_source.async_browse_media(hass, f"media-source://baidu_face/{second.entry_id}/unknown")
+    assert unknown.children == []  # the second entry has no camera

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
+from unittest.mock import MagicMock
 
 import pytest
 from freezegun.api import FrozenDateTimeFactory
@@ -14,8 +15,10 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+from syrupy.assertion import SnapshotAssertion
 
 from baidu_face_server.server import RunningServer
+from custom_components.baidu_face.api import GroupUser
 from custom_components.baidu_face.const import CONF_GROUPS, CONF_QPS, CONF_SEEN_TIMEOUT, DOMAIN
 from custom_components.baidu_face.entity import person_uid
 from tests.conftest import BOTH
@@ -289,3 +292,29 @@ async def test_the_stored_people_are_removed_with_the_entry(
     assert await hass.config_entries.async_remove(entry.entry_id)
     await hass.async_block_till_done()
     assert key not in hass_storage
+
+
+@pytest.mark.parametrize("camera_subentries", [[]])
+async def test_person_entities_snapshot(
+    hass: HomeAssistant,
+    entity_registry: er.EntityRegistry,
+    mock_client: MagicMock,
+    mock_config_entry: MockConfigEntry,
+    snapshot: SnapshotAssertion,
+) -> None:
+    """Two people read from the (mocked) face set, as their entities and devices look."""
+    mock_client.list_group_users.return_value = [GroupUser("obama"), GroupUser("biden", "Biden")]
+    mock_config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    people = [
+        entry
+        for entry in er.async_entries_for_config_entry(entity_registry, mock_config_entry.entry_id)
+        if ":person:" in (entry.unique_id or "")
+    ]
+    assert len(people) == 6
+    for entry in people:
+        assert entry == snapshot(name=f"{entry.entity_id}-entry")
+        assert hass.states.get(entry.entity_id) == snapshot(name=f"{entry.entity_id}-state")
+    devices = people_devices(hass, mock_config_entry)
+    assert {uid: device.name for uid, device in devices.items()} == {"obama": "obama", "biden": "Biden"}
