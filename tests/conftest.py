@@ -26,6 +26,12 @@ def apps() -> list[App]:
 
 
 @pytest.fixture
+def hass_config_dir(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Give each Home Assistant test an empty config directory of its own: the integration keeps face crops there."""
+    return str(tmp_path_factory.mktemp("config"))
+
+
+@pytest.fixture
 async def server(socket_enabled: None) -> AsyncIterator[RunningServer]:
     """Run the local server on a free loopback port (HA's test plugin blocks sockets unless asked)."""
     async with running_server(apps()) as running:

@@ -69,6 +69,8 @@ ATTR_FACE_ID = "face_id"
 
 # Actions that search the entry's default groups when the call names none.
 USES_DEFAULT_GROUPS = frozenset({"identify", "verify", "register_user", "enroll_face"})
+# Actions on a person's faces in one group, which `_group` picks when the call names none.
+USES_ONE_GROUP = frozenset({"list_faces", "forget_face"})
 
 _WHOLE = re.compile(r"[+-]?\d{1,12}", re.ASCII)
 
@@ -278,14 +280,22 @@ def _uid(entry: BaiduFaceConfigEntry, call: ServiceCall) -> str:
     raise _invalid("person_not_found", action=call.service, person=str(person))
 
 
-def _group(entry: BaiduFaceConfigEntry, call: ServiceCall) -> str:
-    """Return the group a call names, else the entry's default group when it has exactly one."""
+def _group(entry: BaiduFaceConfigEntry, call: ServiceCall, uid: str) -> str:
+    """Return the group a call names, else the one group it can only mean (no call made).
+
+    That is the entry's one default group, or the one group (of the default
+    groups, if any) the person is known to be in; anything else is ambiguous.
+    """
     if ATTR_GROUP in call.data:
         return str(call.data[ATTR_GROUP])
     defaults: list[str] = list(entry.options.get(CONF_GROUPS, []))
-    if len(defaults) != 1:
-        raise _invalid("group_required", action=call.service, groups=", ".join(defaults) or "-")
-    return defaults[0]
+    person = entry.runtime_data.people.get(uid)
+    candidates = defaults
+    if len(defaults) != 1 and person is not None:
+        candidates = [g for g in person.groups if not defaults or g in defaults]
+    if len(candidates) != 1:
+        raise _invalid("group_required", action=call.service, groups=", ".join(candidates or defaults) or "-")
+    return candidates[0]
 
 
 def _version(entry: BaiduFaceConfigEntry) -> str:
@@ -523,7 +533,8 @@ async def _register_seen_face(
 async def _list_faces(call: ServiceCall, entry: BaiduFaceConfigEntry) -> dict[str, Any]:
     if not entry.runtime_data.client.capabilities.list_faces:
         raise _invalid("list_faces_unsupported", action=call.service, version=_version(entry))
-    uid, group = _uid(entry, call), _group(entry, call)
+    uid = _uid(entry, call)
+    group = _group(entry, call, uid)
     faces = await entry.runtime_data.client.list_faces(uid, group)
     return {"uid": uid, "group_id": group, "faces": [asdict(f) for f in faces]}
 
@@ -532,7 +543,8 @@ async def _list_faces(call: ServiceCall, entry: BaiduFaceConfigEntry) -> dict[st
 async def _forget_face(call: ServiceCall, entry: BaiduFaceConfigEntry) -> dict[str, Any]:
     if not entry.runtime_data.client.capabilities.delete_face:
         raise _invalid("forget_face_unsupported", action=call.service, version=_version(entry))
-    uid, group, face_token = _uid(entry, call), _group(entry, call), call.data[ATTR_FACE_TOKEN]
+    uid, face_token = _uid(entry, call), call.data[ATTR_FACE_TOKEN]
+    group = _group(entry, call, uid)
     client = entry.runtime_data.client
     result = await client.delete_face(uid, group, face_token)
     try:
@@ -551,6 +563,9 @@ def _searched(entry: BaiduFaceConfigEntry, call: ServiceCall) -> list[str]:
             return [call.data[key]]
     if ATTR_GROUPS in call.data or call.service in USES_DEFAULT_GROUPS:
         return list(call.data.get(ATTR_GROUPS) or entry.options.get(CONF_GROUPS, []))
+    if call.service in USES_ONE_GROUP:
+        # The group the action chose: the client failed, so choosing it succeeded.
+        return [_group(entry, call, _uid(entry, call))]
     return []
 
 

@@ -57,12 +57,6 @@ def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
     return None
 
 
-@pytest.fixture
-def hass_config_dir(hass_tmp_config_dir: str) -> str:
-    """Give each test its own config directory: the integration keeps face crops there."""
-    return hass_tmp_config_dir
-
-
 @pytest.fixture(scope="session")
 def enrolled_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Build a face set with everyone in sample_faces/enroll, once (about a second)."""

@@ -274,15 +274,24 @@ async def test_a_person_is_a_device_or_a_uid_exactly_one(hass: HomeAssistant, se
     assert (await act(hass, "list_faces", {"person": obama}))["uid"] == "obama"
 
 
-@pytest.mark.parametrize("groups", [[], [FAMILY, "guests"]])
-async def test_the_group_may_be_left_out_only_with_one_default_group(
+@pytest.mark.parametrize("groups", [[], [FAMILY], [FAMILY, "guests"]])
+async def test_the_group_may_be_left_out_where_it_is_clear(
     hass: HomeAssistant, setup_entry: Setup, groups: list[str]
 ) -> None:
     await setup_entry("v3", subentries=[], groups=groups)
-    missing = await refused(hass, "list_faces", {"uid": "obama"})
-    assert missing.translation_key == "group_required"
-    assert (missing.translation_placeholders or {})["groups"] == (", ".join(groups) or "-")
-    assert len((await act(hass, "list_faces", {"uid": "obama", "group_id": FAMILY}))["faces"]) == 2
+    # One default group, or the one group Obama is known to be in (no call to find out).
+    assert (await act(hass, "list_faces", {"uid": "obama"}))["group_id"] == FAMILY
+    stranger = await refused(hass, "list_faces", {"uid": "nobody_known"})
+    assert stranger.translation_key == ("group_required" if groups != [FAMILY] else "user_not_found")
+    await act(hass, "add_user_to_group", {"uid": "obama", "source_group_id": FAMILY, "groups": ["guests"]})
+    if groups == [FAMILY]:
+        assert (await act(hass, "list_faces", {"uid": "obama"}))["group_id"] == FAMILY
+        return
+    # Now in two groups: which one is for the caller to say.
+    both = await refused(hass, "list_faces", {"uid": "obama"})
+    assert both.translation_key == "group_required"
+    assert (both.translation_placeholders or {})["groups"] == f"{FAMILY}, guests"
+    assert len((await act(hass, "list_faces", {"uid": "obama", "group_id": "guests"}))["faces"]) == 2
 
 
 async def test_forgetting_a_face_the_person_does_not_have_names_it(hass: HomeAssistant, setup_entry: Setup) -> None:
