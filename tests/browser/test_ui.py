@@ -203,7 +203,7 @@ async def test_the_demo_dashboard_shows_people_and_scans_and_enrols_an_unknown_f
                 await shows_a_picture(scan)
                 await shows_a_picture(unknown)
                 await shot(page, "08_dashboard")
-                if has_boxes(await last_scan(hass, "front_door")):
+                if await asyncio.to_thread(has_boxes, await last_scan(hass, "front_door")):
                     break
 
             # The unknown faces the cameras kept, in the Media panel.

@@ -41,6 +41,6 @@ async def wait_for_boxes(hass: HassClient, camera: str, seconds: float) -> None:
     """Wait until a camera's Last scan has boxes (a visit with nobody in frame leaves a picture without)."""
     async with asyncio.timeout(seconds):
         while True:
-            if has_boxes(await last_scan(hass, camera)):
+            if await asyncio.to_thread(has_boxes, await last_scan(hass, camera)):
                 return
             await asyncio.sleep(1)

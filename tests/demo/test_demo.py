@@ -226,7 +226,7 @@ async def cameras_show_what_they_saw(hass: HassClient) -> None:
                 return None
             image = await last_scan(hass, camera)
             assert image.size == FRAME_SIZE
-            if not has_boxes(image):
+            if not await asyncio.to_thread(has_boxes, image):
                 return None
         return True
 
@@ -438,7 +438,7 @@ async def test_a_second_run_follows_new_ports_then_stops_on_sigint(state: Path, 
     example = readme_action("baidu_face.identify")
     await hass.action("baidu_face", "identify", example["data"], response=True)  # type: ignore[arg-type]
     (dashboards,) = await hass.websocket({"type": "lovelace/dashboards/list"})
-    assert [d["url_path"] for d in dashboards] == [URL_PATH]  # updated, not duplicated
+    assert [d["url_path"] for d in dashboards].count(URL_PATH) == 1  # updated, not duplicated
     (config,) = await hass.websocket({"type": "lovelace/config", "url_path": URL_PATH})
     titles = {card.get("title") for card in config["views"][0]["cards"]}
     assert {name_of(person) for person in PEOPLE} <= titles
