@@ -203,6 +203,13 @@ def _fine_levels(step: int) -> int:
     return math.ceil(math.log(step) / math.log(_PYRAMID_STEP))
 
 
+def _fine_jobs(grey: NDArray[np.uint8], step: int) -> list[Job]:
+    """Plan the scans of the top levels of the pyramid of `grey` that find the faces a scan shrunk by `step` misses."""
+    levels = _fine_levels(step)
+    part = _textured(grey, round(_WINDOW * _PYRAMID_STEP ** (levels - 1)))
+    return [] if part is None else [partial(_scan_levels, grey, part, *job) for job in _level_jobs(levels)]
+
+
 def _level_jobs(levels: int) -> list[tuple[int, int]]:
     """Split the top `levels` pyramid levels into (first level, count) jobs of similar cost, for the threads.
 
@@ -332,12 +339,15 @@ class FaceEngine:
                 enough.set()
             return found
 
-        levels = _fine_levels(step)
-        part = _textured(grey, round(_WINDOW * _PYRAMID_STEP ** (levels - 1)))
-        fine: list[Job] = (
-            [] if part is None else [partial(_scan_levels, grey, part, *job) for job in _level_jobs(levels)]
-        )
-        quick_found, *fine_found = self._side_by_side([quick, *fine], enough)
+        if step == 2:
+            # The shrunk scan and level 0 cost about the same: they start together,
+            # and when the shrunk scan finds enough faces, the rest is skipped.
+            quick_found, *fine_found = self._side_by_side([quick, *_fine_jobs(grey, step)], enough)
+        else:
+            # Level 0 costs several shrunk scans: it waits to see if it is needed.
+            (quick_found,) = self._side_by_side([quick], enough)
+            fine = [] if enough.is_set() else _fine_jobs(grey, step)
+            fine_found = self._side_by_side(fine, enough) if fine else []
         if len(quick_found) >= max_faces:
             return _largest_first(quick_found)[:max_faces]
         return _largest_first(_one_per_face(quick_found + [face for found in fine_found for face in found]))[:max_faces]
