@@ -260,7 +260,7 @@ def _refined(grey: NDArray[np.uint8], rect: Any, score: float, detectors: _Detec
     The shrunk pyramid's boxes are up to a level (1.2x) off; this gives the box a scan of the
     whole frame would, for the cost of a few small levels. The face keeps `rect` if not found.
     """
-    level = max(0, round(math.log(max(rect.width(), 1) / _LEVEL_0_BOX) / math.log(_PYRAMID_STEP)) - 1)
+    level = max(0, _level(rect) - 1)
     margin = rect.width() // 2
     left, top = max(0, rect.left() - margin), max(0, rect.top() - margin)
     image = np.ascontiguousarray(grey[top : rect.bottom() + margin + 1, left : rect.right() + margin + 1])
@@ -278,8 +278,14 @@ def _scaled(rect: Any, step: int) -> Any:
     return dlib.rectangle(rect.left() * step, rect.top() * step, rect.right() * step, rect.bottom() * step)
 
 
+def _level(rect: Any) -> int:
+    """Return the pyramid level whose boxes are the size of `rect` (dlib's box sizes are no finer)."""
+    return round(math.log(max(rect.width(), 1) / _LEVEL_0_BOX) / math.log(_PYRAMID_STEP))
+
+
 def _largest_first(found: Found) -> Found:
-    return sorted(found, key=lambda face: -face[0].area())
+    """Sort faces largest first; faces of one size (boxes of one pyramid level) go by score."""
+    return sorted(found, key=lambda face: (-_level(face[0]), -face[1]))
 
 
 class _Detectors:
@@ -327,7 +333,7 @@ class FaceEngine:
             upsample = 1 if max(grey.shape) < UPSAMPLE_BELOW else 0
             (found,) = self._side_by_side([partial(_scan, grey, upsample, None)], threading.Event())
             return _largest_first(found)[:max_faces]
-        shrunk = np.ascontiguousarray(grey[::step, ::step])
+        shrunk = np.asarray(Image.fromarray(grey).reduce(step))
         enough = threading.Event()
 
         def quick(detectors: _Detectors) -> Found:
