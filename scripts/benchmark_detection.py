@@ -7,6 +7,9 @@ whole-number step, frames under 800 px upsampled once, HOG over RGB); "after" is
 engine's `locate` today. Both run the same dlib detector in the same process, one after the
 other, on the same frames: real sample photos shrunk so their face is N px wide and pasted
 into 1080p and 4K frames, and two real group photos ("wide shots") shrunk the same way.
+The times also cover frames with no face: a flat wall, the demo's doorway and a busy scene
+(texture everywhere, where skipping plain parts saves nothing). "after" scans on several
+threads, so its CPU time is printed too: on a machine busy with other work, it is what counts.
 """
 
 from __future__ import annotations
