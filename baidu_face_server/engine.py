@@ -30,7 +30,7 @@ from PIL import Image
 # scanned shrunk by a whole-number step to at most that size (cheap, and it
 # finds the faces a camera sees up close); the faces between SMALLEST_FACE and
 # what that finds are searched for in the top levels of the full-resolution
-# pyramid only, in parallel with the shrunk scan.
+# pyramid only (see `locate` for when), on several threads.
 SMALLEST_FACE = 60
 QUICK_SCAN_SIDE = 1024
 # Small frames are upsampled once so that faces of ~30 px are still found.
