@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import pytest
+from PIL import Image
 
 from baidu_face_server.engine import SMALLEST_FACE
-from sample_faces.frames import FULL_HD, UHD_4K, frame_with
+from sample_faces.frames import BACKGROUND, FULL_HD, UHD_4K, frame_with
 from tests.faces import FACES, b64, enrolment_photos, photo
 
 from .conftest import Wire
@@ -38,11 +40,24 @@ def inside(point: tuple[float, float], location: dict[str, float]) -> bool:
     )
 
 
-async def assert_found_when_shrunk(wire: Wire, name: str, face_px: int, frame_size: tuple[int, int]) -> None:
+def dimmed(frame: bytes, contrast: float) -> bytes:
+    """Cut the frame's contrast around the wall's grey, as a dim room does."""
+    with Image.open(io.BytesIO(frame)) as image:
+        dim = image.point(lambda value: round(BACKGROUND[0] + (value - BACKGROUND[0]) * contrast))
+    out = io.BytesIO()
+    dim.save(out, "JPEG", quality=90)
+    return out.getvalue()
+
+
+async def assert_found_when_shrunk(
+    wire: Wire, name: str, face_px: int, frame_size: tuple[int, int], contrast: float = 1.0
+) -> None:
     """Shrink the photo so its smallest face is `face_px` wide; every face must be found where it landed."""
     originals = [face["location"] for face in await detect(wire, photo(name))]
     scale = face_px / min(location["width"] for location in originals)
     frame, (placement,) = frame_with([(FACES / name, scale)], frame_size)
+    if contrast != 1.0:
+        frame = dimmed(frame, contrast)
     found = [face["location"] for face in await detect(wire, frame)]
     for location in originals:
         landed = placement.point(*centre(location))
@@ -58,6 +73,12 @@ async def test_a_60_px_face_is_found_in_a_1080p_frame(wire: Wire, name: str) -> 
 @pytest.mark.parametrize("name", SINGLES[::4])
 async def test_a_60_px_face_is_found_in_a_4k_frame(wire: Wire, name: str) -> None:
     await assert_found_when_shrunk(wire, name, SMALLEST_FACE, UHD_4K)
+
+
+@pytest.mark.parametrize("name", SINGLES[::4])
+async def test_a_dim_60_px_face_on_a_plain_wall_is_found(wire: Wire, name: str) -> None:
+    """Plain parts of a frame are skipped at full resolution, a face at an eighth of its contrast is not."""
+    await assert_found_when_shrunk(wire, name, SMALLEST_FACE, FULL_HD, contrast=0.12)
 
 
 async def test_two_people_in_a_wide_shot_are_both_found_at_60_px(wire: Wire) -> None:
