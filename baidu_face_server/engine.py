@@ -24,34 +24,29 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
 
+from .proposals import FaceProposals
+
 # dlib's HOG detector slides an 80 px window over a pyramid of the image (each
 # level 5/6 the size of the one above) and finds faces whose box is about 60 px
 # wide or more in the image it scans. Frames larger than QUICK_SCAN_SIDE are
 # scanned shrunk by a whole-number step to at most that size (cheap, and it
-# finds the faces a camera sees up close); the faces between SMALLEST_FACE and
-# what that finds are searched for in the top levels of the full-resolution
-# pyramid only (see `locate` for when), on several threads.
+# finds the faces a camera sees up close); the faces from SMALLEST_FACE to what
+# that finds are looked for where MTCNN's networks propose them (proposals.py),
+# on a second thread.
 SMALLEST_FACE = 60
 QUICK_SCAN_SIDE = 1024
 # Small frames are upsampled once so that faces of ~30 px are still found.
 UPSAMPLE_BELOW = 800
 _PYRAMID_STEP = 6 / 5  # dlib's frontal face detector scans with pyramid_down<6>
 _LEVEL_0_BOX = 73  # the width of the boxes it finds in the top level
+# A scan shrunk by a step finds faces from about _QUICK_SMALLEST * step px; proposals
+# cover the sizes from SMALLEST_FACE to a little over that.
+_QUICK_SMALLEST = 55
+_PROPOSED_OVERLAP = 1.25
 # Two detections are one face when they overlap as dlib's frontal face detector
 # decides it (its test_box_overlap: 0.33 of their union, or 0.79 of either box).
 _SAME_FACE_UNION = 0.33
 _SAME_FACE_COVERED = 0.79
-# A face has edges (eyes, brows, mouth, hairline) that a plain wall, a night sky
-# or a dark room lacks. The full-resolution levels are scanned only around the
-# blocks of _FLAT_BLOCK px whose grey levels, averaged over squares of
-# _FLAT_AVERAGE px to wash out sensor noise, vary by more than _FLAT_SPREAD (a
-# standard deviation; 60 px sample faces whose contrast is cut to a tenth, the
-# least dlib still finds, vary by 7 or more; noise of a sigma of 6 by 1.5).
-_FLAT_AVERAGE = 4
-_FLAT_BLOCK = 32
-_FLAT_SPREAD = 3.0
-_WINDOW = 80  # the detector's window, in the top level's pixels
-_CELL_GRID = 48
 # Scans run side by side on this many threads: dlib releases the GIL while it scans.
 DETECT_THREADS = min(4, os.cpu_count() or 1)
 
@@ -183,49 +178,6 @@ def _load_detector(saved: tuple[bytes, int, int], levels: int | None) -> Any:
         return dlib.fhog_object_detector(str(path))
 
 
-def _textured(grey: NDArray[np.uint8], margin: int) -> tuple[slice, slice] | None:
-    """Return the part of `grey` holding every block that is not flat, grown by `margin` px (None: all flat)."""
-    cells = _FLAT_BLOCK // _FLAT_AVERAGE
-    averaged = np.asarray(Image.fromarray(grey).reduce(_FLAT_AVERAGE), dtype=np.float32)
-    rows, columns = averaged.shape[0] // cells, averaged.shape[1] // cells
-    blocks = averaged[: rows * cells, : columns * cells].reshape(rows, cells, columns, cells)
-    busy_rows, busy_columns = np.nonzero(blocks.std(axis=(1, 3)) > _FLAT_SPREAD)
-    if not len(busy_rows):
-        return None
-    top, left = int(busy_rows.min()) * _FLAT_BLOCK - margin, int(busy_columns.min()) * _FLAT_BLOCK - margin
-    # The last blocks take in the pixels beyond the last whole block.
-    bottom = grey.shape[0] if busy_rows.max() == rows - 1 else (int(busy_rows.max()) + 1) * _FLAT_BLOCK + margin
-    right = grey.shape[1] if busy_columns.max() == columns - 1 else (int(busy_columns.max()) + 1) * _FLAT_BLOCK + margin
-    # Starting on the whole frame's grid of HOG cells (8 px at level 0, 48 px = 40 at
-    # level 1) gives the part the features the whole frame has there.
-    return slice(max(0, top) // _CELL_GRID * _CELL_GRID, bottom), slice(max(0, left) // _CELL_GRID * _CELL_GRID, right)
-
-
-def _fine_levels(step: int) -> int:
-    """How many top levels of the full-resolution pyramid reach the faces a scan shrunk by `step` finds.
-
-    Level k finds faces of about 60 * 1.2**k px and up to one level larger; the shrunk scan
-    finds them from about 55 * step px. (1080p: 3 levels and the shrunk scan find all the
-    sample faces of 90-140 px; 4K: 7 levels, all of 190-260 px.)
-    """
-    return math.ceil(math.log(step) / math.log(_PYRAMID_STEP)) - 1
-
-
-def _fine_jobs(grey: NDArray[np.uint8], step: int) -> list[Job]:
-    """Plan the scans of the top levels of the pyramid of `grey` that find the faces a scan shrunk by `step` misses."""
-    levels = _fine_levels(step)
-    part = _textured(grey, round(_WINDOW * _PYRAMID_STEP ** (levels - 1)))
-    return [] if part is None else [partial(_scan_levels, grey, part, *job) for job in _level_jobs(levels)]
-
-
-def _level_jobs(levels: int) -> list[tuple[int, int]]:
-    """Split the top `levels` pyramid levels into (first level, count) jobs of similar cost, for the threads.
-
-    Level 0 costs about as much as all the levels below it, level 1 two thirds of that.
-    """
-    return [(first, count) for first, count in ((0, 1), (2, levels - 2), (1, 1)) if count > 0]
-
-
 def _overlap(a: Any, b: Any) -> bool:
     inner: int = a.intersect(b).area()
     if inner == 0:
@@ -248,25 +200,10 @@ def _scan(grey: NDArray[np.uint8], upsample: int, levels: int | None, detectors:
     return list(zip(rects, scores, strict=True))
 
 
-def _scan_levels(
-    grey: NDArray[np.uint8], part: tuple[slice, slice], first: int, count: int, detectors: _Detectors
-) -> Found:
-    """Scan `count` levels of the pyramid of the `part` of `grey`, from level `first`."""
-    image = np.ascontiguousarray(grey[part])
-    for _ in range(first):
-        image = _PYRAMID(image)
-    origin = dlib.point(part[1].start, part[0].start)
-    return [
-        (dlib.translate_rect(_PYRAMID.rect_up(rect, first), origin), score)
-        for rect, score in _scan(image, 0, count, detectors)
-    ]
+def _around(grey: NDArray[np.uint8], rect: Any, detectors: _Detectors) -> Found:
+    """Scan the full-resolution pyramid around `rect`, from a level under its size to one over; return the faces on it.
 
-
-def _refined(grey: NDArray[np.uint8], rect: Any, score: float, detectors: _Detectors) -> tuple[Any, float]:
-    """Find again, in the full-resolution pyramid around it, a face a shrunk scan found at `rect`.
-
-    The shrunk pyramid's boxes are up to a level (1.2x) off; this gives the box a scan of the
-    whole frame would, for the cost of a few small levels. The face keeps `rect` if not found.
+    A few small levels: a fraction of the cost of scanning the whole frame, for its boxes.
     """
     level = max(0, _level(rect) - 1)
     margin = rect.width() // 2
@@ -278,8 +215,16 @@ def _refined(grey: NDArray[np.uint8], rect: Any, score: float, detectors: _Detec
         (dlib.translate_rect(_PYRAMID.rect_up(again, level), dlib.point(left, top)), again_score)
         for again, again_score in _scan(image, 0, 3, detectors)
     ]
-    same = [face for face in found if _overlap(face[0], rect)]
-    return max(same, key=lambda face: face[1]) if same else (rect, score)
+    return [face for face in found if _overlap(face[0], rect)]
+
+
+def _refined(grey: NDArray[np.uint8], rect: Any, score: float, detectors: _Detectors) -> tuple[Any, float]:
+    """Find again, around it, a face a shrunk scan found at `rect`; it keeps `rect` if not found.
+
+    The shrunk pyramid's boxes are up to a level (1.2x) off; this gives the box a scan of the
+    whole frame would.
+    """
+    return max(_around(grey, rect, detectors), key=lambda face: face[1], default=(rect, score))
 
 
 def _scaled(rect: Any, step: int) -> Any:
@@ -322,6 +267,7 @@ class FaceEngine:
         models = _model_dir()
         self._saved_detector = _saved_frontal_detector()
         self._idle_detectors: SimpleQueue[_Detectors] = SimpleQueue()
+        self._proposals = FaceProposals()
         self._shapes: Any = dlib.shape_predictor(str(models / "shape_predictor_68_face_landmarks.dat"))
         self._encoder: Any = dlib.face_recognition_model_v1(str(models / "dlib_face_recognition_resnet_model_v1.dat"))
 
@@ -353,18 +299,27 @@ class FaceEngine:
                 enough.set()
             return found
 
-        if step == 2:
-            # The shrunk scan and level 0 cost about the same: they start together,
-            # and when the shrunk scan finds enough faces, the rest is skipped.
-            quick_found, *fine_found = self._side_by_side([quick, *_fine_jobs(grey, step)], enough)
-        else:
-            # Level 0 costs several shrunk scans: it waits to see if it is needed.
-            (quick_found,) = self._side_by_side([quick], enough)
-            fine = [] if enough.is_set() else _fine_jobs(grey, step)
-            fine_found = self._side_by_side(fine, enough) if fine else []
+        def small(detectors: _Detectors) -> Found:
+            found: Found = []
+            largest = _QUICK_SMALLEST * step * _PROPOSED_OVERLAP
+            for proposal in self._proposals(Image.fromarray(pixels), SMALLEST_FACE, largest, enough.is_set):
+                if enough.is_set():
+                    break
+                rect = dlib.rectangle(
+                    round(proposal.left),
+                    round(proposal.top),
+                    round(proposal.left + proposal.side),
+                    round(proposal.top + proposal.side),
+                )
+                found += _around(grey, rect, detectors)
+            return found
+
+        # Both start together: a frame with no face (most of a camera's) waits for the
+        # longer of the two, not for both one after the other.
+        quick_found, small_found = self._side_by_side([quick, small], enough)
         if len(quick_found) >= max_faces:
             return _largest_first(quick_found)[:max_faces]
-        return _largest_first(_one_per_face(quick_found + [face for found in fine_found for face in found]))[:max_faces]
+        return _largest_first(_one_per_face(quick_found + small_found))[:max_faces]
 
     def _side_by_side(self, jobs: list[Job], enough: threading.Event) -> list[Found]:
         """Run `jobs` on DETECT_THREADS threads, the first on this one; once `enough` is set, skip those not started."""

@@ -98,7 +98,10 @@ def detection_rates(engine: FaceEngine) -> None:
                     scale = size / min(r.width() for r in boxes[path])
                     if scale > 1:
                         continue  # a face photographed smaller than N px says nothing about N px
-                    frame, (placement,) = frame_with([(path, scale)], frame_size)
+                    try:
+                        frame, (placement,) = frame_with([(path, scale)], frame_size)
+                    except ValueError:
+                        continue  # the photo, shrunk that little, is larger than the frame
                     expected = centres(boxes[path], placement)
                     expected_total += len(expected)
                     counts["before"] += found(locate_before, frame, expected)
