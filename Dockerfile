@@ -12,9 +12,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
-# dlib comes as the prebuilt dlib-bin wheel (amd64 and aarch64): no compiler, no build of dlib.
+# dlib comes as the prebuilt dlib-bin wheel, ONNX Runtime as its own (both amd64 and aarch64): nothing is compiled.
 COPY requirements.txt /app/requirements.txt
-RUN pip install --only-binary=dlib-bin,numpy,pillow -r /app/requirements.txt
+RUN pip install --only-binary=dlib-bin,numpy,pillow,onnxruntime -r /app/requirements.txt
 
 # The server runs as its own user; the database lives in the /data volume it owns.
 RUN useradd --system --user-group --uid 1000 --home-dir /app --no-create-home app \
