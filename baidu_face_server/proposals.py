@@ -157,10 +157,11 @@ class FaceProposals:
             copy = copy.resize(size, Image.Resampling.BOX)
             likely = self._pnet.run(None, {"image": _copy_input(copy)})[0][0, 1].astype(np.float64)
             x, y = np.nonzero(likely >= _PNET_THRESHOLD)
+            scores = likely[x, y]
             corners = np.stack([x * _STRIDE * frame.width / size[0], y * _STRIDE * frame.height / size[1]], axis=1)
             boxes = np.concatenate([corners, corners + _WINDOW / scale], axis=1)
-            keep = _one_per_face(boxes, likely[x, y], _SAME_IN_ONE_COPY)
-            found.append((boxes[keep], likely[x, y][keep]))
+            keep = _one_per_face(boxes, scores, _SAME_IN_ONE_COPY)
+            found.append((boxes[keep], scores[keep]))
             scale *= _SCALE_STEP
         if not found:
             return np.empty((0, 4))
