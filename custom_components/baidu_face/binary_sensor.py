@@ -15,7 +15,7 @@ from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.util import dt as dt_util
 
 from .const import CONF_SEEN_TIMEOUT, DEFAULT_SEEN_TIMEOUT
-from .entity import camera_device
+from .entity import CameraEntity
 from .people import Person
 from .person_entity import PersonEntity, async_add_person_entities
 from .recognition import CameraScanner, Visit
@@ -35,20 +35,15 @@ async def async_setup_entry(
     )
 
 
-class ScanProblemSensor(BinarySensorEntity):
+class ScanProblemSensor(CameraEntity, BinarySensorEntity):
     """On while a camera's scans fail (the camera, the connection, Baidu or the quota)."""
 
-    _attr_has_entity_name = True
-    _attr_should_poll = False
     _attr_device_class = BinarySensorDeviceClass.PROBLEM
     _attr_entity_category = EntityCategory.DIAGNOSTIC
-    _attr_translation_key = "scan_problem"
 
     def __init__(self, entry: BaiduFaceConfigEntry, scanner: CameraScanner) -> None:
         """Watch `scanner`."""
-        self._scanner = scanner
-        self._attr_unique_id = f"{scanner.subentry_id}_scan_problem"
-        self._attr_device_info = camera_device(entry, entry.subentries[scanner.subentry_id])
+        super().__init__(entry, scanner, "scan_problem")
 
     @override
     async def async_added_to_hass(self) -> None:

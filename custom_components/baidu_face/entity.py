@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from homeassistant.config_entries import ConfigEntry, ConfigSubentry
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
+from homeassistant.helpers.entity import Entity
 
 from .const import DOMAIN
 from .runtime import BaiduFaceConfigEntry
+
+if TYPE_CHECKING:
+    from .recognition import CameraScanner
 
 
 def service_device(entry: ConfigEntry, model: str) -> DeviceInfo:
@@ -34,6 +40,26 @@ def camera_device(entry: ConfigEntry, subentry: ConfigSubentry) -> DeviceInfo:
         model="Face recognition",
         entry_type=DeviceEntryType.SERVICE,
     )
+
+
+class CameraEntity(Entity):
+    """An entity of one camera subentry, on the camera's device, fed by the camera's scanner."""
+
+    _attr_has_entity_name = True
+    # The scanner decides when to scan (triggers, interval; image_processing.scan asks it for
+    # one frame) and tells its entities.
+    _attr_should_poll = False
+
+    def __init__(self, entry: BaiduFaceConfigEntry, scanner: CameraScanner, key: str, *platform_args: Any) -> None:
+        """Belong to `scanner`'s camera; `key` is the translation key and names the entity in its unique id.
+
+        `platform_args` go on to the platform's entity class (an image entity's `hass`).
+        """
+        super().__init__(*platform_args)
+        self._scanner = scanner
+        self._attr_translation_key = key
+        self._attr_unique_id = scanner.unique_id(key)
+        self._attr_device_info = camera_device(entry, entry.subentries[scanner.subentry_id])
 
 
 # A person's device identifier: the entry's id, then the uid (which may hold any of

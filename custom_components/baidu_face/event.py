@@ -13,7 +13,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import EVENT_RECOGNIZED, EVENT_UNKNOWN_FACE
-from .entity import camera_device
+from .entity import CameraEntity
 from .recognition import CameraScanner
 from .runtime import BaiduFaceConfigEntry
 
@@ -48,19 +48,13 @@ def event_attributes(data: dict[str, Any]) -> dict[str, Any]:
     return attributes
 
 
-class FaceEvent(EventEntity):
+class FaceEvent(CameraEntity, EventEntity):
     """A camera's faces as events: `recognized` for each person announced, `unknown` for a stranger."""
-
-    _attr_has_entity_name = True
-    _attr_should_poll = False
-    _attr_translation_key = "face"
 
     def __init__(self, entry: BaiduFaceConfigEntry, scanner: CameraScanner) -> None:
         """Hear `scanner`'s announcements."""
-        self._scanner = scanner
+        super().__init__(entry, scanner, "face")
         self._attr_event_types = [RECOGNIZED, UNKNOWN]
-        self._attr_unique_id = f"{scanner.subentry_id}_face"
-        self._attr_device_info = camera_device(entry, entry.subentries[scanner.subentry_id])
 
     @override
     async def async_added_to_hass(self) -> None:

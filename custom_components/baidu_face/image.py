@@ -24,7 +24,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util import dt as dt_util
 from PIL import Image, ImageDraw, ImageFont
 
-from .entity import camera_device
+from .entity import CameraEntity
 from .faces import UNKNOWN, FaceStore, KeptFace
 from .recognition import CameraScanner, Visit
 from .runtime import BaiduFaceConfigEntry
@@ -118,20 +118,15 @@ def annotated_frame(frame: bytes, faces: list[FaceInformation], identify: bool) 
     return out.getvalue()
 
 
-class CameraImage(ImageEntity):
+class CameraImage(CameraEntity, ImageEntity):
     """A picture of a camera subentry (JPEG), on the camera's device."""
 
-    _attr_has_entity_name = True
     _attr_content_type = CONTENT_TYPE
 
     def __init__(self, hass: HomeAssistant, entry: BaiduFaceConfigEntry, scanner: CameraScanner, key: str) -> None:
         """Show one of `scanner`'s pictures: the one named by translation key `key`."""
-        super().__init__(hass)
+        super().__init__(entry, scanner, key, hass)
         self._entry = entry
-        self._scanner = scanner
-        self._attr_translation_key = key
-        self._attr_unique_id = f"{scanner.subentry_id}_{key}"
-        self._attr_device_info = camera_device(entry, entry.subentries[scanner.subentry_id])
 
 
 class LastScanImage(CameraImage):

@@ -10,7 +10,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .entity import camera_device
+from .entity import CameraEntity
 from .recognition import CameraScanner, Visit
 from .runtime import BaiduFaceConfigEntry
 
@@ -33,25 +33,17 @@ async def async_setup_entry(
         async_add_entities([camera], config_subentry_id=camera.subentry_id)
 
 
-class BaiduFaceCamera(ImageProcessingFaceEntity):
+class BaiduFaceCamera(CameraEntity, ImageProcessingFaceEntity):
     """The faces of a camera's last visit: a person's name (identify) or a face count (detect)."""
-
-    _attr_has_entity_name = True
-    # The scanner decides when to scan (triggers, interval); image_processing.scan asks it for one frame.
-    _attr_should_poll = False
 
     def __init__(self, entry: BaiduFaceConfigEntry, scanner: CameraScanner) -> None:
         """Show `scanner`'s camera."""
-        super().__init__()
         settings = scanner.settings
-        self._scanner = scanner
+        super().__init__(entry, scanner, settings.mode)
         self._attr_camera_entity = settings.camera
         # With a confidence, the state is the best face's name; without, the face count.
         self._attr_confidence = settings.threshold if settings.identify else None
         self.subentry_id = scanner.subentry_id
-        self._attr_unique_id = scanner.recognition_unique_id
-        self._attr_translation_key = settings.mode
-        self._attr_device_info = camera_device(entry, entry.subentries[scanner.subentry_id])
 
     @override
     async def async_added_to_hass(self) -> None:

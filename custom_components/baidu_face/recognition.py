@@ -245,7 +245,7 @@ class CameraScanner:
         self.settings = CameraSettings.of(entry, subentry)
         self.subentry_id = subentry.subentry_id
         # The recognition entity's unique id: the events name its entity id.
-        self.recognition_unique_id = f"{subentry.subentry_id}_{self.settings.mode}"
+        self.recognition_unique_id = self.unique_id(self.settings.mode)
         self._client = client
         self._listeners: list[VisitListener] = []
         self._announcement_listeners: list[AnnouncementListener] = []
@@ -262,6 +262,10 @@ class CameraScanner:
         self.visits = 0
         self.frames_sent = 0
         self.frames_skipped = 0
+
+    def unique_id(self, key: str) -> str:
+        """Return the unique id of the camera's entity named `key` (its recognition entity's key is the mode)."""
+        return f"{self.subentry_id}_{key}"
 
     @callback
     def async_add_listener(self, listener: VisitListener) -> CALLBACK_TYPE:
