@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any, Final, Literal
 
 from aiohttp import hdrs, web
-from homeassistant.components.image_processing import ATTR_CONFIDENCE
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.event import async_track_time_interval
@@ -31,7 +30,9 @@ from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 from PIL import Image
 
+from .api import FaceBox
 from .const import DOMAIN
+from .seen import SeenFace, box_attributes
 
 type Kind = Literal["unknown", "recognised"]
 UNKNOWN: Kind = "unknown"
@@ -70,11 +71,11 @@ class KeptFace:
 
 @dataclass(frozen=True, slots=True)
 class Sighting:
-    """A face a visit saw, to keep: its kind, the frame it is in and its attributes (with `box`)."""
+    """A face a visit saw, to keep: its kind and the frame it is in."""
 
     kind: Kind
     frame: bytes
-    face: Mapping[str, Any]
+    face: SeenFace
 
 
 type FaceListener = Callable[[KeptFace], None]
@@ -85,10 +86,10 @@ def image_url(entry_id: str, face_id: str) -> str:
     return KeptFaceView.url.format(entry_id=entry_id, face_id=face_id)
 
 
-def crop_face(frame: bytes, box: Mapping[str, float]) -> bytes | None:
+def crop_face(frame: bytes, box: FaceBox) -> bytes | None:
     """Return a JPEG of a face and its surroundings, sized to be detected again (None: no picture to crop)."""
-    side = max(box["width"], box["height"]) * CROP_GROWTH
-    middle_x, middle_y = box["left"] + box["width"] / 2, box["top"] + box["height"] / 2
+    side = max(box.width, box.height) * CROP_GROWTH
+    middle_x, middle_y = box.left + box.width / 2, box.top + box.height / 2
     try:
         with Image.open(io.BytesIO(frame)) as image:
             area = (
@@ -188,19 +189,21 @@ class FaceStore:
         seen = dt_util.utcnow()
         kept: list[KeptFace | None] = []
         for sighting, face_id in zip(sightings, ids, strict=True):
-            face = None
-            if face_id is not None:
-                face = KeptFace(
-                    id=face_id,
-                    kind=sighting.kind,
-                    seen=seen,
-                    camera=camera,
-                    score=float(sighting.face.get(ATTR_CONFIDENCE, 0.0)),
-                    box=dict(sighting.face["box"]),
-                    face_token=sighting.face.get("face_token"),
-                    uid=sighting.face.get("uid"),
-                )
-                self._faces[face_id] = face
+            box = box_attributes(sighting.face.box)
+            if face_id is None or box is None:  # no crop: no box, or no picture to crop
+                kept.append(None)
+                continue
+            face = KeptFace(
+                id=face_id,
+                kind=sighting.kind,
+                seen=seen,
+                camera=camera,
+                score=sighting.face.score,
+                box=box,
+                face_token=sighting.face.face_token,
+                uid=sighting.face.uid,
+            )
+            self._faces[face_id] = face
             kept.append(face)
         await self._async_save(self._over_bounds())
         self._tell(face for face in kept if face is not None and face.id in self._faces)
@@ -253,8 +256,8 @@ class FaceStore:
         self.folder.mkdir(parents=True, exist_ok=True)
         ids: list[str | None] = []
         for sighting in sightings:
-            box = sighting.face.get("box")
-            crop = crop_face(sighting.frame, box) if box else None
+            box = sighting.face.box
+            crop = crop_face(sighting.frame, box) if box is not None else None
             if crop is None:
                 ids.append(None)
                 continue

@@ -16,9 +16,8 @@ import logging
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Final, cast
+from typing import TYPE_CHECKING, Any, Final
 
-from homeassistant.components.image_processing import ATTR_CONFIDENCE
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.dispatcher import async_dispatcher_send
@@ -32,6 +31,7 @@ from .runtime import BaiduFaceConfigEntry
 
 if TYPE_CHECKING:
     from .recognition import CameraScanner, Visit, VisitListener
+    from .seen import SeenFace
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -258,20 +258,20 @@ class People:
         self._changed()
 
     @callback
-    def async_seen(self, uid: str, camera: str, face: Mapping[str, Any], when: datetime) -> None:
+    def async_seen(self, uid: str, camera: str, face: SeenFace, when: datetime) -> None:
         """Record that a camera recognised `uid` (a face of a visit); a newcomer joins the people."""
-        group_id: str | None = face.get("group_id")
+        group_id = face.group_id
         person = self._people.get(uid)
         if person is None:
             watched = self.watched_groups
             if (watched is not None and group_id not in watched) or not self._room():
                 return
             person = self._add(Person(uid, uid, (group_id,) if group_id else ()))
-        if face.get("user_info"):
-            self._rename(person, face["user_info"])
+        if face.user_info:
+            self._rename(person, face.user_info)
         person.last_seen = when
         person.camera = camera
-        person.score = face.get(ATTR_CONFIDENCE)
+        person.score = face.score
         person.group_id = group_id
         if group_id and group_id not in person.groups:
             person.groups = (*person.groups, group_id)
@@ -283,7 +283,7 @@ class People:
         def visit_finished(visit: Visit) -> None:
             now = dt_util.utcnow()
             for uid, face in visit.known.items():
-                self.async_seen(uid, scanner.settings.camera, cast(Mapping[str, Any], face), now)
+                self.async_seen(uid, scanner.settings.camera, face, now)
 
         return visit_finished
 

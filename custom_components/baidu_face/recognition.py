@@ -14,22 +14,14 @@ from __future__ import annotations
 import io
 import logging
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
 from homeassistant.components.camera import async_get_image
-from homeassistant.components.image_processing import (
-    ATTR_AGE,
-    ATTR_CONFIDENCE,
-    ATTR_GENDER,
-    ATTR_GLASSES,
-    ATTR_MOTION,
-    FaceInformation,
-)
 from homeassistant.components.image_processing.const import DOMAIN as IMAGE_PROCESSING_DOMAIN
 from homeassistant.config_entries import ConfigEntry, ConfigSubentry
-from homeassistant.const import ATTR_ENTITY_ID, ATTR_NAME, STATE_HOME, STATE_ON, STATE_OPEN, STATE_UNAVAILABLE
+from homeassistant.const import ATTR_ENTITY_ID, STATE_HOME, STATE_ON, STATE_OPEN, STATE_UNAVAILABLE
 from homeassistant.core import CALLBACK_TYPE, Event, EventStateChangedData, HomeAssistant, State, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import entity_registry as er
@@ -43,9 +35,6 @@ from .api import (
     BaiduFaceClient,
     BaiduFaceError,
     BaiduFaceQuotaExhaustedError,
-    Face,
-    IdentifiedFace,
-    is_same_person,
 )
 from .const import (
     CONF_ATTRIBUTES,
@@ -70,8 +59,8 @@ from .const import (
     MODE_IDENTIFY,
 )
 from .faces import RECOGNISED, UNKNOWN, FaceStore, KeptFace, Sighting, image_url
-from .helpers import box_attributes
 from .runtime import error_key
+from .seen import SeenFace, box_attributes
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -196,8 +185,8 @@ class Visit:
     frames_scanned: int = 0
     frames_skipped: int = 0
     problem: str | None = None
-    known: dict[str, FaceInformation] = field(default_factory=dict)
-    unknown: list[FaceInformation] = field(default_factory=list)
+    known: dict[str, SeenFace] = field(default_factory=dict)
+    unknown: list[SeenFace] = field(default_factory=list)
     most_faces: int = 0
     # The pictures behind the faces, for crops and the "Last scan" image: the frame
     # each person's best face is in, the frame the unknown faces are in, and the
@@ -205,21 +194,21 @@ class Visit:
     known_frames: dict[str, bytes] = field(default_factory=dict)
     unknown_frame: bytes | None = None
     frame: bytes | None = None
-    frame_faces: list[FaceInformation] = field(default_factory=list)
+    frame_faces: list[SeenFace] = field(default_factory=list)
 
     @property
-    def faces(self) -> list[FaceInformation]:
+    def faces(self) -> list[SeenFace]:
         """The visit's faces: each known person once, then the faces no known person accounts for."""
         unexplained = max(0, self.most_faces - len(self.known))
         return [*self.known.values(), *self.unknown[:unexplained]]
 
-    def add(self, frame: bytes, known: dict[str, FaceInformation], unknown: list[FaceInformation]) -> None:
+    def add(self, frame: bytes, known: dict[str, SeenFace], unknown: list[SeenFace]) -> None:
         """Add one scanned frame and its faces."""
         self.frames_scanned += 1
         self.frame = frame
         self.frame_faces = [*known.values(), *unknown]
         for uid, face in known.items():
-            if uid not in self.known or face[ATTR_CONFIDENCE] > self.known[uid][ATTR_CONFIDENCE]:
+            if uid not in self.known or face.score > self.known[uid].score:
                 self.known[uid] = face
                 self.known_frames[uid] = frame
         if len(unknown) > len(self.unknown):
@@ -398,23 +387,20 @@ class CameraScanner:
         log("Could not scan %s: %s", self.settings.camera, message)
         self._last_logged = message
 
-    async def _recognise(self, image: bytes) -> tuple[dict[str, FaceInformation], list[FaceInformation]]:
+    async def _recognise(self, image: bytes) -> tuple[dict[str, SeenFace], list[SeenFace]]:
         """Return a frame's known faces by uid, and its other faces."""
         settings = self.settings
         if not settings.identify:
             faces = await self._client.detect(image, max_faces=settings.max_faces, attributes=settings.attributes)
-            return {}, [detected_face(face) for face in faces]
+            return {}, [SeenFace.detected(face) for face in faces]
         identified = await self._client.identify(image, settings.groups, max_faces=settings.max_faces)
-        known: dict[str, FaceInformation] = {}
-        unknown: list[FaceInformation] = []
-        for face in identified:
-            info = identified_face(face, settings.threshold)
-            if "uid" in info:
-                uid = cast(dict[str, Any], info)["uid"]
-                if uid not in known or info[ATTR_CONFIDENCE] > known[uid][ATTR_CONFIDENCE]:
-                    known[uid] = info
-            else:
-                unknown.append(info)
+        known: dict[str, SeenFace] = {}
+        unknown: list[SeenFace] = []
+        for face in (SeenFace.identified(face, settings.threshold) for face in identified):
+            if face.uid is None:
+                unknown.append(face)
+            elif face.uid not in known or face.score > known[face.uid].score:
+                known[face.uid] = face
         return known, unknown
 
     def _finish(self, visit: Visit) -> None:
@@ -461,29 +447,29 @@ class CameraScanner:
             "frames_scanned": visit.frames_scanned,
         }
         for uid in due:
-            data = cast(dict[str, Any], visit.known[uid])
+            face = visit.known[uid]
             self._fire(
                 EVENT_RECOGNIZED,
                 {
                     **base,
                     "uid": uid,
-                    "user_info": data["user_info"],
-                    "group_id": data["group_id"],
-                    "score": data[ATTR_CONFIDENCE],
-                    "box": data["box"],
+                    "user_info": face.user_info,
+                    "group_id": face.group_id,
+                    "score": face.score,
+                    "box": box_attributes(face.box),
                     **self._kept_attributes(known_kept.get(uid)),
                 },
             )
         if not visit.known and visit.unknown:
-            best = max(range(len(visit.unknown)), key=lambda index: visit.unknown[index][ATTR_CONFIDENCE])
+            best = max(range(len(visit.unknown)), key=lambda index: visit.unknown[index].score)
             kept = strangers_kept[best] if best < len(strangers_kept) else None
             self._fire(
                 EVENT_UNKNOWN_FACE,
                 {
                     **base,
                     "faces": len(visit.unknown),
-                    "score": visit.unknown[best][ATTR_CONFIDENCE],
-                    "box": cast(dict[str, Any], visit.unknown[best])["box"],
+                    "score": visit.unknown[best].score,
+                    "box": box_attributes(visit.unknown[best].box),
                     **self._kept_attributes(kept),
                     "face_ids": [face.id for face in strangers_kept if face is not None],
                 },
@@ -511,45 +497,3 @@ class CameraScanner:
             "last_success": self.last_success.isoformat() if self.last_success else None,
             "triggers": list(self.settings.triggers),
         }
-
-
-def identified_face(face: IdentifiedFace, threshold: float) -> FaceInformation:
-    """Return an identified face as entity attributes: named (with uid) when its best candidate is the same person."""
-    best = face.best
-    box = box_attributes(face.box)
-    if best is not None and is_same_person(best.score, threshold):
-        info: dict[str, Any] = {
-            ATTR_NAME: best.user_info or best.uid,
-            ATTR_CONFIDENCE: best.score,
-            "uid": best.uid,
-            "group_id": best.group_id,
-            "user_info": best.user_info,
-            "box": box,
-        }
-    else:
-        info = {ATTR_CONFIDENCE: best.score if best else 0.0, "box": box}
-    if face.face_token:
-        # Lets a kept face be enrolled by token (V3) instead of sending its picture again.
-        info["face_token"] = face.face_token
-    # FaceInformation lists HA's keys only; ours (uid, box, ...) ride along.
-    return cast(FaceInformation, info)
-
-
-def detected_face(face: Face) -> FaceInformation:
-    """Return a detected face as entity attributes, in Home Assistant's face keys where they exist."""
-    info: dict[str, Any] = {ATTR_CONFIDENCE: round(face.probability * 100, 1), "box": box_attributes(face.box)}
-    # Expression is Home Assistant's "motion".
-    for key, value in (
-        (ATTR_AGE, face.age),
-        (ATTR_GENDER, face.gender),
-        (ATTR_GLASSES, face.glasses),
-        (ATTR_MOTION, face.expression),
-    ):
-        if value is not None:
-            info[key] = value
-    for key in ("beauty", "emotion", "face_shape"):
-        if (value := getattr(face, key)) is not None:
-            info[key] = value
-    if face.landmarks:
-        info["landmarks"] = [asdict(point) for point in face.landmarks]
-    return cast(FaceInformation, info)
