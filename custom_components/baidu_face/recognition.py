@@ -34,7 +34,6 @@ from .api import (
     BaiduFaceAuthenticationError,
     BaiduFaceClient,
     BaiduFaceError,
-    BaiduFaceQuotaExhaustedError,
 )
 from .const import (
     CONF_ATTRIBUTES,
@@ -58,8 +57,8 @@ from .const import (
     EVENT_UNKNOWN_FACE,
     MODE_IDENTIFY,
 )
+from .errors import REASON_CAMERA, problem_reason
 from .faces import RECOGNISED, UNKNOWN, FaceStore, KeptFace, Sighting, image_url
-from .runtime import error_key
 from .seen import SeenFace, box_attributes
 
 _LOGGER = logging.getLogger(__name__)
@@ -70,32 +69,6 @@ THUMBNAIL_SIZE = (64, 48)
 # A thumbnail pixel that moved by fewer grey levels than this is noise, not change.
 _NOISE_LEVELS = 24
 _CHANGED = [0] * (_NOISE_LEVELS + 1) + [255] * (255 - _NOISE_LEVELS)
-
-# Why a camera's scans fail, as the problem sensor's `reason` (translated there).
-REASON_CAMERA = "camera_unavailable"
-PROBLEM_REASONS = frozenset(
-    {
-        REASON_CAMERA,
-        "cannot_connect",
-        "server_busy",
-        "rate_limited",
-        "quota_exhausted",
-        "auth_failed",
-        "no_permission",
-        "invalid_image",
-        "group_not_found",
-        "baidu_error",
-    }
-)
-
-
-def problem_reason(err: BaiduFaceError) -> str:
-    """Return the problem sensor's reason for a failed scan."""
-    if isinstance(err, BaiduFaceQuotaExhaustedError):
-        # A budget of ours or Baidu's own 17/19: one reason, whichever refused.
-        return "quota_exhausted"
-    reason = error_key(err)
-    return reason if reason in PROBLEM_REASONS else "baidu_error"
 
 
 def thumbnail(image: bytes) -> Image.Image | None:

@@ -45,7 +45,8 @@ from .api import (
 from .api.limits import MAX_START
 from .const import CONF_GROUPS, CONF_THRESHOLD, DOMAIN
 from .entity import person_uid
-from .runtime import BaiduFaceConfigEntry, ha_error
+from .errors import ha_error
+from .runtime import BaiduFaceConfigEntry
 from .seen import box_attributes
 
 ATTR_CONFIG_ENTRY_ID = "config_entry_id"
