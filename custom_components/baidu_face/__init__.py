@@ -62,7 +62,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: BaiduFaceConfigEntry) ->
         int(entry.options.get(CONF_KEPT_FACES, DEFAULT_KEPT_FACES)),
         int(entry.options.get(CONF_KEPT_DAYS, DEFAULT_KEPT_DAYS)),
     )
-    entry.runtime_data = BaiduFaceData(client, usage, faces, await People.async_load(hass, entry))
+    entry.runtime_data = BaiduFaceData(client, usage, faces, await People.async_load(hass, entry, client))
     usage.async_start()
     entry.async_on_unload(faces.async_start())
     for subentry in entry.subentries.values():

@@ -16,22 +16,19 @@ import logging
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
-from .api import MAX_PAGE, BaiduFaceError, BaiduFaceGroupNotFoundError, BaiduFaceQuotaExhaustedError
+from .api import MAX_PAGE, BaiduFaceClient, BaiduFaceError, BaiduFaceGroupNotFoundError, BaiduFaceQuotaExhaustedError
 from .const import CONF_GROUPS, DOMAIN
-from .entity import person_identifier, person_uid
-from .runtime import BaiduFaceConfigEntry
-
-if TYPE_CHECKING:
-    from .recognition import CameraScanner, Visit, VisitListener
-    from .seen import SeenFace
+from .recognition import CameraScanner, Visit, VisitListener
+from .seen import SeenFace
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -42,6 +39,21 @@ MAX_PEOPLE: Final = 100
 STORAGE_VERSION: Final = 1
 # Seconds between a change (a sighting) and the write to disk: sightings come in bursts.
 SAVE_DELAY: Final = 30
+
+# A person's device identifier: the entry's id, then the uid (which may hold any of
+# Baidu's uid characters, so it comes last and is split off once).
+_PERSON = ":person:"
+
+
+def person_identifier(entry_id: str, uid: str) -> str:
+    """Return the device identifier of the person `uid` of an entry."""
+    return f"{entry_id}{_PERSON}{uid}"
+
+
+def person_uid(entry_id: str, identifier: str) -> str | None:
+    """Return the uid a person device identifier names, or None when it is not one of this entry's people."""
+    prefix = f"{entry_id}{_PERSON}"
+    return identifier.removeprefix(prefix) if identifier.startswith(prefix) else None
 
 
 def signal_person_added(entry_id: str) -> str:
@@ -96,10 +108,13 @@ class Person:
 class People:
     """An entry's people: kept in a Store, refreshed from the face set, updated by recognitions and actions."""
 
-    def __init__(self, hass: HomeAssistant, entry: BaiduFaceConfigEntry, stored: Mapping[str, Any] | None) -> None:
-        """Take the people saved before (none for a new entry)."""
+    def __init__(
+        self, hass: HomeAssistant, entry: ConfigEntry, client: BaiduFaceClient, stored: Mapping[str, Any] | None
+    ) -> None:
+        """Take the people saved before (none for a new entry); `client` reads the face set."""
         self._hass = hass
         self._entry = entry
+        self._client = client
         self._store = _store(hass, entry.entry_id)
         stored = stored or {}
         self._people = {p["uid"]: Person.from_dict(p) for p in stored.get("people", [])}
@@ -109,9 +124,9 @@ class People:
         self._refreshing = asyncio.Lock()
 
     @classmethod
-    async def async_load(cls, hass: HomeAssistant, entry: BaiduFaceConfigEntry) -> People:
+    async def async_load(cls, hass: HomeAssistant, entry: ConfigEntry, client: BaiduFaceClient) -> People:
         """Load the people an entry knew when it last ran."""
-        return cls(hass, entry, await _store(hass, entry.entry_id).async_load())
+        return cls(hass, entry, client, await _store(hass, entry.entry_id).async_load())
 
     def get(self, uid: str) -> Person | None:
         """Return a person by uid."""
@@ -186,7 +201,7 @@ class People:
 
     async def _async_read_face_set(self) -> tuple[dict[str, tuple[tuple[str, ...], str | None]], int]:
         """Return the watched groups' users (their groups, and user_info where the API gives it) and the calls made."""
-        client = self._entry.runtime_data.client
+        client = self._client
         calls = 0
         watched = self.watched_groups
         if watched is None:

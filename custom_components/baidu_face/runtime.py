@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
@@ -11,12 +11,10 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
 from .api import DEFAULT_BASE_URL, BaiduFaceClient, CallBudget
 from .const import CONF_API_KEY, CONF_API_VERSION, CONF_ENDPOINT, CONF_SECRET_KEY
+from .faces import FaceStore
+from .people import People
+from .recognition import CameraScanner
 from .usage import Usage, qps_for
-
-if TYPE_CHECKING:
-    from .faces import FaceStore
-    from .people import People
-    from .recognition import CameraScanner
 
 
 @dataclass

@@ -44,8 +44,8 @@ from .api import (
 )
 from .api.limits import MAX_START
 from .const import CONF_GROUPS, CONF_THRESHOLD, DOMAIN
-from .entity import person_uid
 from .errors import ha_error
+from .people import person_uid
 from .runtime import BaiduFaceConfigEntry
 from .seen import box_attributes
 
