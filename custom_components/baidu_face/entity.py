@@ -21,8 +21,8 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import DOMAIN
 from .people import Person, person_identifier, signal_person_added, signal_person_updated
-from .recognition import CameraScanner
 from .runtime import BaiduFaceConfigEntry
+from .scanner import CameraScanner
 
 
 def service_device(entry: ConfigEntry, model: str) -> DeviceInfo:

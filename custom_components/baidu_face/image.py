@@ -24,9 +24,10 @@ from PIL import Image, ImageDraw, ImageFont
 
 from .entity import CameraEntity
 from .faces import UNKNOWN, FaceStore, KeptFace
-from .recognition import CameraScanner, Visit
 from .runtime import BaiduFaceConfigEntry
+from .scanner import CameraScanner
 from .seen import SeenFace
+from .visits import Visit
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -11,8 +11,9 @@ from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .entity import CameraEntity
-from .recognition import CameraScanner, Visit
 from .runtime import BaiduFaceConfigEntry
+from .scanner import CameraScanner
+from .visits import Visit
 
 # Scans of different cameras may overlap: the client's QPS limiter paces them.
 PARALLEL_UPDATES = 0

@@ -27,8 +27,9 @@ from homeassistant.util import dt as dt_util
 
 from .api import MAX_PAGE, BaiduFaceClient, BaiduFaceError, BaiduFaceGroupNotFoundError, BaiduFaceQuotaExhaustedError
 from .const import CONF_GROUPS, DOMAIN
-from .recognition import CameraScanner, Visit, VisitListener
+from .scanner import CameraScanner
 from .seen import SeenFace
+from .visits import Visit, VisitListener
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from .api import DEFAULT_BASE_URL, BaiduFaceClient, CallBudget
 from .const import CONF_API_KEY, CONF_API_VERSION, CONF_ENDPOINT, CONF_SECRET_KEY
 from .faces import FaceStore
 from .people import People
-from .recognition import CameraScanner
+from .scanner import CameraScanner
 from .usage import Usage, qps_for
 
 
