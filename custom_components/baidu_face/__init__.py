@@ -19,7 +19,8 @@ from .api import (
     BaiduFaceQuotaExhaustedError,
 )
 from .const import CONF_KEPT_DAYS, CONF_KEPT_FACES, DEFAULT_KEPT_DAYS, DEFAULT_KEPT_FACES, DOMAIN, SUBENTRY_CAMERA
-from .faces import FaceStore, KeptFaceView, async_forget_faces
+from .kept_face_view import KeptFaceView
+from .kept_faces import FaceStore, async_forget_faces
 from .people import People, async_forget_people
 from .runtime import BaiduFaceConfigEntry, BaiduFaceData, create_client
 from .scanner import CameraScanner

@@ -20,7 +20,8 @@ from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN, EVENT_RECOGNIZED, EVENT_UNKNOWN_FACE
-from .faces import KeptFace, image_url
+from .kept_face_view import image_url
+from .kept_faces import KeptFace
 from .seen import SeenFace, box_attributes
 from .visits import Visit
 
@@ -34,7 +35,7 @@ class Announcement:
     entity_id: str | None  # the camera's recognition entity
     camera: str
     frames_scanned: int
-    # The face's kept crop (faces.py), when it was kept.
+    # The face's kept crop (kept_faces.py), when it was kept.
     face_id: str | None = None
     image_url: str | None = None
     # An unknown face's: how many faces nobody known explains, and each one's kept crop.

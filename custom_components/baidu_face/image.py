@@ -3,7 +3,7 @@
 "Last scan" is the last frame a visit sent, its faces boxed and named: drawn into
 the pixels in the executor, once per visit, and kept as one JPEG in memory (a
 restart starts with none). "Last unknown face" is the newest unknown face the
-camera's visits kept (faces.py): read from the kept crops, so it survives restarts.
+camera's visits kept (kept_faces.py): read from the kept crops, so it survives restarts.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from homeassistant.util import dt as dt_util
 from PIL import Image, ImageDraw, ImageFont
 
 from .entity import CameraEntity
-from .faces import UNKNOWN, FaceStore, KeptFace
+from .kept_faces import UNKNOWN, FaceStore, KeptFace
 from .runtime import BaiduFaceConfigEntry
 from .scanner import CameraScanner
 from .seen import SeenFace

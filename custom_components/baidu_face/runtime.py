@@ -11,7 +11,7 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
 from .api import DEFAULT_BASE_URL, BaiduFaceClient, CallBudget
 from .const import CONF_API_KEY, CONF_API_VERSION, CONF_ENDPOINT, CONF_SECRET_KEY
-from .faces import FaceStore
+from .kept_faces import FaceStore
 from .people import People
 from .scanner import CameraScanner
 from .usage import Usage, qps_for

@@ -5,7 +5,7 @@ camera's interval, or when `image_processing.scan` is called. It scans a burst
 of frames a few seconds apart and stops at the first confident recognition
 (identify) or face (detect). A frame that looks like the last frame sent is not
 sent (change_gate.py). When the visit ends its frames' results are combined
-(visits.py), its faces are kept (faces.py), each person is announced once, not
+(visits.py), its faces are kept (kept_faces.py), each person is announced once, not
 again within the cool-down (announcements.py), and the camera's entities, which
 listen, update.
 """
@@ -28,7 +28,7 @@ from .api import BaiduFaceAuthenticationError, BaiduFaceClient, BaiduFaceError
 from .camera_settings import CameraSettings
 from .change_gate import ChangeGate
 from .errors import REASON_CAMERA, problem_reason
-from .faces import RECOGNISED, UNKNOWN, FaceStore, KeptFace, Sighting
+from .kept_faces import RECOGNISED, UNKNOWN, FaceStore, KeptFace, Sighting
 from .seen import SeenFace
 from .triggers import is_active
 from .visits import Visit, VisitListener
