@@ -203,11 +203,12 @@ class CameraScanner:
         identified = await self._client.identify(image, settings.groups, max_faces=settings.max_faces)
         known: dict[str, SeenFace] = {}
         unknown: list[SeenFace] = []
-        for face in (SeenFace.identified(face, settings.threshold) for face in identified):
-            if face.uid is None:
-                unknown.append(face)
-            elif face.uid not in known or face.score > known[face.uid].score:
-                known[face.uid] = face
+        for face in identified:
+            seen = SeenFace.identified(face, settings.threshold)
+            if seen.uid is None:
+                unknown.append(seen)
+            elif seen.uid not in known or seen.score > known[seen.uid].score:
+                known[seen.uid] = seen
         return known, unknown
 
     def _finish(self, visit: Visit) -> None:

@@ -9,6 +9,7 @@ plain data.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import Literal
 
 from homeassistant.components.image_processing import FaceInformation
 
@@ -27,6 +28,11 @@ class FaceAttributes(FaceInformation, total=False):
     emotion: str
     face_shape: str
     landmarks: list[dict[str, float]]
+
+
+# The detect attributes among them, by the kind of value they hold.
+type _Number = Literal["age", "beauty"]
+type _Word = Literal["gender", "glasses", "motion", "emotion", "face_shape"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,20 +115,20 @@ class SeenFace:
     def _appearance(self) -> FaceAttributes:
         """Return what detect found about the face, in Home Assistant's face keys where they exist."""
         info: FaceAttributes = {}
-        if self.age is not None:
-            info["age"] = self.age
-        if self.gender is not None:
-            info["gender"] = self.gender
-        if self.glasses is not None:
-            info["glasses"] = self.glasses
-        if self.expression is not None:
-            info["motion"] = self.expression  # Home Assistant's name for it
-        if self.beauty is not None:
-            info["beauty"] = self.beauty
-        if self.emotion is not None:
-            info["emotion"] = self.emotion
-        if self.face_shape is not None:
-            info["face_shape"] = self.face_shape
+        numbers: list[tuple[_Number, float | None]] = [("age", self.age), ("beauty", self.beauty)]
+        words: list[tuple[_Word, str | None]] = [
+            ("gender", self.gender),
+            ("glasses", self.glasses),
+            ("motion", self.expression),  # Home Assistant's name for it
+            ("emotion", self.emotion),
+            ("face_shape", self.face_shape),
+        ]
+        for number_key, number in numbers:
+            if number is not None:
+                info[number_key] = number
+        for word_key, word in words:
+            if word is not None:
+                info[word_key] = word
         if self.landmarks:
             info["landmarks"] = [asdict(point) for point in self.landmarks]
         return info
