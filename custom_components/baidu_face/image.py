@@ -3,7 +3,7 @@
 "Last scan" is the last frame a visit sent, its faces boxed and named: drawn into
 the pixels in the executor, once per visit, and kept as one JPEG in memory (a
 restart starts with none). "Last unknown face" is the newest unknown face the
-camera's visits kept (faces.py): read from the kept crops, so it survives restarts.
+camera's visits kept (kept_faces.py): read from the kept crops, so it survives restarts.
 """
 
 from __future__ import annotations
@@ -14,20 +14,20 @@ import logging
 import unicodedata
 from datetime import datetime
 from functools import lru_cache
-from typing import Any, cast, override
+from typing import cast, override
 
 from homeassistant.components.image import ImageEntity
-from homeassistant.components.image_processing import ATTR_CONFIDENCE, FaceInformation
-from homeassistant.const import ATTR_NAME
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util import dt as dt_util
 from PIL import Image, ImageDraw, ImageFont
 
 from .entity import CameraEntity
-from .faces import UNKNOWN, FaceStore, KeptFace
-from .recognition import CameraScanner, Visit
+from .kept_faces import UNKNOWN, FaceStore, KeptFace
 from .runtime import BaiduFaceConfigEntry
+from .scanner import CameraScanner
+from .seen import SeenFace
+from .visits import Visit
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -75,17 +75,16 @@ def _drawable(font: ImageFont.FreeTypeFont, text: str) -> str | None:
     return plain
 
 
-def face_label(face: FaceInformation, identify: bool, font: ImageFont.FreeTypeFont) -> str:
+def face_label(face: SeenFace, identify: bool, font: ImageFont.FreeTypeFont) -> str:
     """Return what is written above a face: who (or "Unknown", or "Face" in detect mode) and the score."""
-    data = cast(dict[str, Any], face)
-    if ATTR_NAME in data:
-        who = _drawable(font, data[ATTR_NAME]) or data["uid"]
+    if face.uid is not None:
+        who = _drawable(font, face.name or face.uid) or face.uid
     else:
         who = UNKNOWN_LABEL if identify else DETECTED_LABEL
-    return f"{who} {face[ATTR_CONFIDENCE]:.0f}%"
+    return f"{who} {face.score:.0f}%"
 
 
-def annotated_frame(frame: bytes, faces: list[FaceInformation], identify: bool) -> bytes | None:
+def annotated_frame(frame: bytes, faces: list[SeenFace], identify: bool) -> bytes | None:
     """Return a frame as JPEG with a box and a label on each face; None when it is not a picture (the executor)."""
     try:
         with Image.open(io.BytesIO(frame)) as opened:
@@ -99,12 +98,12 @@ def annotated_frame(frame: bytes, faces: list[FaceInformation], identify: bool) 
     padding = line
     draw = ImageDraw.Draw(picture)
     for face in faces:
-        box = cast(dict[str, Any], face)["box"]
+        box = face.box
         if box is None:
             continue
-        colour = DETECTED_COLOUR if not identify else KNOWN_COLOUR if ATTR_NAME in face else UNKNOWN_COLOUR
-        left, top = box["left"], box["top"]
-        draw.rectangle((left, top, left + box["width"], top + box["height"]), outline=colour, width=line)
+        colour = DETECTED_COLOUR if not identify else KNOWN_COLOUR if face.recognised else UNKNOWN_COLOUR
+        left, top = box.left, box.top
+        draw.rectangle((left, top, left + box.width, top + box.height), outline=colour, width=line)
         label = face_label(face, identify, font)
         _, text_top, text_right, text_bottom = draw.textbbox((0, 0), label, font=font)
         label_height = text_bottom - text_top + 2 * padding
@@ -167,7 +166,7 @@ class LastScanImage(CameraImage):
             f"baidu_face last scan {self._scanner.settings.camera}",
         )
 
-    async def _draw(self, frame: bytes, faces: list[FaceInformation], taken: datetime) -> None:
+    async def _draw(self, frame: bytes, faces: list[SeenFace], taken: datetime) -> None:
         picture = await self.hass.async_add_executor_job(annotated_frame, frame, faces, self._scanner.settings.identify)
         if picture is None:
             _LOGGER.debug("The last frame of %s is not a picture Pillow reads", self._scanner.settings.camera)
