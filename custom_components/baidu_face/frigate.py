@@ -26,14 +26,14 @@ import re
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any, Final, Literal, overload
+from typing import Any, Final
 
 import aiohttp
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.aiohttp_client import async_create_clientsession, async_get_clientsession
 from yarl import URL
 
-from .frigate_events import DEFAULT_TOPIC_PREFIX, MalformedError, TrackedObject, event_row
+from .frigate_events import DEFAULT_TOPIC_PREFIX, EVENT_ID, MalformedError, TrackedObject, event_row
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -56,8 +56,6 @@ MAX_SUB_LABEL_CHARS: Final = 100  # Frigate refuses longer sub labels (all versi
 # the camera's `snapshots:` config made it (0.14-0.17; 0.18 applies them to both).
 SNAPSHOT_PARAMS: Final = {"crop": "1", "bbox": "0", "timestamp": "0", "quality": "95"}
 _VERSION = re.compile(r"\d+\.\d+")
-
-type Answer = Literal["json", "text", "bytes"]
 
 
 class FrigateError(Exception):
@@ -142,11 +140,14 @@ def frigate_score(score: float) -> float | None:
 def frigate_url(text: str) -> str:
     """Return Frigate's base URL as the client wants it (http(s)://host:port, no trailing slash).
 
-    Raises ValueError when `text` is not an http(s) URL with a host.
+    Raises ValueError when `text` is not an http(s) URL with a host, or holds a user or password.
     """
     url = URL(text.strip())
     if url.scheme not in ("http", "https") or not url.host:
         raise ValueError("Frigate's URL must start with http:// or https:// and name a host")
+    if url.user is not None or url.password is not None or url.query_string or url.fragment:
+        # A password in the URL would be in every error message: it has a field of its own.
+        raise ValueError("Frigate's URL must hold no user name, password, query or fragment (http://host:port)")
     return str(url).rstrip("/")
 
 
@@ -172,15 +173,16 @@ class FrigateClient:
 
     async def version(self) -> str:
         """Return Frigate's version (`GET /api/version`, e.g. "0.16.4-b1fa8a2")."""
-        text = await self._request("GET", "version", answer="text")
-        if not _VERSION.match(text.strip()):
+        _, body = await self._request("GET", "version")
+        text = body.decode(errors="replace").strip()
+        if not _VERSION.match(text):
             raise FrigateConnectionError("the server's /api/version is not Frigate's")
-        return text.strip()
+        return text
 
     async def config(self) -> FrigateConfig:
         """Return what the integration needs of Frigate's config (`GET /api/config`)."""
         try:
-            return parse_config(await self._request("GET", "config"))
+            return parse_config(await self._json("GET", "config"))
         except MalformedError as err:
             raise FrigateConnectionError(f"the server's /api/config is not Frigate's: {err}") from None
 
@@ -190,8 +192,9 @@ class FrigateClient:
         Frigate writes only objects it keeps a snapshot or clip of, and a tracked object
         that has just started may not be written yet.
         """
+        _check_event_id(event_id)
         try:
-            return event_row(await self._request("GET", f"events/{event_id}"))
+            return event_row(await self._json("GET", f"events/{event_id}"))
         except MalformedError as err:
             raise FrigateConnectionError(f"Frigate's event is not the documented shape: {err}") from None
 
@@ -202,10 +205,14 @@ class FrigateClient:
         both are sent, each version ignores the other). FrigateNotFoundError when an ended event
         kept no snapshot.
         """
+        _check_event_id(event_id)
         params = dict(SNAPSHOT_PARAMS)
         if height is not None:
             params["h"] = params["height"] = str(height)
-        return await self._request("GET", f"events/{event_id}/snapshot.jpg", params=params, answer="bytes")
+        response, body = await self._request("GET", f"events/{event_id}/snapshot.jpg", params=params)
+        if not response.content_type.startswith("image/"):
+            raise FrigateConnectionError(f"Frigate's snapshot of {event_id} is not a picture ({response.content_type})")
+        return body
 
     async def set_sub_label(self, event_id: str, name: str, score: float | None) -> None:
         """Write `name` as the event's sub label (`POST /api/events/<id>/sub_label`) with our 0-100 `score`.
@@ -215,12 +222,13 @@ class FrigateClient:
         the user needs Frigate's admin role (FrigatePermissionError). Frigate 0.14/0.15 know only
         events in their database (FrigateNotFoundError otherwise).
         """
+        _check_event_id(event_id)
         if not name or len(name) > MAX_SUB_LABEL_CHARS:
             raise FrigateRefusedError(f"a sub label must be 1 to {MAX_SUB_LABEL_CHARS} characters")
         body: dict[str, Any] = {"subLabel": name}
         if score is not None and (frigate := frigate_score(score)) is not None:
             body["subLabelScore"] = frigate
-        await self._request("POST", f"events/{event_id}/sub_label", payload=body)
+        await self._json("POST", f"events/{event_id}/sub_label", body)
 
     async def login(self) -> None:
         """Log in now (`POST /api/login`) to prove the user name and password; calls log in by themselves.
@@ -239,7 +247,17 @@ class FrigateClient:
         except TimeoutError:
             raise FrigateConnectionError(f"Frigate did not answer within {self._timeout:g} s") from None
 
-    @overload
+    async def _json(self, method: str, path: str, payload: dict[str, Any] | None = None) -> Any:
+        """Return the JSON of a call's answer; FrigateRefusedError for Frigate's `{"success": false}`."""
+        _, body = await self._request(method, path, payload=payload)
+        try:
+            data = json.loads(body)
+        except ValueError:
+            raise FrigateConnectionError(f"Frigate's /api/{path} is not JSON") from None
+        if isinstance(data, dict) and data.get("success") is False:
+            raise FrigateRefusedError(f"Frigate refused /api/{path}: {_message(body)}")
+        return data
+
     async def _request(
         self,
         method: str,
@@ -247,49 +265,21 @@ class FrigateClient:
         *,
         params: dict[str, str] | None = None,
         payload: dict[str, Any] | None = None,
-        answer: Literal["bytes"],
-    ) -> bytes: ...
-    @overload
-    async def _request(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: dict[str, str] | None = None,
-        payload: dict[str, Any] | None = None,
-        answer: Literal["text"],
-    ) -> str: ...
-    @overload
-    async def _request(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: dict[str, str] | None = None,
-        payload: dict[str, Any] | None = None,
-        answer: Literal["json"] = "json",
-    ) -> Any: ...
-    async def _request(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: dict[str, str] | None = None,
-        payload: dict[str, Any] | None = None,
-        answer: Answer = "json",
-    ) -> Any:
+    ) -> tuple[aiohttp.ClientResponse, bytes]:
+        """Make a call (logging in first, and again once on a 401), bounded in time; raise what its status means."""
         async with self._deadline():
             for renewed in (False, True):
                 token = self._token
                 if self._credentials is not None and token is None:
                     token = await self._renew_token(None)
                 headers = {"Authorization": f"Bearer {token}"} if token else {}
-                status, response, body = await self._send(method, path, params, payload, headers)
-                if status == 401 and self._credentials is not None and not renewed:
+                response, body = await self._send(method, path, params, payload, headers)
+                if response.status == 401 and self._credentials is not None and not renewed:
                     # An expired token (Frigate's sessions last a day by default): log in once more.
                     await self._renew_token(token)
                     continue
-                return _answer(path, status, response, body, answer)
+                _raise_for_status(f"/api/{path}", response.status, body)
+                return response, body
         raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
 
     async def _renew_token(self, expired: str | None) -> str:
@@ -299,11 +289,11 @@ class FrigateClient:
                 return self._token
             self._token = None
             assert self._credentials is not None
-            status, response, body = await self._send("POST", "login", None, self._credentials, {})
-            if status in (400, 401, 403, 429):
+            response, body = await self._send("POST", "login", None, self._credentials, {})
+            if response.status in (400, 401, 403, 429):
                 # 429: Frigate's failed-login rate limit. Never the body: it may echo the user.
-                raise FrigateAuthError(f"Frigate refused the login (HTTP {status})")
-            _raise_for_status("/api/login", status, body)
+                raise FrigateAuthError(f"Frigate refused the login (HTTP {response.status})")
+            _raise_for_status("/api/login", response.status, body)
             cookie = response.cookies.get(TOKEN_COOKIE) or next(iter(response.cookies.values()), None)
             if cookie is None or not cookie.value:
                 raise FrigateAuthError("Frigate's login answered without a token")
@@ -317,7 +307,7 @@ class FrigateClient:
         params: dict[str, str] | None,
         payload: dict[str, Any] | None,
         headers: dict[str, str],
-    ) -> tuple[int, aiohttp.ClientResponse, bytes]:
+    ) -> tuple[aiohttp.ClientResponse, bytes]:
         try:
             async with self._session.request(
                 method, f"{self.url}/api/{path}", params=params, json=payload, headers=headers, allow_redirects=False
@@ -334,7 +324,13 @@ class FrigateClient:
         except (aiohttp.ClientError, OSError) as err:
             raise FrigateConnectionError(f"cannot reach Frigate at {self.url} ({err.__class__.__name__})") from None
         _LOGGER.debug("Frigate %s /api/%s: HTTP %s", method, path, response.status)
-        return response.status, response, bytes(body)
+        return response, bytes(body)
+
+
+def _check_event_id(event_id: str) -> None:
+    """Refuse, without a call, an id that is not Frigate's: it goes into the URL's path."""
+    if not EVENT_ID.fullmatch(event_id):
+        raise FrigateRefusedError("that is not a Frigate event id")
 
 
 def _message(body: bytes) -> str:
@@ -361,25 +357,6 @@ def _raise_for_status(where: str, status: int, body: bytes) -> None:
         raise FrigateRefusedError(f"Frigate refused {where} (HTTP {status}: {_message(body)})")
     if not 200 <= status < 300:
         raise FrigateConnectionError(f"Frigate failed on {where} (HTTP {status})")
-
-
-def _answer(path: str, status: int, response: aiohttp.ClientResponse, body: bytes, answer: Answer) -> Any:
-    """Return an answer's body as asked, or raise the FrigateError it means."""
-    where = f"/api/{path}"
-    _raise_for_status(where, status, body)
-    if answer == "bytes":
-        if path.endswith(".jpg") and not response.content_type.startswith("image/"):
-            raise FrigateConnectionError(f"Frigate's {where} is not a picture ({response.content_type})")
-        return body
-    if answer == "text":
-        return body.decode(errors="replace")
-    try:
-        data = json.loads(body)
-    except ValueError:
-        raise FrigateConnectionError(f"Frigate's {where} is not JSON") from None
-    if isinstance(data, dict) and data.get("success") is False:
-        raise FrigateRefusedError(f"Frigate refused {where}: {_message(body)}")
-    return data
 
 
 @dataclass(frozen=True, slots=True)

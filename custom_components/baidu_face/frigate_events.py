@@ -27,6 +27,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -42,6 +43,9 @@ _LOGGER = logging.getLogger(__name__)
 MQTT_DOMAIN: Final = "mqtt"
 PERSON: Final = "person"
 DEFAULT_TOPIC_PREFIX: Final = "frigate"
+# Frigate's ids are "<start time>-<6 random letters or digits>"; an id goes into HTTP paths, so
+# nothing that could change the path (/, ?, %, ..) is accepted.
+EVENT_ID: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 
 
 class EventType(StrEnum):
@@ -150,8 +154,11 @@ def _tracked_object(data: object, where: str, *, row: bool = False) -> TrackedOb
         raise MalformedError(f"{where} is not an object")
     details = data.get("data") if row else None
     details = details if isinstance(details, dict) else {}
+    event_id = _text(data, "id", where)
+    if not EVENT_ID.fullmatch(event_id):
+        raise MalformedError(f"{where}.id is not a Frigate event id")
     return TrackedObject(
-        id=_text(data, "id", where),
+        id=event_id,
         camera=_text(data, "camera", where),
         label=_text(data, "label", where),
         sub_label=_sub_label(data.get("sub_label"), details.get("sub_label_score"), where),
@@ -205,7 +212,9 @@ async def async_listen_events(
     listening; returns None when that integration has no enabled entry, or its set-up failed:
     a user without MQTT loses nothing but Frigate's events. A malformed message is dropped with
     one log line (the first a warning, later ones debug: a broken publisher must not flood the log).
-    `topic_prefix` is Frigate's `mqtt.topic_prefix` (FrigateClient.config()).
+    `topic_prefix` is Frigate's `mqtt.topic_prefix` (FrigateClient.config()). While MQTT is
+    still being set up this waits for it (Home Assistant's bound: 50 s), so call it from a task
+    of its own (`entry.async_create_background_task`), not in the entry's set-up.
     """
     if not hass.config_entries.async_entries(MQTT_DOMAIN, include_ignore=False, include_disabled=False):
         return None

@@ -126,7 +126,7 @@ class FakeEvent:
             "thumbnail": None,
         }
 
-    def message(self, kind: Literal["new", "update", "end"], before: dict[str, Any] | None = None) -> str:
+    def message(self, kind: str, before: dict[str, Any] | None = None) -> str:
         """Return the `frigate/events` payload Frigate would publish for this object now."""
         after = self.tracked()
         return json.dumps({"type": kind, "before": before or after, "after": after})

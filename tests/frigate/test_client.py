@@ -19,6 +19,7 @@ from custom_components.baidu_face.frigate import (
     MAX_RESPONSE_BYTES,
     SNAPSHOT_PARAMS,
     FrigateAuthError,
+    FrigateCamera,
     FrigateClient,
     FrigateConnectionError,
     FrigateError,
@@ -30,8 +31,9 @@ from custom_components.baidu_face.frigate import (
     frigate_score,
     frigate_servers,
     frigate_url,
+    parse_config,
 )
-from custom_components.baidu_face.frigate_events import SubLabel
+from custom_components.baidu_face.frigate_events import MalformedError, SubLabel
 from tests.api.loopback import odd_server
 from tests.frigate.fake import ANONYMOUS, FakeFrigate
 
@@ -101,6 +103,16 @@ async def test_writes_the_name_with_our_score_as_frigates(hass: HomeAssistant, f
     assert (await client.event(event.id)).sub_label == SubLabel("Obama", None)
 
 
+def test_reads_the_config_of_a_frigate_without_face_recognition() -> None:
+    # Frigate 0.14/0.15: no face_recognition anywhere; a config without a prefix uses Frigate's default.
+    config = parse_config({"mqtt": {"host": "mqtt"}, "cameras": {"front_door": {"zones": {}}, "odd": None}})
+    assert config.topic_prefix == "frigate"
+    assert config.cameras["odd"] == FrigateCamera("odd", (), face_recognition=False)
+    assert not config.recognises_faces("front_door")
+    with pytest.raises(MalformedError):
+        parse_config({"mqtt": {}})
+
+
 def test_scores_become_frigates_zero_to_one() -> None:
     assert frigate_score(97.5) == 0.975
     assert frigate_score(100) == 1.0
@@ -139,6 +151,11 @@ async def test_a_sub_label_frigate_would_refuse_is_not_sent(hass: HomeAssistant,
             await client.set_sub_label(event.id, name, 90)
     await client.set_sub_label(event.id, "x" * 100, 90)
     assert [call.status for call in frigate.sub_label_calls] == [200]
+    # An id from an MQTT message goes into the URL's path: one that could change the path is refused.
+    for call in (client.event, client.snapshot, lambda event_id: client.set_sub_label(event_id, "Obama", 90)):
+        with pytest.raises(FrigateRefusedError, match="not a Frigate event id"):
+            await call("../config")
+    assert frigate.snapshot_requests == []
 
 
 async def test_the_fake_validates_sub_labels_like_frigate_016(hass: HomeAssistant, frigate: FakeFrigate) -> None:
@@ -203,6 +220,8 @@ CONNECTION, REFUSED = FrigateConnectionError, FrigateRefusedError
         ("sub_label", lambda: web.json_response({"detail": "bad body"}, status=400), REFUSED, "HTTP 400: bad body"),
         ("sub_label", lambda: web.Response(status=502, text="Bad Gateway"), CONNECTION, "HTTP 502"),
         ("version", lambda: web.Response(status=401), FrigateAuthError, "wants a login"),
+        ("event", lambda: web.Response(status=404, text="<html>Not Found</html>"), FrigateNotFoundError, r"404: \)"),
+        ("sub_label", lambda: web.json_response(["no"], status=422), REFUSED, r"HTTP 422: \)"),
     ],
 )
 async def test_answers_that_are_not_frigates_are_typed_errors(
@@ -220,6 +239,19 @@ async def test_answers_that_are_not_frigates_are_typed_errors(
     try:
         with pytest.raises(error, match=message):
             await _calls()[call](FrigateClient(async_get_clientsession(hass), url))
+    finally:
+        await runner.cleanup()
+
+
+async def test_a_login_without_a_token_is_refused(hass: HomeAssistant, socket_enabled: None) -> None:
+    async def handler(request: web.Request) -> web.Response:
+        return web.json_response({"message": "Login successful"})  # and no cookie
+
+    runner, url = await odd_server(handler)
+    try:
+        client = FrigateClient(async_get_clientsession(hass), url, username="admin", password=PASSWORD)
+        with pytest.raises(FrigateAuthError, match="without a token"):
+            await client.version()
     finally:
         await runner.cleanup()
 
@@ -342,3 +374,7 @@ def test_frigates_url_must_be_http_with_a_host() -> None:
     for text in ("frigate.local:5000", "ftp://frigate", "http://", ""):
         with pytest.raises(ValueError, match="http"):
             frigate_url(text)
+    for text in ("http://admin:secret@frigate:8971", "http://frigate:5000/?token=x"):
+        with pytest.raises(ValueError, match="no user name, password") as refused:
+            frigate_url(text)
+        assert "secret" not in str(refused.value)

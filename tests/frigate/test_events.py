@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from pathlib import Path
@@ -9,10 +10,11 @@ from typing import Any
 
 import pytest
 from homeassistant.config_entries import ConfigEntryDisabler
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.baidu_face.frigate import FrigateServer, create_frigate_client
 from custom_components.baidu_face.frigate_events import (
     EventType,
     FrigateEvent,
@@ -147,6 +149,7 @@ MALFORMED = [
     (json.dumps({"type": "new", "before": None}).encode(), "after is not an object"),
     (json.dumps({**FRIGATE_016_UPDATE, "before": "x"}).encode(), "before is not an object"),
     (_with({"id": ""}), "after.id is not a non-empty string"),
+    (_with({"id": "../config?x="}), "after.id is not a Frigate event id"),
     (_with({"camera": 7}), "after.camera is not"),
     (_with({"label": None}), "after.label is not"),
     (_with({"sub_label": [1, 0.9]}), "after.sub_label is not"),
@@ -324,3 +327,70 @@ async def test_without_an_mqtt_entry_nothing_is_listened_to(hass: HomeAssistant)
     await hass.async_add_executor_job(Path(hass.config.path("configuration.yaml")).touch)
     assert await async_setup_component(hass, "mqtt", {})
     assert await async_listen_events(hass, "frigate", lambda event: None) is None
+
+
+async def test_an_mqtt_that_never_comes_up_is_no_listener(
+    hass: HomeAssistant, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An MQTT entry still setting up: Home Assistant waits for it (50 s), then gives up.
+    from homeassistant.components.mqtt import util
+
+    monkeypatch.setattr(util, "AVAILABILITY_TIMEOUT", 0.05)
+    MockConfigEntry(domain="mqtt", data={"broker": "127.0.0.1"}).add_to_hass(hass)
+    assert await async_listen_events(hass, "frigate", lambda event: None) is None
+    assert "MQTT is not available: Frigate's events on frigate/events are not received" in caplog.text
+
+
+async def test_the_pieces_together_as_a_scanner_uses_them(
+    hass: HomeAssistant, mqtt_entry: MockConfigEntry, mosquitto: Broker, frigate: FakeFrigate
+) -> None:
+    """A person walks to the porch: one visit, its frames from Frigate's snapshots, the name written at the end."""
+    client = create_frigate_client(hass, FrigateServer(frigate.url))
+    config = await client.config()
+    rule = VisitRule("front_door", frozenset({"porch"}))
+    frames: dict[str, list[bytes]] = {}
+    steps: list[VisitStep] = []
+    tasks: list[asyncio.Task[None]] = []
+
+    async def take_frame(event: FrigateEvent) -> None:
+        frames[event.id].append(await client.snapshot(event.id))
+
+    async def name(event: FrigateEvent) -> None:
+        decision = sub_label_decision(
+            SubLabelPolicy.KEEP_FRIGATE,
+            "Obama",
+            event.after.sub_label,
+            frigate_recognises=config.recognises_faces(event.camera),
+            ended=True,
+        )
+        if decision is SubLabelDecision.WRITE:
+            await client.set_sub_label(event.id, "Obama", 97.5)
+
+    @callback
+    def on_event(event: FrigateEvent) -> None:
+        step = visit_step(rule, event, in_visit=event.id in frames)
+        steps.append(step)
+        if step in (VisitStep.START, VisitStep.FRAME):
+            frames.setdefault(event.id, [])  # before any await: the next event sees the visit
+            tasks.append(hass.async_create_task(take_frame(event)))
+        elif step is VisitStep.END:
+            tasks.append(hass.async_create_task(name(event)))
+
+    unsubscribe = await async_listen_events(hass, config.topic_prefix, on_event)
+    assert unsubscribe is not None
+    await wait_for_subscription(mosquitto, "frigate/events")
+    person = frigate.add_event("front_door", "probe/obama_small.jpg", "probe/obama.jpg")
+    for kind, zones in [("new", []), ("update", ["porch"]), ("update", ["porch"])]:
+        person.zones = zones
+        await publish(hass, mosquitto, "frigate/events", person.message(kind))
+    person.in_progress = False
+    await publish(hass, mosquitto, "frigate/events", person.message("end"))
+    await until(lambda: len(steps) == 4 and all(task.done() for task in tasks), lambda: f"steps so far: {steps}")
+
+    assert steps == [VisitStep.IGNORE, VisitStep.START, VisitStep.FRAME, VisitStep.END]
+    assert [len(jpeg) > 1000 for jpeg in frames[person.id]] == [True, True]
+    assert len(frigate.snapshot_requests) == 2  # one call per frame
+    assert [(call.body, call.status) for call in frigate.sub_label_calls] == [
+        ({"subLabel": "Obama", "subLabelScore": 0.975}, 200)
+    ]
+    unsubscribe()
