@@ -1,6 +1,6 @@
 """Frigate's HTTP API: a small client, its errors and answers, and where to find Frigate.
 
-Frigate listens on two ports (frigate.md §2.4): 5000, inside its Docker network, with no
+Frigate listens on two ports (its authentication docs, 0.14+): 5000, inside its Docker network, with no
 login (every caller is an admin), and 8971, where `POST /api/login` gives a JWT and every call
 must carry it (TLS there is often a self-signed certificate: `verify_ssl` off). The client does
 both: with a user name and password it logs in on its first call, sends the token as
@@ -39,8 +39,8 @@ _LOGGER = logging.getLogger(__name__)
 
 FRIGATE_DOMAIN: Final = "frigate"
 # Seconds any one call may take, from connecting (and logging in) to the last byte: a stalled
-# Frigate must not hold a visit. A live snapshot is rendered on request; Frigate answers in well
-# under a second on a Raspberry Pi 4 (UNCONFIRMED: not measured on one here).
+# Frigate must not hold a visit. Generous for a snapshot Frigate renders on request
+# (UNCONFIRMED: not measured against a real Frigate on small hardware; change it here).
 REQUEST_TIMEOUT: Final = 10.0
 # A 4K frame at quality 95 is a few MiB; nothing Frigate answers is near this.
 MAX_RESPONSE_BYTES: Final = 16 * 1024 * 1024
@@ -377,7 +377,7 @@ def frigate_servers(hass: HomeAssistant) -> list[FrigateServer]:
     """Return the Frigates the Frigate integration is set up for (its config entries), the first choices offered.
 
     Its entries keep `url`, `validate_ssl` and, since its 5.6.0, `username`/`password`
-    (frigate.md §3.1). None: the user types the URL (FrigateServer(url=frigate_url(text), ...)).
+    (its config_flow.py). None: the user types the URL (FrigateServer(url=frigate_url(text), ...)).
     """
     servers = []
     for entry in hass.config_entries.async_entries(FRIGATE_DOMAIN, include_ignore=False, include_disabled=False):

@@ -2,7 +2,7 @@
 
 Frigate publishes one JSON message on `<topic_prefix>/events` for each change of a tracked
 object: `{"type": "new" | "update" | "end", "before": {...}, "after": {...}}`, not retained
-(Frigate's MQTT docs; our notes in frigate.md §1.2). Its `id` is the key of every HTTP call
+(Frigate's MQTT docs). Its `id` is the key of every HTTP call
 (frigate.py).
 
 How a camera scanner uses this module (the rules are pure functions; the scanner keeps the state):
@@ -44,7 +44,7 @@ MQTT_DOMAIN: Final = "mqtt"
 PERSON: Final = "person"
 DEFAULT_TOPIC_PREFIX: Final = "frigate"
 # Frigate's ids are "<start time>-<6 random letters or digits>"; an id goes into HTTP paths, so
-# nothing that could change the path (/, ?, %, ..) is accepted.
+# nothing that could change the path (/, ?, #, %) is accepted.
 EVENT_ID: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 
 
@@ -175,7 +175,7 @@ def event_row(data: object) -> TrackedObject:
     """Return the tracked object of a `GET /api/events/<id>` answer; raise MalformedError when it is not one.
 
     Its `sub_label` is a bare name with the score in `data.sub_label_score`, and its `zones` are
-    the zones entered (frigate.md §2.2).
+    the zones entered.
     """
     return _tracked_object(data, "event", row=True)
 
@@ -308,7 +308,7 @@ def sub_label_decision(
 
     Frigate keeps one sub label and the last writer wins; its face recognition skips an object
     whose sub label is set before its first attempt, and overwrites any sub label once its own
-    score is good enough (frigate.md §2.3, §5). So:
+    score is good enough (Frigate 0.16's api/event.py and face recognition). So:
 
     - "keep Frigate's name" (KEEP_FRIGATE, the default): a name already there stays. Where
       Frigate recognises faces on the camera (`frigate_recognises`, FrigateConfig.recognises_faces),
