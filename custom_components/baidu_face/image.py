@@ -14,7 +14,8 @@ import logging
 import unicodedata
 from datetime import datetime
 from functools import lru_cache
-from typing import cast, override
+from pathlib import Path
+from typing import override
 
 from homeassistant.components.image import ImageEntity
 from homeassistant.core import HomeAssistant, callback
@@ -41,8 +42,11 @@ KNOWN_COLOUR = (0, 160, 60)
 UNKNOWN_COLOUR = (220, 40, 40)
 DETECTED_COLOUR = (0, 110, 220)
 LABEL_TEXT_COLOUR = (255, 255, 255)
-# The labels are pixels, not text a browser translates: English, in Pillow's own font
-# (Latin letters only; a name it cannot draw is drawn as its uid).
+# The labels are pixels, not text a browser translates: English words, and names in their own
+# script. The font is Noto Sans CJK SC cut down to the characters names use: Latin, GB 2312
+# (hanzi and kana), Hangul and JIS level-1 kanji (scripts/make_label_font.py; 3.5 MiB, where the
+# whole font is 15). A name with a character it lacks is drawn as its uid.
+LABEL_FONT = Path(__file__).parent / "fonts" / "NotoSansCJKsc-Regular-Labels.otf"
 UNKNOWN_LABEL = "Unknown"
 DETECTED_LABEL = "Face"
 
@@ -61,18 +65,32 @@ async def async_setup_entry(
 
 @lru_cache(maxsize=8)
 def label_font(size: int) -> ImageFont.FreeTypeFont:
-    """Return Pillow's own font at `size` pixels (scalable since Pillow 10.1), loaded once per size."""
-    return cast(ImageFont.FreeTypeFont, ImageFont.load_default(size=size))
+    """Return the labels' font at `size` pixels, loaded once per size (in the executor: it reads a file)."""
+    return ImageFont.truetype(LABEL_FONT, size)
 
 
 def _drawable(font: ImageFont.FreeTypeFont, text: str) -> str | None:
-    """Return `text` as the font can draw it (accents dropped where it lacks them), or None when it cannot."""
+    """Return `text` as the font can draw it, or None when it cannot.
+
+    A character the font lacks is drawn as its letters without accents where the font has those
+    (Ǹ as N); any other makes the whole text undrawable (the caller draws the uid instead).
+    """
     # A character the font lacks renders as its "missing glyph" box: the same mask as a private-use character.
     missing = bytes(font.getmask("\U0010fffd"))
-    plain = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-    if any(not char.isspace() and bytes(font.getmask(char)) == missing for char in set(plain)):
-        return None
-    return plain
+
+    def has(char: str) -> bool:
+        return char.isspace() or bytes(font.getmask(char)) != missing
+
+    drawn = []
+    for char in unicodedata.normalize("NFC", text):
+        plain = "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c))
+        if has(char):
+            drawn.append(char)
+        elif plain and all(has(c) for c in plain):
+            drawn.append(plain)
+        else:
+            return None
+    return "".join(drawn)
 
 
 def face_label(face: SeenFace, identify: bool, font: ImageFont.FreeTypeFont) -> str:

@@ -248,9 +248,10 @@ def test_labels_say_who_and_the_score() -> None:
         return face_label(seen, identify, font)
 
     assert label({"name": "Obama", "uid": "obama", "confidence": 97.4}) == "Obama 97%"
-    assert label({"name": "Zoë", "uid": "zoe_1", "confidence": 90.0}) == "Zoe 90%"
-    # Pillow's own font has no Chinese: the uid is drawn instead of tofu.
-    assert label({"name": "张伟", "uid": "zhang_wei", "confidence": 88.0}) == "zhang_wei 88%"
+    assert label({"name": "Zoë", "uid": "zoe_1", "confidence": 90.0}) == "Zoë 90%"
+    assert label({"name": "张伟", "uid": "zhang_wei", "confidence": 88.0}) == "张伟 88%"
+    # A character the labels' font lacks: the uid is drawn instead of tofu.
+    assert label({"name": "王龘", "uid": "wang_da", "confidence": 88.0}) == "wang_da 88%"
     assert label({"confidence": 41.2}) == "Unknown 41%"
     assert label({"confidence": 99.9}, identify=False) == "Face 100%"
 
