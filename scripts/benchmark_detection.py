@@ -117,7 +117,7 @@ def recognition_rates(engine: FaceEngine) -> None:
         for path in paths:
             image = decode_image_bytes(path.read_bytes())
             enrolled.setdefault(person, []).append(engine.analyze(image.pixels, image.data, 1)[0].embedding)
-    print("\nRecognised after (best score >= 80 is the right person, every other person < 80), 1080p frames")
+    print("\nRecognized after (best score >= 80 is the right person, every other person < 80), 1080p frames")
     for size in SIZES:
         right, total = 0, 0
         for person in PEOPLE:

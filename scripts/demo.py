@@ -389,7 +389,7 @@ class Demo:
                 try:
                     await hass.action(DOMAIN, "register_user", data)
                 except HassError as err:
-                    log(f"could not enrol {photo.name}: {err}")
+                    log(f"could not enroll {photo.name}: {err}")
                 else:
                     self.enrolled.add(person)
             log(f"enrolled {_name(person)} ({len(photos)} photo{'s' if len(photos) > 1 else ''})")

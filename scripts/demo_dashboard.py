@@ -60,8 +60,8 @@ def script_config(camera: Camera, groups: list[str]) -> dict[str, Any]:
     """Return the script that enrols the face shown by a camera's "Last unknown face" as the visitor."""
     face_id = f"{{{{ state_attr('{camera.last_unknown_face}', 'face_id') }}}}"
     return {
-        "alias": f"Enrol the {camera.name.lower()}'s last unknown face",
-        "description": "Written by scripts/demo: the dashboard's Enrol button.",
+        "alias": f"Enroll the {camera.name.lower()}'s last unknown face",
+        "description": "Written by scripts/demo: the dashboard's Enroll button.",
         "icon": "mdi:account-plus",
         "mode": "single",
         "sequence": [
@@ -85,7 +85,7 @@ def dashboard_config(people: Iterable[Person], cameras: Iterable[Camera]) -> dic
             continue
         button = {
             "type": "button",
-            "name": f"Enrol as {VISITOR_NAME}",
+            "name": f"Enroll as {VISITOR_NAME}",
             "icon": "mdi:account-plus",
             "icon_height": "48px",
             "show_state": False,

@@ -18,6 +18,8 @@ from .visits import Visit
 # Scans of different cameras may overlap: the client's QPS limiter paces them.
 PARALLEL_UPDATES = 0
 
+IDENTIFY_OBJECT_ID = "Recognised person"
+
 
 async def async_setup_entry(
     hass: HomeAssistant, entry: BaiduFaceConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
@@ -45,6 +47,18 @@ class BaiduFaceCamera(CameraEntity, ImageProcessingFaceEntity):
         # With a confidence, the state is the best face's name; without, the face count.
         self._attr_confidence = settings.threshold if settings.identify else None
         self.subentry_id = scanner.subentry_id
+
+    @property
+    @override
+    def suggested_object_id(self) -> str | None:
+        """Return what the entity id is made of: for identify, the name's first (British) spelling.
+
+        Home Assistant makes entity ids from the English name, and this one was
+        "Recognised person" before the UI moved to American English: new
+        installations get the `<camera>_recognised_person` older ones have, so
+        automations, dashboards and the docs' examples fit both.
+        """
+        return IDENTIFY_OBJECT_ID if self._scanner.settings.identify else super().suggested_object_id
 
     @override
     async def async_added_to_hass(self) -> None:

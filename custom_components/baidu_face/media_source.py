@@ -30,7 +30,7 @@ from .kept_faces import KINDS, RECOGNISED, FaceStore, KeptFace, Kind
 NAME = "Baidu Face"
 # The kinds' folder titles: translations/<language>.json's "common" holds them.
 _TITLE_KEYS: dict[Kind, str] = {"unknown": "unknown_faces", "recognised": "recognised_faces"}
-_ENGLISH: dict[Kind, str] = {"unknown": "Unknown faces", "recognised": "Recognised"}
+_ENGLISH: dict[Kind, str] = {"unknown": "Unknown faces", "recognised": "Recognized"}
 
 
 async def async_get_media_source(hass: HomeAssistant) -> KeptFacesMediaSource:

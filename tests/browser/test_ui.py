@@ -131,7 +131,7 @@ async def test_add_the_integration_and_a_camera_then_see_who_is_at_the_door(
 
             await page.goto(demo.url + "/config/integrations/integration/baidu_face")
             await page.get_by_role("button", name="Add camera").first.click()
-            await expect(page.get_by_text("Recognise faces on a camera")).to_be_visible()
+            await expect(page.get_by_text("Recognize faces on a camera")).to_be_visible()
             await page.get_by_text("Select an entity").click()
             await page.get_by_text("Front door", exact=True).first.click()
             await page.get_by_text("Groups to search").click()
@@ -216,7 +216,7 @@ async def test_the_demo_dashboard_shows_people_and_scans_and_enrols_an_unknown_f
 
             # Enrol the front door's last unknown face from the dashboard's button.
             await page.goto(demo.url + demo.dashboard.path)
-            await page.locator("hui-button-card", has_text=f"Enrol as {VISITOR_NAME}").click()
+            await page.locator("hui-button-card", has_text=f"Enroll as {VISITOR_NAME}").click()
             visitor = page.locator("hui-entities-card", has_text=VISITOR_NAME)
             await expect(visitor.get_by_text("Front door").first).to_be_visible(timeout=SIGHTING_MS)
             await shot(page, "10_enrolled")

@@ -211,7 +211,7 @@ async def test_a_face_that_can_no_longer_be_enrolled_is_said_so(
     await stranger_at_the_door(hass, setup_entry, door_camera, "v3", notify_device=device)
     (new,) = sent[0].data["data"]["actions"]
     await tap(hass, {"action": new["action"].rsplit("|", 2)[0] + "|NoSuchFace000000|NEW"}, reply_text="Lin")
-    assert sent[-1].data["message"] == "Could not enrol the face: see the automation's trace."
+    assert sent[-1].data["message"] == "Could not enroll the face: see the automation's trace."
 
 
 async def test_arrival_is_announced_once_with_the_camera(

@@ -270,7 +270,7 @@ async def test_the_media_panel_browses_and_shows_kept_faces(
     assert root.title == "Baidu Face"
     assert [(child.title, child.can_expand) for child in root.children or []] == [
         ("Unknown faces", True),
-        ("Recognised", True),
+        ("Recognized", True),
     ]
     unknown_folder = await media_source.async_browse_media(hass, f"media-source://baidu_face/{entry.entry_id}/unknown")
     (item,) = unknown_folder.children or []
@@ -334,6 +334,6 @@ async def test_the_media_panel_lists_each_entry_when_there_are_several(
         ("Baidu Face (V3 app)", f"media-source://baidu_face/{second.entry_id}"),
     }
     folders = await media_source.async_browse_media(hass, f"media-source://baidu_face/{first.entry_id}")
-    assert [child.title for child in folders.children or []] == ["Unknown faces", "Recognised"]
+    assert [child.title for child in folders.children or []] == ["Unknown faces", "Recognized"]
     unknown = await media_source.async_browse_media(hass, f"media-source://baidu_face/{second.entry_id}/unknown")
     assert unknown.children == []  # the second entry has no camera
