@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from baidu_face_server import App, running_server
 from baidu_face_server.engine import DetectedFace, Point
 from baidu_face_server.images import decode_image_bytes
+from baidu_face_server.quality import FaceQuality, Occlusion
 from baidu_face_server.server import shared_engine
 from baidu_face_server.store import FaceStore
 from sample_faces import FOLDER as FACES
@@ -88,6 +89,8 @@ def enrol_synthetic(db: Path, start: int, stop: int) -> None:
     """Add synthetic faces number start..stop-1 (one user each) to the scale group."""
     rng = np.random.default_rng(start)
     point = Point(0.0, 0.0)
+    # Synthetic faces have no pixels to measure; they are only searched through, never checked.
+    quality = FaceQuality(0.0, 128, 1, Occlusion(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0))
     store = FaceStore(db)
     try:
         for first in range(start, stop, 50_000):
@@ -97,7 +100,7 @@ def enrol_synthetic(db: Path, start: int, stop: int) -> None:
                 "k",
                 SCALE_GROUP,
                 (
-                    (f"s{i}", "", DetectedFace(f"{i:032x}", 0, 0, 1, 1, 0, 1.0, 0, 0, 0, (point,) * 4, e))
+                    (f"s{i}", "", DetectedFace(f"{i:032x}", 0, 0, 1, 1, 0, 1.0, 0, 0, 0, (point,) * 4, e, quality))
                     for i, e in zip(range(first, last), embeddings, strict=True)
                 ),
             )

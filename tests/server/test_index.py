@@ -19,6 +19,8 @@ from baidu_face_server.server import shared_engine
 from baidu_face_server.service import FaceService, Match
 from baidu_face_server.store import FaceStore
 
+from .conftest import unmeasured_quality
+
 APP = "app"
 GROUPS = ["family", "friends", "staff"]
 
@@ -27,7 +29,7 @@ def synthetic_face(rng: np.random.Generator, centre: np.ndarray, token: str) -> 
     """Make a face whose embedding lies near `centre`, as one person's photos do."""
     embedding = centre + rng.normal(0, 0.03, 128)
     point = Point(1.0, 1.0)
-    return DetectedFace(token, 0, 0, 10, 10, 0, 0.9, 0, 0, 0, (point, point, point, point), embedding)
+    return DetectedFace(token, 0, 0, 10, 10, 0, 0.9, 0, 0, 0, (point,) * 4, embedding, unmeasured_quality())
 
 
 def reference(db: Path, face: DetectedFace, groups: list[str], top: int) -> list[Match]:

@@ -12,6 +12,8 @@ from baidu_face_server.engine import DetectedFace, Point
 from baidu_face_server.problems import Problem, ProblemError
 from baidu_face_server.store import SEEN_FACE_LIFETIME, SEEN_FACE_LIMIT, FaceStore
 
+from .conftest import unmeasured_quality
+
 # A seen face takes about 1.4 KB (a 128-d embedding and its box); pages and index add a little.
 BYTES_PER_SEEN_FACE = 2048
 
@@ -19,7 +21,9 @@ BYTES_PER_SEEN_FACE = 2048
 def frame_face(rng: np.random.Generator, n: int) -> DetectedFace:
     """Make the face a camera frame showed: every frame a new token and a new embedding."""
     point = Point(float(n), float(n))
-    return DetectedFace(f"{n:032x}", n, n, 80, 80, 0, 0.99, 1.5, -2.0, 0.5, (point,) * 4, rng.normal(0, 0.09, 128))
+    embedding = rng.normal(0, 0.09, 128)
+    quality = unmeasured_quality()
+    return DetectedFace(f"{n:032x}", n, n, 80, 80, 0, 0.99, 1.5, -2.0, 0.5, (point,) * 4, embedding, quality)
 
 
 def size_on_disk(store: FaceStore, db: Path) -> int:
