@@ -49,9 +49,10 @@ _PROPOSED_OVERLAP = 1.25
 _SAME_FACE_UNION = 0.33
 _SAME_FACE_COVERED = 0.79
 # A face half out of the frame is not found (dlib finds faces up to about a third out). Mirrored
-# at the frame's edge, the half that is in makes a whole face again: left and right, the sample
-# faces cut at their middle are all found so, top and bottom about half. The mirror reaches this
-# share of the frame's shorter side beyond each edge.
+# at the frame's left or right edge, the half that is in makes a whole face again: the sample
+# faces cut at their middle are all found so (mirrored at the top or bottom, half of them, for
+# a second scan of the whole frame: not done). The mirror reaches this share of the frame's
+# shorter side beyond each edge.
 EDGE_MIRROR = 0.3
 # Scans run side by side on this many threads: dlib releases the GIL while it scans.
 DETECT_THREADS = min(4, os.cpu_count() or 1)
@@ -335,18 +336,17 @@ class FaceEngine:
         return _largest_first(_one_per_face(quick_found + small_found))[:max_faces]
 
     def cut_off_face(self, pixels: NDArray[np.uint8]) -> bool:
-        """Whether a face runs off the frame's edge: a scan of the frame mirrored at its edges finds one across them.
+        """Whether a face runs off the frame's side: a scan of the frame mirrored at its sides finds one across them.
 
         For a frame where `locate` found nothing, to tell "a face, but cut off" (Baidu's 223116)
         from "no face"; what it finds is never described or compared with anyone.
         """
         height, width = pixels.shape[:2]
         pad = round(min(height, width) * EDGE_MIRROR)
-        mirrored = np.pad(pixels, ((pad, pad), (pad, pad), (0, 0)), mode="symmetric")
+        mirrored = np.pad(pixels, ((0, 0), (pad, pad), (0, 0)), mode="symmetric")
         for rect, _ in self.locate(mirrored, 4):
-            left, top, right, bottom = rect.left() - pad, rect.top() - pad, rect.right() - pad, rect.bottom() - pad
-            in_frame = right >= 0 and bottom >= 0 and left < width and top < height
-            if in_frame and (left < 0 or top < 0 or right >= width or bottom >= height):
+            left, right = rect.left() - pad, rect.right() - pad
+            if right >= 0 and left < width and (left < 0 or right >= width):
                 return True
         return False
 

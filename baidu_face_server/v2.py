@@ -133,6 +133,11 @@ def _groups(call: Call, name: str = "group_id", *, required: bool = True) -> lis
     return [check_group_id(g, name) for g in p.id_list(call.params, name, MAX_GROUPS, required=required)]
 
 
+def _group(call: Call, name: str = "group_id") -> str:
+    # One group, where a comma list would be two.
+    return check_group_id(p.text(call.params, name), name)
+
+
 def _uid(call: Call) -> str:
     return check_uid(p.text(call.params, "uid"))
 
@@ -288,7 +293,7 @@ async def list_groups(call: Call) -> dict[str, Any]:
 
 async def list_group_users(call: Call) -> dict[str, Any]:
     """`faceset/group/getusers`: uid and user_info of each."""
-    (group,) = _groups(call)[:1]
+    group = _group(call)
     start, num = _paging(call)
     users = call.service.list_group_users(call.app_key, group, start, num)
     return {"result_num": len(users), "result": [{"uid": u, "user_info": info} for u, info in users]}
@@ -297,7 +302,7 @@ async def list_group_users(call: Call) -> dict[str, Any]:
 async def add_user_to_group(call: Call) -> dict[str, Any]:
     """`faceset/group/adduser`: copy a user into groups, creating them."""
     uid = _uid(call)
-    (source,) = _groups(call, "src_group_id")[:1]
+    source = _group(call, "src_group_id")
     call.service.add_user_to_group(call.app_key, uid, source, _groups(call), create_groups=True)
     return {}
 

@@ -72,7 +72,7 @@ def occluded(kind: str) -> Variant:
             pen.rectangle([face.left, top, face.left + face.width, face.top + face.height], (170, 200, 225))
         else:
             pen.rectangle(
-                [mouth.x - eyes * 0.45, mouth.y - eyes * 0.25, mouth.x + eyes * 0.45, mouth.y + eyes * 0.25],
+                [mouth.x - eyes * 0.55, mouth.y - eyes * 0.3, mouth.x + eyes * 0.55, mouth.y + eyes * 0.3],
                 (240,) * 3,
             )
         return out
