@@ -20,8 +20,8 @@ from pathlib import Path
 from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from custom_components.baidu_face.change_gate import THUMBNAIL_SIZE, changed_percent, thumbnail
 from custom_components.baidu_face.const import DEFAULT_CHANGE_THRESHOLD
-from custom_components.baidu_face.recognition import THUMBNAIL_SIZE, changed_percent, thumbnail
 from sample_faces import FOLDER
 from sample_faces.frames import FULL_HD, UHD_4K, frame_with, with_noise
 

@@ -19,10 +19,11 @@ from .api import (
     BaiduFaceQuotaExhaustedError,
 )
 from .const import CONF_KEPT_DAYS, CONF_KEPT_FACES, DEFAULT_KEPT_DAYS, DEFAULT_KEPT_FACES, DOMAIN, SUBENTRY_CAMERA
-from .faces import FaceStore, KeptFaceView, async_forget_faces
+from .kept_face_view import KeptFaceView
+from .kept_faces import FaceStore, async_forget_faces
 from .people import People, async_forget_people
-from .recognition import CameraScanner
 from .runtime import BaiduFaceConfigEntry, BaiduFaceData, create_client
+from .scanner import CameraScanner
 from .services import async_setup_services
 from .usage import Usage, async_forget_usage
 
@@ -62,12 +63,12 @@ async def async_setup_entry(hass: HomeAssistant, entry: BaiduFaceConfigEntry) ->
         int(entry.options.get(CONF_KEPT_FACES, DEFAULT_KEPT_FACES)),
         int(entry.options.get(CONF_KEPT_DAYS, DEFAULT_KEPT_DAYS)),
     )
-    entry.runtime_data = BaiduFaceData(client, usage, faces, await People.async_load(hass, entry))
+    entry.runtime_data = BaiduFaceData(client, usage, faces, await People.async_load(hass, entry, client))
     usage.async_start()
     entry.async_on_unload(faces.async_start())
     for subentry in entry.subentries.values():
         if subentry.subentry_type == SUBENTRY_CAMERA:
-            entry.runtime_data.scanners[subentry.subentry_id] = CameraScanner(hass, entry, subentry, client)
+            entry.runtime_data.scanners[subentry.subentry_id] = CameraScanner(hass, entry, subentry, client, faces)
 
     # image_processing has no async_setup_entry of its own, so the entry cannot be
     # forwarded to it; its EntityComponent sets the entry up directly instead.

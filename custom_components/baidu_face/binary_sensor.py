@@ -15,11 +15,11 @@ from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.util import dt as dt_util
 
 from .const import CONF_SEEN_TIMEOUT, DEFAULT_SEEN_TIMEOUT
-from .entity import CameraEntity
+from .entity import CameraEntity, PersonEntity, async_add_person_entities
 from .people import Person
-from .person_entity import PersonEntity, async_add_person_entities
-from .recognition import CameraScanner, Visit
 from .runtime import BaiduFaceConfigEntry
+from .scanner import CameraScanner
+from .visits import Visit
 
 PARALLEL_UPDATES = 0
 

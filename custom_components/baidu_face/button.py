@@ -10,7 +10,8 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api import BaiduFaceError
 from .entity import app_device
-from .runtime import BaiduFaceConfigEntry, ha_error
+from .errors import ha_error
+from .runtime import BaiduFaceConfigEntry
 
 # Pressing makes requests; the client paces them itself.
 PARALLEL_UPDATES = 0

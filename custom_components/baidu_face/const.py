@@ -27,7 +27,7 @@ CONF_GROUPS: Final = "groups"
 CONF_THRESHOLD: Final = "threshold"
 CONF_MAX_FACES: Final = "max_faces"
 CONF_ATTRIBUTES: Final = "attributes"
-# Faces kept from the cameras (faces.FaceStore): at most this many of each kind, for this many days.
+# Faces kept from the cameras (kept_faces.FaceStore): at most this many of each kind, for this many days.
 CONF_KEPT_FACES: Final = "kept_faces"
 CONF_KEPT_DAYS: Final = "kept_days"
 # A person is "seen recently" for this long after a recognition (people.py).

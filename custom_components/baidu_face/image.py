@@ -3,7 +3,7 @@
 "Last scan" is the last frame a visit sent, its faces boxed and named: drawn into
 the pixels in the executor, once per visit, and kept as one JPEG in memory (a
 restart starts with none). "Last unknown face" is the newest unknown face the
-camera's visits kept (faces.py): read from the kept crops, so it survives restarts.
+camera's visits kept (kept_faces.py): read from the kept crops, so it survives restarts.
 """
 
 from __future__ import annotations
@@ -14,20 +14,21 @@ import logging
 import unicodedata
 from datetime import datetime
 from functools import lru_cache
-from typing import Any, cast, override
+from pathlib import Path
+from typing import override
 
 from homeassistant.components.image import ImageEntity
-from homeassistant.components.image_processing import ATTR_CONFIDENCE, FaceInformation
-from homeassistant.const import ATTR_NAME
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util import dt as dt_util
 from PIL import Image, ImageDraw, ImageFont
 
 from .entity import CameraEntity
-from .faces import UNKNOWN, FaceStore, KeptFace
-from .recognition import CameraScanner, Visit
+from .kept_faces import UNKNOWN, FaceStore, KeptFace
 from .runtime import BaiduFaceConfigEntry
+from .scanner import CameraScanner
+from .seen import SeenFace
+from .visits import Visit
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -41,8 +42,11 @@ KNOWN_COLOUR = (0, 160, 60)
 UNKNOWN_COLOUR = (220, 40, 40)
 DETECTED_COLOUR = (0, 110, 220)
 LABEL_TEXT_COLOUR = (255, 255, 255)
-# The labels are pixels, not text a browser translates: English, in Pillow's own font
-# (Latin letters only; a name it cannot draw is drawn as its uid).
+# The labels are pixels, not text a browser translates: English words, and names in their own
+# script. The font is Noto Sans CJK SC cut down to the characters names use: Latin, GB 2312
+# (hanzi and kana), Hangul and JIS level-1 kanji (scripts/make_label_font.py; 3.5 MiB, where the
+# whole font is 15). A name with a character it lacks is drawn as its uid.
+LABEL_FONT = Path(__file__).parent / "fonts" / "NotoSansCJKsc-Regular-Labels.otf"
 UNKNOWN_LABEL = "Unknown"
 DETECTED_LABEL = "Face"
 
@@ -61,31 +65,44 @@ async def async_setup_entry(
 
 @lru_cache(maxsize=8)
 def label_font(size: int) -> ImageFont.FreeTypeFont:
-    """Return Pillow's own font at `size` pixels (scalable since Pillow 10.1), loaded once per size."""
-    return cast(ImageFont.FreeTypeFont, ImageFont.load_default(size=size))
+    """Return the labels' font at `size` pixels, loaded once per size (in the executor: it reads a file)."""
+    return ImageFont.truetype(LABEL_FONT, size)
 
 
 def _drawable(font: ImageFont.FreeTypeFont, text: str) -> str | None:
-    """Return `text` as the font can draw it (accents dropped where it lacks them), or None when it cannot."""
+    """Return `text` as the font can draw it, or None when it cannot.
+
+    A character the font lacks is drawn as its letters without accents where the font has those
+    (Ǹ as N); any other makes the whole text undrawable (the caller draws the uid instead).
+    """
     # A character the font lacks renders as its "missing glyph" box: the same mask as a private-use character.
     missing = bytes(font.getmask("\U0010fffd"))
-    plain = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-    if any(not char.isspace() and bytes(font.getmask(char)) == missing for char in set(plain)):
-        return None
-    return plain
+
+    def has(char: str) -> bool:
+        return char.isspace() or bytes(font.getmask(char)) != missing
+
+    drawn = []
+    for char in unicodedata.normalize("NFC", text):
+        plain = "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c))
+        if has(char):
+            drawn.append(char)
+        elif plain and all(has(c) for c in plain):
+            drawn.append(plain)
+        else:
+            return None
+    return "".join(drawn)
 
 
-def face_label(face: FaceInformation, identify: bool, font: ImageFont.FreeTypeFont) -> str:
+def face_label(face: SeenFace, identify: bool, font: ImageFont.FreeTypeFont) -> str:
     """Return what is written above a face: who (or "Unknown", or "Face" in detect mode) and the score."""
-    data = cast(dict[str, Any], face)
-    if ATTR_NAME in data:
-        who = _drawable(font, data[ATTR_NAME]) or data["uid"]
+    if face.uid is not None:
+        who = _drawable(font, face.name or face.uid) or face.uid
     else:
         who = UNKNOWN_LABEL if identify else DETECTED_LABEL
-    return f"{who} {face[ATTR_CONFIDENCE]:.0f}%"
+    return f"{who} {face.score:.0f}%"
 
 
-def annotated_frame(frame: bytes, faces: list[FaceInformation], identify: bool) -> bytes | None:
+def annotated_frame(frame: bytes, faces: list[SeenFace], identify: bool) -> bytes | None:
     """Return a frame as JPEG with a box and a label on each face; None when it is not a picture (the executor)."""
     try:
         with Image.open(io.BytesIO(frame)) as opened:
@@ -99,12 +116,12 @@ def annotated_frame(frame: bytes, faces: list[FaceInformation], identify: bool) 
     padding = line
     draw = ImageDraw.Draw(picture)
     for face in faces:
-        box = cast(dict[str, Any], face)["box"]
+        box = face.box
         if box is None:
             continue
-        colour = DETECTED_COLOUR if not identify else KNOWN_COLOUR if ATTR_NAME in face else UNKNOWN_COLOUR
-        left, top = box["left"], box["top"]
-        draw.rectangle((left, top, left + box["width"], top + box["height"]), outline=colour, width=line)
+        colour = DETECTED_COLOUR if not identify else KNOWN_COLOUR if face.recognised else UNKNOWN_COLOUR
+        left, top = box.left, box.top
+        draw.rectangle((left, top, left + box.width, top + box.height), outline=colour, width=line)
         label = face_label(face, identify, font)
         _, text_top, text_right, text_bottom = draw.textbbox((0, 0), label, font=font)
         label_height = text_bottom - text_top + 2 * padding
@@ -167,7 +184,7 @@ class LastScanImage(CameraImage):
             f"baidu_face last scan {self._scanner.settings.camera}",
         )
 
-    async def _draw(self, frame: bytes, faces: list[FaceInformation], taken: datetime) -> None:
+    async def _draw(self, frame: bytes, faces: list[SeenFace], taken: datetime) -> None:
         picture = await self.hass.async_add_executor_job(annotated_frame, frame, faces, self._scanner.settings.identify)
         if picture is None:
             _LOGGER.debug("The last frame of %s is not a picture Pillow reads", self._scanner.settings.camera)

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Any, override
 
-from homeassistant.components.image_processing import ImageProcessingFaceEntity
+from homeassistant.components.image_processing import FaceInformation, ImageProcessingFaceEntity
 from homeassistant.components.image_processing.const import DOMAIN as IMAGE_PROCESSING_DOMAIN
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .entity import CameraEntity
-from .recognition import CameraScanner, Visit
 from .runtime import BaiduFaceConfigEntry
+from .scanner import CameraScanner
+from .visits import Visit
 
 # Scans of different cameras may overlap: the client's QPS limiter paces them.
 PARALLEL_UPDATES = 0
@@ -85,7 +86,7 @@ class BaiduFaceCamera(CameraEntity, ImageProcessingFaceEntity):
             self.faces = []
             self.total_faces = 0
         elif visit.frames_scanned:
-            faces = visit.faces
+            faces: list[FaceInformation] = [face.attributes() for face in visit.faces]
             # Fires image_processing.detect_face for faces above the confidence.
             self.async_process_faces(faces, len(faces))
         self.async_write_ha_state()

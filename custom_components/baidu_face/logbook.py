@@ -8,6 +8,7 @@ from typing import Any
 from homeassistant.components.logbook.const import LOGBOOK_ENTRY_ENTITY_ID, LOGBOOK_ENTRY_MESSAGE, LOGBOOK_ENTRY_NAME
 from homeassistant.core import Event, HomeAssistant, callback
 
+from .announcements import announced
 from .const import DOMAIN, EVENT_RECOGNIZED, EVENT_UNKNOWN_FACE
 
 
@@ -20,23 +21,22 @@ def async_describe_events(
 
     @callback
     def recognized(event: Event) -> dict[str, Any]:
-        data = event.data
-        who = data.get("user_info") or data.get("uid")
+        who, score, entity_id = announced(event.data)
         # The frontend shows the entity's name before the message (and the camera's
         # device under it), so the message names the person.
         return {
             LOGBOOK_ENTRY_NAME: who,
-            LOGBOOK_ENTRY_MESSAGE: f"saw {who} (score {data.get('score', 0):.1f})",
-            LOGBOOK_ENTRY_ENTITY_ID: data.get("entity_id"),
+            LOGBOOK_ENTRY_MESSAGE: f"saw {who} (score {score:.1f})",
+            LOGBOOK_ENTRY_ENTITY_ID: entity_id,
         }
 
     @callback
     def unknown(event: Event) -> dict[str, Any]:
-        data = event.data
+        _, score, entity_id = announced(event.data)
         return {
             LOGBOOK_ENTRY_NAME: "Unknown face",
-            LOGBOOK_ENTRY_MESSAGE: f"saw an unknown face (best score {data.get('score', 0):.1f})",
-            LOGBOOK_ENTRY_ENTITY_ID: data.get("entity_id"),
+            LOGBOOK_ENTRY_MESSAGE: f"saw an unknown face (best score {score:.1f})",
+            LOGBOOK_ENTRY_ENTITY_ID: entity_id,
         }
 
     async_describe_event(DOMAIN, EVENT_RECOGNIZED, recognized)

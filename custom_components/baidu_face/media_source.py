@@ -2,7 +2,7 @@
 
 Identifiers are `<entry_id>`, `<entry_id>/<kind>` and `<entry_id>/<kind>/<face_id>`;
 the entry level is skipped when there is one entry. A crop resolves to its
-authenticated URL (faces.image_url), which Media Source signs for the player.
+authenticated URL (kept_face_view.image_url), which Media Source signs for the player.
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ from homeassistant.helpers.translation import async_get_translations
 from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN
-from .faces import KINDS, RECOGNISED, FaceStore, KeptFace, Kind, image_url
+from .kept_face_view import image_url
+from .kept_faces import KINDS, RECOGNISED, FaceStore, KeptFace, Kind
 
 NAME = "Baidu Face"
 # The kinds' folder titles: translations/<language>.json's "common" holds them.

@@ -16,22 +16,20 @@ import logging
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Final, cast
+from typing import Any, Final
 
-from homeassistant.components.image_processing import ATTR_CONFIDENCE
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
-from .api import MAX_PAGE, BaiduFaceError, BaiduFaceGroupNotFoundError, BaiduFaceQuotaExhaustedError
+from .api import MAX_PAGE, BaiduFaceClient, BaiduFaceError, BaiduFaceGroupNotFoundError, BaiduFaceQuotaExhaustedError
 from .const import CONF_GROUPS, DOMAIN
-from .entity import person_identifier, person_uid
-from .runtime import BaiduFaceConfigEntry
-
-if TYPE_CHECKING:
-    from .recognition import CameraScanner, Visit, VisitListener
+from .scanner import CameraScanner
+from .seen import SeenFace
+from .visits import Visit, VisitListener
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -42,6 +40,21 @@ MAX_PEOPLE: Final = 100
 STORAGE_VERSION: Final = 1
 # Seconds between a change (a sighting) and the write to disk: sightings come in bursts.
 SAVE_DELAY: Final = 30
+
+# A person's device identifier: the entry's id, then the uid (which may hold any of
+# Baidu's uid characters, so it comes last and is split off once).
+_PERSON = ":person:"
+
+
+def person_identifier(entry_id: str, uid: str) -> str:
+    """Return the device identifier of the person `uid` of an entry."""
+    return f"{entry_id}{_PERSON}{uid}"
+
+
+def person_uid(entry_id: str, identifier: str) -> str | None:
+    """Return the uid a person device identifier names, or None when it is not one of this entry's people."""
+    prefix = f"{entry_id}{_PERSON}"
+    return identifier.removeprefix(prefix) if identifier.startswith(prefix) else None
 
 
 def signal_person_added(entry_id: str) -> str:
@@ -96,10 +109,13 @@ class Person:
 class People:
     """An entry's people: kept in a Store, refreshed from the face set, updated by recognitions and actions."""
 
-    def __init__(self, hass: HomeAssistant, entry: BaiduFaceConfigEntry, stored: Mapping[str, Any] | None) -> None:
-        """Take the people saved before (none for a new entry)."""
+    def __init__(
+        self, hass: HomeAssistant, entry: ConfigEntry, client: BaiduFaceClient, stored: Mapping[str, Any] | None
+    ) -> None:
+        """Take the people saved before (none for a new entry); `client` reads the face set."""
         self._hass = hass
         self._entry = entry
+        self._client = client
         self._store = _store(hass, entry.entry_id)
         stored = stored or {}
         self._people = {p["uid"]: Person.from_dict(p) for p in stored.get("people", [])}
@@ -109,9 +125,9 @@ class People:
         self._refreshing = asyncio.Lock()
 
     @classmethod
-    async def async_load(cls, hass: HomeAssistant, entry: BaiduFaceConfigEntry) -> People:
+    async def async_load(cls, hass: HomeAssistant, entry: ConfigEntry, client: BaiduFaceClient) -> People:
         """Load the people an entry knew when it last ran."""
-        return cls(hass, entry, await _store(hass, entry.entry_id).async_load())
+        return cls(hass, entry, client, await _store(hass, entry.entry_id).async_load())
 
     def get(self, uid: str) -> Person | None:
         """Return a person by uid."""
@@ -186,7 +202,7 @@ class People:
 
     async def _async_read_face_set(self) -> tuple[dict[str, tuple[tuple[str, ...], str | None]], int]:
         """Return the watched groups' users (their groups, and user_info where the API gives it) and the calls made."""
-        client = self._entry.runtime_data.client
+        client = self._client
         calls = 0
         watched = self.watched_groups
         if watched is None:
@@ -258,20 +274,20 @@ class People:
         self._changed()
 
     @callback
-    def async_seen(self, uid: str, camera: str, face: Mapping[str, Any], when: datetime) -> None:
+    def async_seen(self, uid: str, camera: str, face: SeenFace, when: datetime) -> None:
         """Record that a camera recognised `uid` (a face of a visit); a newcomer joins the people."""
-        group_id: str | None = face.get("group_id")
+        group_id = face.group_id
         person = self._people.get(uid)
         if person is None:
             watched = self.watched_groups
             if (watched is not None and group_id not in watched) or not self._room():
                 return
             person = self._add(Person(uid, uid, (group_id,) if group_id else ()))
-        if face.get("user_info"):
-            self._rename(person, face["user_info"])
+        if face.user_info:
+            self._rename(person, face.user_info)
         person.last_seen = when
         person.camera = camera
-        person.score = face.get(ATTR_CONFIDENCE)
+        person.score = face.score
         person.group_id = group_id
         if group_id and group_id not in person.groups:
             person.groups = (*person.groups, group_id)
@@ -283,7 +299,7 @@ class People:
         def visit_finished(visit: Visit) -> None:
             now = dt_util.utcnow()
             for uid, face in visit.known.items():
-                self.async_seen(uid, scanner.settings.camera, cast(Mapping[str, Any], face), now)
+                self.async_seen(uid, scanner.settings.camera, face, now)
 
         return visit_finished
 

@@ -1,49 +1,20 @@
-"""The client each config entry runs on, and how its errors reach the user."""
+"""What a loaded entry runs on, and the client it talks to Baidu with."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
-from .api import (
-    DEFAULT_BASE_URL,
-    MAX_GROUP_BYTES,
-    MAX_GROUPS,
-    MAX_MATCH_IMAGES,
-    MAX_UID_BYTES,
-    MAX_USER_INFO_BYTES,
-    MIN_MATCH_IMAGES,
-    BaiduFaceAuthenticationError,
-    BaiduFaceBudgetExhaustedError,
-    BaiduFaceClient,
-    BaiduFaceConnectionError,
-    BaiduFaceError,
-    BaiduFaceFaceNotFoundError,
-    BaiduFaceGroupNotFoundError,
-    BaiduFaceInvalidImageError,
-    BaiduFaceInvalidInputError,
-    BaiduFaceNoFaceError,
-    BaiduFaceNotSupportedError,
-    BaiduFacePermissionError,
-    BaiduFaceQuotaExhaustedError,
-    BaiduFaceRateLimitedError,
-    BaiduFaceServerBusyError,
-    BaiduFaceUserNotFoundError,
-    CallBudget,
-)
-from .const import CONF_API_KEY, CONF_API_VERSION, CONF_ENDPOINT, CONF_SECRET_KEY, DOMAIN
-from .usage import Usage, qps_for, resume_text
-
-if TYPE_CHECKING:
-    from .faces import FaceStore
-    from .people import People
-    from .recognition import CameraScanner
+from .api import DEFAULT_BASE_URL, BaiduFaceClient, CallBudget
+from .const import CONF_API_KEY, CONF_API_VERSION, CONF_ENDPOINT, CONF_SECRET_KEY
+from .kept_faces import FaceStore
+from .people import People
+from .scanner import CameraScanner
+from .usage import Usage, qps_for
 
 
 @dataclass
@@ -75,99 +46,3 @@ def create_client(
         qps=qps_for(options or {}),
         budget=budget,
     )
-
-
-# Most specific first: the first matching class names the translation. The
-# caller's mistakes (refused input, an unknown uid or group, an option this API
-# version lacks) are ServiceValidationErrors, HTTP 400 over the REST API.
-_TRANSLATIONS: tuple[tuple[type[BaiduFaceError], str, bool], ...] = (
-    (BaiduFaceInvalidImageError, "invalid_image", True),
-    (BaiduFaceInvalidInputError, "invalid_input", True),
-    (BaiduFaceUserNotFoundError, "user_not_found", True),
-    (BaiduFaceGroupNotFoundError, "group_not_found", True),
-    (BaiduFaceFaceNotFoundError, "face_not_found", True),
-    (BaiduFaceNotSupportedError, "not_supported", True),
-    (BaiduFaceNoFaceError, "no_face", False),
-    (BaiduFaceAuthenticationError, "auth_failed", False),
-    (BaiduFacePermissionError, "no_permission", False),
-    (BaiduFaceRateLimitedError, "rate_limited", False),
-    # The month's; _key picks the day's (day_budget_spent) by the error's period.
-    (BaiduFaceBudgetExhaustedError, "month_budget_spent", False),
-    (BaiduFaceQuotaExhaustedError, "quota_exhausted", False),
-    (BaiduFaceConnectionError, "cannot_connect", False),
-    (BaiduFaceServerBusyError, "server_busy", False),
-)
-# Input the client refused, by the field it names: each message states the rule.
-_INVALID_FIELDS = {
-    "uid": "invalid_uid",
-    "group_id": "invalid_group_id",
-    "groups": "invalid_groups",
-    "user_info": "invalid_user_info",
-    "max_faces": "invalid_number",
-    "top": "invalid_number",
-    "start": "invalid_number",
-    "length": "invalid_number",
-    "images": "invalid_images",
-    "attributes": "invalid_attributes",
-    "face_token": "invalid_face_token",
-}
-_LIMITS = {
-    "max_uid_bytes": str(MAX_UID_BYTES),
-    "max_group_bytes": str(MAX_GROUP_BYTES),
-    "max_groups": str(MAX_GROUPS),
-    "max_user_info_bytes": str(MAX_USER_INFO_BYTES),
-    "min_images": str(MIN_MATCH_IMAGES),
-    "max_images": str(MAX_MATCH_IMAGES),
-}
-# A refused value may be megabytes long; the message shows its start.
-_SHOWN = 64
-
-
-def _shown(value: str | None) -> str:
-    if value is None:
-        return ""
-    return value if len(value) <= _SHOWN else value[:_SHOWN] + "…"
-
-
-def _key(err: BaiduFaceError, searched: Sequence[str]) -> tuple[str, bool]:
-    """Return the translation key for a client error, and whether it is the caller's mistake."""
-    key, callers = next(((k, c) for kind, k, c in _TRANSLATIONS if isinstance(err, kind)), ("baidu_error", False))
-    if err.completed:
-        # Half done: the message says what was; whose mistake the rest was stays the cause's.
-        return "partial_failure", callers
-    if key == "invalid_input" and err.error_code is None:
-        key = _INVALID_FIELDS.get(err.field or "", key)
-    elif key == "user_not_found" and not searched:
-        key = "user_not_found_anywhere"
-    elif isinstance(err, BaiduFaceBudgetExhaustedError):
-        key = f"{err.period}_budget_spent"
-    return key, callers
-
-
-def error_key(err: BaiduFaceError) -> str:
-    """Return the translation key that names a client error (as `ha_error` would)."""
-    return _key(err, ())[0]
-
-
-def ha_error(err: BaiduFaceError, action: str, searched: Sequence[str] = ()) -> HomeAssistantError:
-    """Return a translated Home Assistant error for a client error, in the terms of `action`.
-
-    `searched` names the groups the action looked in, for "not found" messages
-    (none: every group). Secrets never reach the message: the client redacts
-    them and gives no value for images.
-    """
-    key, callers = _key(err, searched)
-    placeholders = {
-        **_LIMITS,
-        "action": action,
-        "field": err.field or "",
-        "value": _shown(err.value),
-        "groups": ", ".join(searched),
-        "error": str(err),
-        "code": str(err.error_code or ""),
-        "completed": ", ".join(err.completed) or "-",
-    }
-    if isinstance(err, BaiduFaceBudgetExhaustedError):
-        placeholders |= {"api": err.api, "resume": resume_text(err.period)}
-    kind = ServiceValidationError if callers else HomeAssistantError
-    return kind(translation_domain=DOMAIN, translation_key=key, translation_placeholders=placeholders)

@@ -23,9 +23,8 @@ from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .entity import app_device
+from .entity import PersonEntity, app_device, async_add_person_entities, camera_name
 from .people import Person
-from .person_entity import PersonEntity, async_add_person_entities, camera_name
 from .runtime import BaiduFaceConfigEntry
 from .usage import DAY, MONTH, Usage
 

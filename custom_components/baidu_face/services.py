@@ -44,9 +44,10 @@ from .api import (
 )
 from .api.limits import MAX_START
 from .const import CONF_GROUPS, CONF_THRESHOLD, DOMAIN
-from .entity import person_uid
-from .helpers import box_attributes
-from .runtime import BaiduFaceConfigEntry, ha_error
+from .errors import ha_error
+from .people import person_uid
+from .runtime import BaiduFaceConfigEntry
+from .seen import box_attributes
 
 ATTR_CONFIG_ENTRY_ID = "config_entry_id"
 ATTR_CAMERA = "camera_entity_id"

@@ -25,7 +25,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from baidu_face_server import running_server
 from baidu_face_server.server import RunningServer
 from custom_components.baidu_face.const import CONF_GROUPS, DOMAIN
-from custom_components.baidu_face.faces import FaceStore
+from custom_components.baidu_face.kept_faces import FaceStore
 from sample_faces.frames import frame_with, with_noise
 from tests.conftest import BOTH, apps
 from tests.faces import FACES, STRANGER, build_face_set

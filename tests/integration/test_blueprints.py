@@ -16,8 +16,8 @@ from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events, async_mock_service
 
 from custom_components.baidu_face.const import DOMAIN, EVENT_RECOGNIZED
-from custom_components.baidu_face.entity import person_identifier
-from custom_components.baidu_face.faces import UNKNOWN
+from custom_components.baidu_face.kept_faces import UNKNOWN
+from custom_components.baidu_face.people import person_identifier
 
 BLUEPRINTS = Path(__file__).resolve().parents[2] / "blueprints" / "automation" / DOMAIN
 DOOR = "image_processing.door_recognised_person"

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import io
 from collections.abc import Awaitable, Callable
-from typing import Any, cast
+from typing import Any
 from unittest.mock import ANY
 
 import pytest
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.components.image_processing import FaceInformation
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 from PIL import Image
@@ -27,6 +26,7 @@ from custom_components.baidu_face.image import (
     face_label,
     label_font,
 )
+from custom_components.baidu_face.seen import SeenFace
 from tests.conftest import BOTH
 from tests.faces import FACES
 
@@ -244,12 +244,14 @@ def test_labels_say_who_and_the_score() -> None:
     font = label_font(20)
 
     def label(face: dict[str, Any], identify: bool = True) -> str:
-        return face_label(cast(FaceInformation, face), identify, font)
+        seen = SeenFace(face["confidence"], None, uid=face.get("uid"), name=face.get("name"))
+        return face_label(seen, identify, font)
 
     assert label({"name": "Obama", "uid": "obama", "confidence": 97.4}) == "Obama 97%"
-    assert label({"name": "Zoë", "uid": "zoe_1", "confidence": 90.0}) == "Zoe 90%"
-    # Pillow's own font has no Chinese: the uid is drawn instead of tofu.
-    assert label({"name": "张伟", "uid": "zhang_wei", "confidence": 88.0}) == "zhang_wei 88%"
+    assert label({"name": "Zoë", "uid": "zoe_1", "confidence": 90.0}) == "Zoë 90%"
+    assert label({"name": "张伟", "uid": "zhang_wei", "confidence": 88.0}) == "张伟 88%"
+    # A character the labels' font lacks: the uid is drawn instead of tofu.
+    assert label({"name": "王龘", "uid": "wang_da", "confidence": 88.0}) == "wang_da 88%"
     assert label({"confidence": 41.2}) == "Unknown 41%"
     assert label({"confidence": 99.9}, identify=False) == "Face 100%"
 

@@ -33,7 +33,9 @@ from custom_components.baidu_face.const import (
     EVENT_RECOGNIZED,
     EVENT_UNKNOWN_FACE,
 )
-from custom_components.baidu_face.faces import MIN_CROP_SIDE, RECOGNISED, UNKNOWN, FaceStore, KeptFace, image_url
+from custom_components.baidu_face.crops import MIN_CROP_SIDE
+from custom_components.baidu_face.kept_face_view import image_url
+from custom_components.baidu_face.kept_faces import RECOGNISED, UNKNOWN, FaceStore, KeptFace
 from tests.conftest import V3_ONLY
 from tests.faces import STRANGER
 

@@ -13,6 +13,7 @@ from homeassistant.helpers.service import async_get_all_descriptions
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.baidu_face.const import DOMAIN
+from custom_components.baidu_face.errors import PROBLEM_REASONS
 
 Setup = Callable[..., Awaitable[MockConfigEntry]]
 INTEGRATION = Path(__file__).resolve().parents[2] / "custom_components" / DOMAIN
@@ -51,7 +52,7 @@ def test_translations_are_complete_in_both_languages() -> None:
     # Every translation key the code raises exists.
     source = "\n".join(p.read_text() for p in INTEGRATION.glob("*.py"))
     used = set(re.findall(r'translation_key="(\w+)"', source)) | set(re.findall(r'_invalid\("(\w+)"', source))
-    used |= set(re.findall(r'Error, "(\w+)", (?:True|False)\),', source))  # the error table in runtime.py
+    used |= set(re.findall(r'Error, "(\w+)", (?:True|False)\),', source))  # the error table in errors.py
     used |= set(re.findall(r'^    "\w+": "(\w+)",$', source, re.MULTILINE))  # refused fields, by name
     used |= set(re.findall(r'^\s+key = "(\w+)"', source, re.MULTILINE))
     assert {"invalid_uid", "user_not_found", "user_not_found_anywhere", "rate_limited"} <= used
@@ -59,6 +60,13 @@ def test_translations_are_complete_in_both_languages() -> None:
     # Entities' translation keys are found by the same search.
     known = set(english["exceptions"]) | {key for platform in english["entity"].values() for key in platform}
     assert used <= known, used - known
+
+
+def test_every_scan_problem_reason_is_translated() -> None:
+    """The problem sensor's reasons are the error table's keys: each has a translated state, and no state is dead."""
+    english = json.loads((INTEGRATION / "translations" / "en.json").read_text())
+    states = english["entity"]["binary_sensor"]["scan_problem"]["state_attributes"]["reason"]["state"]
+    assert set(states) == PROBLEM_REASONS
 
 
 def test_manifest_and_hacs() -> None:

@@ -20,7 +20,7 @@ from syrupy.assertion import SnapshotAssertion
 from baidu_face_server.server import RunningServer
 from custom_components.baidu_face.api import GroupUser
 from custom_components.baidu_face.const import CONF_GROUPS, CONF_QPS, CONF_SEEN_TIMEOUT, DOMAIN
-from custom_components.baidu_face.entity import person_uid
+from custom_components.baidu_face.people import person_uid
 from tests.conftest import BOTH
 
 from .conftest import FAMILY, state

@@ -15,13 +15,15 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 
 from baidu_face_server import running_server
 from baidu_face_server.server import RunningServer
+from custom_components.baidu_face.change_gate import changed_percent, thumbnail
 from custom_components.baidu_face.const import (
     DEFAULT_CHANGE_THRESHOLD,
     DOMAIN,
     EVENT_RECOGNIZED,
     EVENT_UNKNOWN_FACE,
 )
-from custom_components.baidu_face.recognition import CameraScanner, changed_percent, is_active, thumbnail
+from custom_components.baidu_face.scanner import CameraScanner
+from custom_components.baidu_face.triggers import is_active
 from sample_faces.frames import UHD_4K, frame_with, with_noise
 from tests.conftest import BOTH, apps
 from tests.faces import FACES, STRANGER, photo

@@ -21,8 +21,8 @@ from homeassistant.helpers import device_registry as dr
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 
 from custom_components.baidu_face.const import DOMAIN, EVENT_RECOGNIZED, EVENT_UNKNOWN_FACE
-from custom_components.baidu_face.entity import person_identifier
-from custom_components.baidu_face.faces import RECOGNISED
+from custom_components.baidu_face.kept_faces import RECOGNISED
+from custom_components.baidu_face.people import person_identifier
 from sample_faces.frames import frame_with
 from tests.faces import FACES, STRANGER
 

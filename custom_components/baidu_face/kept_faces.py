@@ -4,14 +4,13 @@ Each face a visit saw is kept as a JPEG crop in the config directory
 (`<config>/baidu_face/<entry_id>/<id>.jpg`), its metadata in Home Assistant's
 `Store`: every unknown face of a visit, and one crop per recognised person
 and visit. At most `limit` of each kind are kept, none older than `days`:
-the oldest go first, checked on every keep, at load and daily. The crops are
-served (authenticated) at `image_url`, browsed in the Media panel
-(media_source.py) and enrolled by the `enroll_face` action.
+the oldest go first, checked on every keep, at load and daily. The crops
+(crops.py) are served to signed-in users (kept_face_view.py), browsed in the
+Media panel (media_source.py) and enrolled by the `enroll_face` action.
 """
 
 from __future__ import annotations
 
-import io
 import re
 import secrets
 import shutil
@@ -21,17 +20,14 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Final, Literal
 
-from aiohttp import hdrs, web
-from homeassistant.components.image_processing import ATTR_CONFIDENCE
-from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.event import async_track_time_interval
-from homeassistant.helpers.http import KEY_HASS, HomeAssistantView
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
-from PIL import Image
 
 from .const import DOMAIN
+from .crops import crop_face
+from .seen import SeenFace, box_attributes
 
 type Kind = Literal["unknown", "recognised"]
 UNKNOWN: Kind = "unknown"
@@ -39,16 +35,6 @@ RECOGNISED: Kind = "recognised"
 KINDS: Final[tuple[Kind, ...]] = (UNKNOWN, RECOGNISED)
 
 STORAGE_VERSION: Final = 1
-# The crop is the face's box grown to this many times its size (hair, chin, a little
-# background): the detector must find the face again when the crop is enrolled.
-CROP_GROWTH: Final = 2.0
-# The local server (like Baidu) finds faces from about 60 px: a far-away face is
-# enlarged until the crop's short side has this many pixels (the face about half).
-MIN_CROP_SIDE: Final = 200
-# A face filling a 4K frame needs no 3,000-pixel crop to be recognised again: the face
-# is still about 240 px wide, where Baidu asks for 100 or more.
-MAX_CROP_SIDE: Final = 480
-JPEG_QUALITY: Final = 85
 # Ids are random URL-safe tokens; nothing else ever names a file.
 _VALID_ID = re.compile(r"[A-Za-z0-9_-]{16}")
 _ID_BYTES = 12  # 16 characters of token_urlsafe
@@ -70,45 +56,14 @@ class KeptFace:
 
 @dataclass(frozen=True, slots=True)
 class Sighting:
-    """A face a visit saw, to keep: its kind, the frame it is in and its attributes (with `box`)."""
+    """A face a visit saw, to keep: its kind and the frame it is in."""
 
     kind: Kind
     frame: bytes
-    face: Mapping[str, Any]
+    face: SeenFace
 
 
 type FaceListener = Callable[[KeptFace], None]
-
-
-def image_url(entry_id: str, face_id: str) -> str:
-    """Return the (authenticated) URL of a kept face's crop, for notifications and the event."""
-    return KeptFaceView.url.format(entry_id=entry_id, face_id=face_id)
-
-
-def crop_face(frame: bytes, box: Mapping[str, float]) -> bytes | None:
-    """Return a JPEG of a face and its surroundings, sized to be detected again (None: no picture to crop)."""
-    side = max(box["width"], box["height"]) * CROP_GROWTH
-    middle_x, middle_y = box["left"] + box["width"] / 2, box["top"] + box["height"] / 2
-    try:
-        with Image.open(io.BytesIO(frame)) as image:
-            area = (
-                max(0, round(middle_x - side / 2)),
-                max(0, round(middle_y - side / 2)),
-                min(image.width, round(middle_x + side / 2)),
-                min(image.height, round(middle_y + side / 2)),
-            )
-            if area[2] <= area[0] or area[3] <= area[1]:
-                return None
-            crop = image.crop(area).convert("RGB")
-    except OSError, ValueError, Image.DecompressionBombError:
-        return None
-    scale = max(MIN_CROP_SIDE / min(crop.size), 1.0)
-    scale = min(scale, MAX_CROP_SIDE / max(crop.size))
-    if scale != 1.0:
-        crop = crop.resize((round(crop.width * scale), round(crop.height * scale)), Image.Resampling.LANCZOS)
-    out = io.BytesIO()
-    crop.save(out, "JPEG", quality=JPEG_QUALITY)
-    return out.getvalue()
 
 
 class FaceStore:
@@ -188,19 +143,21 @@ class FaceStore:
         seen = dt_util.utcnow()
         kept: list[KeptFace | None] = []
         for sighting, face_id in zip(sightings, ids, strict=True):
-            face = None
-            if face_id is not None:
-                face = KeptFace(
-                    id=face_id,
-                    kind=sighting.kind,
-                    seen=seen,
-                    camera=camera,
-                    score=float(sighting.face.get(ATTR_CONFIDENCE, 0.0)),
-                    box=dict(sighting.face["box"]),
-                    face_token=sighting.face.get("face_token"),
-                    uid=sighting.face.get("uid"),
-                )
-                self._faces[face_id] = face
+            box = box_attributes(sighting.face.box)
+            if face_id is None or box is None:  # no crop: no box, or no picture to crop
+                kept.append(None)
+                continue
+            face = KeptFace(
+                id=face_id,
+                kind=sighting.kind,
+                seen=seen,
+                camera=camera,
+                score=sighting.face.score,
+                box=box,
+                face_token=sighting.face.face_token,
+                uid=sighting.face.uid,
+            )
+            self._faces[face_id] = face
             kept.append(face)
         await self._async_save(self._over_bounds())
         self._tell(face for face in kept if face is not None and face.id in self._faces)
@@ -253,8 +210,8 @@ class FaceStore:
         self.folder.mkdir(parents=True, exist_ok=True)
         ids: list[str | None] = []
         for sighting in sightings:
-            box = sighting.face.get("box")
-            crop = crop_face(sighting.frame, box) if box else None
+            box = sighting.face.box
+            crop = crop_face(sighting.frame, box) if box is not None else None
             if crop is None:
                 ids.append(None)
                 continue
@@ -307,27 +264,3 @@ async def async_forget_faces(hass: HomeAssistant, entry_id: str) -> None:
     """Delete every face an entry kept (the entry is being removed)."""
     await _store(hass, entry_id).async_remove()
     await hass.async_add_executor_job(shutil.rmtree, _folder(hass, entry_id), True)
-
-
-class KeptFaceView(HomeAssistantView):
-    """Serve a kept face's crop to a signed-in user (notifications, the Media panel, the event)."""
-
-    url = "/api/baidu_face/{entry_id}/faces/{face_id}.jpg"
-    name = "api:baidu_face:kept_face"
-    requires_auth = True
-
-    async def get(self, request: web.Request, entry_id: str, face_id: str) -> web.Response:
-        """Return the crop, or 404 for an entry or face that is not kept."""
-        hass = request.app[KEY_HASS]
-        entry = hass.config_entries.async_get_entry(entry_id)
-        if entry is None or entry.domain != DOMAIN or entry.state is not ConfigEntryState.LOADED:
-            raise web.HTTPNotFound
-        store: FaceStore = entry.runtime_data.faces
-        try:
-            crop = await store.async_read(face_id)
-        except KeyError as err:
-            raise web.HTTPNotFound from err
-        # A crop never changes under its id.
-        return web.Response(
-            body=crop, content_type="image/jpeg", headers={hdrs.CACHE_CONTROL: "private, max-age=604800"}
-        )

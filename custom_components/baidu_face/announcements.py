@@ -1,0 +1,160 @@
+"""What a camera announces when a visit ends: each person recognised (once per cool-down), else a stranger.
+
+An `Announcement` is made once per person or stranger. Its `event_data` is the
+bus event automations trigger on (`baidu_face_recognized`,
+`baidu_face_unknown_face`) and the logbook describes (`announced` reads it back);
+its `event_attributes` are what the camera's event entity shows of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from homeassistant.components.image_processing.const import DOMAIN as IMAGE_PROCESSING_DOMAIN
+from homeassistant.const import ATTR_ENTITY_ID
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers import entity_registry as er
+from homeassistant.util import dt as dt_util
+
+from .const import DOMAIN, EVENT_RECOGNIZED, EVENT_UNKNOWN_FACE
+from .kept_face_view import image_url
+from .kept_faces import KeptFace
+from .seen import SeenFace, box_attributes
+from .visits import Visit
+
+
+@dataclass(frozen=True, slots=True)
+class Announcement:
+    """A person a visit recognised, or (when it recognised nobody) its best unknown face."""
+
+    event_type: str  # EVENT_RECOGNIZED or EVENT_UNKNOWN_FACE
+    face: SeenFace
+    entity_id: str | None  # the camera's recognition entity
+    camera: str
+    frames_scanned: int
+    # The face's kept crop (kept_faces.py), when it was kept.
+    face_id: str | None = None
+    image_url: str | None = None
+    # An unknown face's: how many faces nobody known explains, and each one's kept crop.
+    faces: int = 0
+    face_ids: tuple[str, ...] = ()
+
+    @property
+    def recognized(self) -> bool:
+        """Whether it announces a person (else a stranger)."""
+        return self.event_type == EVENT_RECOGNIZED
+
+    def event_data(self) -> dict[str, Any]:
+        """Return the bus event's data: the camera, who (when recognised), the score and box, the crop."""
+        face = self.face
+        data: dict[str, Any] = {
+            ATTR_ENTITY_ID: self.entity_id,
+            "camera_entity_id": self.camera,
+            "frames_scanned": self.frames_scanned,
+        }
+        if self.recognized:
+            data |= {"uid": face.uid, "user_info": face.user_info, "group_id": face.group_id}
+        else:
+            data["faces"] = self.faces
+        data |= {"score": face.score, "box": box_attributes(face.box), **self._crop()}
+        if not self.recognized:
+            data["face_ids"] = list(self.face_ids)
+        return data
+
+    def event_attributes(self) -> dict[str, Any]:
+        """Return the event entity's attributes: who (when recognised), the score and box, the crop, the frames."""
+        attributes: dict[str, Any] = {"uid": self.face.uid, "name": self.face.name} if self.recognized else {}
+        attributes |= {"score": self.face.score, "box": box_attributes(self.face.box)}
+        if not self.recognized:
+            attributes["faces"] = self.faces
+        return attributes | self._crop() | {"frames": self.frames_scanned}
+
+    def _crop(self) -> dict[str, str]:
+        """Return the kept crop's id and URL (nothing when the face was not kept)."""
+        if self.face_id is None or self.image_url is None:
+            return {}
+        return {"face_id": self.face_id, "image_url": self.image_url}
+
+
+def announced(data: Mapping[str, Any]) -> tuple[str | None, float, str | None]:
+    """Return whom an announcement's bus data names (None: a stranger), its score and its recognition entity.
+
+    The logbook reads events back, also ones stored by earlier versions.
+    """
+    return data.get("user_info") or data.get("uid"), data.get("score", 0), data.get(ATTR_ENTITY_ID)
+
+
+type AnnouncementListener = Callable[[Announcement], None]
+
+
+class Announcer:
+    """One camera's announcements: fired on the bus, and told to the listeners (the camera's event entity)."""
+
+    def __init__(self, hass: HomeAssistant, entry_id: str, camera: str, cooldown: float, unique_id: str) -> None:
+        """Announce for `camera`'s recognition entity (its `unique_id`); a person at most once per `cooldown` s."""
+        self._hass = hass
+        self._entry_id = entry_id
+        self._camera = camera
+        self._cooldown = timedelta(seconds=cooldown)
+        self._unique_id = unique_id
+        self._announced: dict[str, datetime] = {}
+        self._listeners: list[AnnouncementListener] = []
+
+    @callback
+    def async_add_listener(self, listener: AnnouncementListener) -> CALLBACK_TYPE:
+        """Call `listener` with every announcement, as it is fired; return what stops it."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    def due(self, visit: Visit) -> list[str]:
+        """Return the people of a visit to announce (not within their cool-down), marking them announced."""
+        now = dt_util.utcnow()
+        due = []
+        for uid in visit.known:
+            last = self._announced.get(uid)
+            if last is None or now - last >= self._cooldown:
+                self._announced[uid] = now
+                due.append(uid)
+        return due
+
+    def announce(
+        self,
+        visit: Visit,
+        due: Sequence[str],
+        kept: Mapping[str, KeptFace | None],
+        strangers: Sequence[KeptFace | None],
+    ) -> None:
+        """Announce the people `due`, or (when the visit recognised nobody) its best unknown face.
+
+        `kept` and `strangers` are the crops kept of the people's and the strangers' faces.
+        """
+        entity_id = er.async_get(self._hass).async_get_entity_id(IMAGE_PROCESSING_DOMAIN, DOMAIN, self._unique_id)
+        for uid in due:
+            self._fire(self._announcement(EVENT_RECOGNIZED, visit, visit.known[uid], kept.get(uid), entity_id))
+        if not visit.known and visit.unknown:
+            best = max(range(len(visit.unknown)), key=lambda index: visit.unknown[index].score)
+            crop = strangers[best] if best < len(strangers) else None
+            announcement = self._announcement(EVENT_UNKNOWN_FACE, visit, visit.unknown[best], crop, entity_id)
+            face_ids = tuple(face.id for face in strangers if face is not None)
+            self._fire(replace(announcement, faces=len(visit.unknown), face_ids=face_ids))
+
+    def _announcement(
+        self, event_type: str, visit: Visit, face: SeenFace, crop: KeptFace | None, entity_id: str | None
+    ) -> Announcement:
+        return Announcement(
+            event_type,
+            face,
+            entity_id,
+            self._camera,
+            visit.frames_scanned,
+            face_id=crop.id if crop else None,
+            image_url=image_url(self._entry_id, crop.id) if crop else None,
+        )
+
+    def _fire(self, announcement: Announcement) -> None:
+        self._hass.bus.async_fire(announcement.event_type, announcement.event_data())
+        for listener in list(self._listeners):
+            listener(announcement)
