@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -50,17 +51,26 @@ SCALE_PROBE = FACES / "probe" / "obama.jpg"
 SCALE_ROUNDS = 15
 
 
+type V3Call = Callable[[str, dict[str, Any]], Awaitable[Any]]
+
+
+async def v3_caller(session: aiohttp.ClientSession, url: str) -> V3Call:
+    """Get app "k" a token from the server at `url`; return a function that posts a V3 call with it."""
+    query = {"grant_type": "client_credentials", "client_id": "k", "client_secret": "s"}
+    async with session.get(f"{url}/oauth/2.0/token", params=query) as response:
+        token = (await response.json())["access_token"]
+
+    async def v3(path: str, body: dict[str, Any]) -> Any:
+        async with session.post(f"{url}/rest/2.0/face/v3/{path}", params={"access_token": token}, json=body) as answer:
+            return await answer.json()
+
+    return v3
+
+
 async def main(rounds: int) -> None:
     """Print detect and identify times and scores for every probe photo."""
     async with running_server([App("k", "s")]) as server, aiohttp.ClientSession() as session:
-        query = {"grant_type": "client_credentials", "client_id": "k", "client_secret": "s"}
-        async with session.get(f"{server.url}/oauth/2.0/token", params=query) as response:
-            token = (await response.json())["access_token"]
-
-        async def v3(path: str, body: dict[str, Any]) -> Any:
-            url = f"{server.url}/rest/2.0/face/v3/{path}"
-            async with session.post(url, params={"access_token": token}, json=body) as response:
-                return await response.json()
+        v3 = await v3_caller(session, server.url)
 
         def image(path: Path) -> dict[str, str]:
             return {"image": base64.b64encode(path.read_bytes()).decode(), "image_type": "BASE64"}
@@ -144,9 +154,7 @@ async def measure(db: Path) -> dict[str, Any]:
     started = time.perf_counter()
     async with running_server([App("k", "s")], db) as server, aiohttp.ClientSession() as session:
         startup = time.perf_counter() - started
-        query = {"grant_type": "client_credentials", "client_id": "k", "client_secret": "s"}
-        async with session.get(f"{server.url}/oauth/2.0/token", params=query) as response:
-            token = (await response.json())["access_token"]
+        v3 = await v3_caller(session, server.url)
         body = {
             "image": base64.b64encode(SCALE_PROBE.read_bytes()).decode(), "image_type": "BASE64",
             "group_id_list": SCALE_GROUP, "max_user_num": 1,
@@ -154,10 +162,7 @@ async def measure(db: Path) -> dict[str, Any]:
         times, best = [], ""
         for _ in range(SCALE_ROUNDS):
             begin = time.perf_counter()
-            async with session.post(
-                f"{server.url}/rest/2.0/face/v3/multi-search", params={"access_token": token}, json=body
-            ) as response:
-                result = (await response.json())["result"]
+            result = (await v3("multi-search", body))["result"]
             times.append(time.perf_counter() - begin)
             user = result["face_list"][0]["user_list"][0]
             best = f"{user['user_id']} {user['score']}"
@@ -197,16 +202,11 @@ def scale(sizes: list[int]) -> None:
 async def quality_costs(rounds: int) -> None:
     """Print detect with and without quality, the cost of measuring in this process, and search on faceless frames."""
     async with running_server([App("k", "s")]) as server, aiohttp.ClientSession() as session:
-        query = {"grant_type": "client_credentials", "client_id": "k", "client_secret": "s"}
-        async with session.get(f"{server.url}/oauth/2.0/token", params=query) as response:
-            token = (await response.json())["access_token"]
+        v3 = await v3_caller(session, server.url)
 
         async def timed(path: str, body: dict[str, Any]) -> float:
             start = time.perf_counter()
-            async with session.post(
-                f"{server.url}/rest/2.0/face/v3/{path}", params={"access_token": token}, json=body
-            ) as response:
-                answer = await response.json()
+            answer = await v3(path, body)
             assert answer["error_code"] in {0, 222202, 222207}, answer
             return time.perf_counter() - start
 
