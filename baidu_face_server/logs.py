@@ -38,7 +38,10 @@ class _Redact(logging.Filter):
             record.msg, record.args = "refused a request that is not valid HTTP (%s)", (type(error).__name__,)
             record.levelno, record.levelname = logging.WARNING, logging.getLevelName(logging.WARNING)
         else:
-            text = record.getMessage()
+            try:
+                text = record.getMessage()
+            except TypeError, ValueError:  # arguments that do not fit the message: shown apart
+                text = f"{record.msg} {record.args}"
             if record.exc_info:
                 text = f"{text}\n{_FORMATTER.formatException(record.exc_info)}"
             record.msg, record.args = redact(text), ()

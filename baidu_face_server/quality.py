@@ -224,6 +224,8 @@ def _local_deviation(values: NDArray[np.float64]) -> NDArray[np.float64]:
 def _occlusion(
     ycc: NDArray[np.float64], visible: NDArray[np.bool_], points: NDArray[np.float64], band: NDArray[np.float64]
 ) -> Occlusion:
+    if not visible.any():
+        return Occlusion(1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0)  # nothing of it in the frame
     luma, cb, cr = ycc[..., 0], ycc[..., 1], ycc[..., 2]
     half_width = np.linalg.norm(points[42] - points[39]) * 0.25
     skin = _polygon([*points[17:27], *band[::-1]]) | _polygon(

@@ -157,6 +157,9 @@ async def test_detect_answers_the_quality_it_measured(wire: Wire) -> None:
     blurry = (await wire.v3("detect", {"image": variant("enroll/obama_1.jpg", "heavily blurred"),
                                        "image_type": "BASE64", "face_field": "quality"}))  # fmt: skip
     assert blurry["result"]["face_list"][0]["quality"]["blur"] > 0.9
+    # Given a quality_control (Baidu's SDK lists none for detect), detect keeps to it as multi-search does.
+    blurred_image = {"image": variant("enroll/obama_1.jpg", "heavily blurred"), "image_type": "BASE64"}
+    assert answer(await wire.v3("detect", blurred_image | {"quality_control": "NORMAL"})) == FUZZY
 
     v2 = (await wire.v2("detect", {"image": sharp["image"], "face_fields": "qualities"}))["result"][0]["qualities"]
     assert set(v2) == {"occlusion", "blur", "illumination", "completeness"}  # no `type`: not measured
