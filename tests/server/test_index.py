@@ -8,6 +8,7 @@ groups read from SQLite, each user scored by its closest face, closest users fir
 from __future__ import annotations
 
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import numpy as np
@@ -33,7 +34,7 @@ def synthetic_face(rng: np.random.Generator, centre: np.ndarray, token: str) -> 
 
 
 def reference(db: Path, face: DetectedFace, groups: list[str], top: int) -> list[Match]:
-    with sqlite3.connect(db) as connection:
+    with closing(sqlite3.connect(db)) as connection:
         rows = connection.execute(
             "SELECT f.group_id, f.uid, u.user_info, f.embedding FROM faces f JOIN users u USING (app, group_id, uid)"
             f" WHERE f.app = ? AND f.group_id IN ({','.join('?' * len(groups))})",

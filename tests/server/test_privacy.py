@@ -69,12 +69,12 @@ def test_a_seen_face_expires(tmp_path: Path) -> None:
     try:
         old, new = frame_face(rng, 1), frame_face(rng, 2)
         store.remember_faces([old])
-        with sqlite3.connect(db) as connection:
+        with closing(sqlite3.connect(db)) as connection, connection:
             connection.execute("UPDATE seen_faces SET seen = seen - ?", (SEEN_FACE_LIFETIME + 1,))
         with pytest.raises(ProblemError):
             store.seen_face(old.face_token)
         store.remember_faces([new])
-        with sqlite3.connect(db) as connection:
+        with closing(sqlite3.connect(db)) as connection, connection:
             assert connection.execute("SELECT face_token FROM seen_faces").fetchall() == [(new.face_token,)]
     finally:
         store.close()
