@@ -25,6 +25,7 @@ from numpy.typing import NDArray
 from PIL import Image
 
 from .proposals import FaceProposals
+from .quality import FaceQuality, measure
 
 # dlib's HOG detector slides an 80 px window over a pyramid of the image (each
 # level 5/6 the size of the one above) and finds faces whose box is about 60 px
@@ -47,6 +48,12 @@ _PROPOSED_OVERLAP = 1.25
 # decides it (its test_box_overlap: 0.33 of their union, or 0.79 of either box).
 _SAME_FACE_UNION = 0.33
 _SAME_FACE_COVERED = 0.79
+# A face half out of the frame is not found (dlib finds faces up to about a third out). Mirrored
+# at the frame's left or right edge, the half that is in makes a whole face again: the sample
+# faces cut at their middle are all found so (mirrored at the top or bottom, half of them, for
+# a second scan of the whole frame: not done). The mirror reaches this share of the frame's
+# shorter side beyond each edge.
+EDGE_MIRROR = 0.3
 # Scans run side by side on this many threads: dlib releases the GIL while it scans.
 DETECT_THREADS = min(4, os.cpu_count() or 1)
 
@@ -92,6 +99,12 @@ class DetectedFace:
     roll: float
     landmarks: tuple[Point, Point, Point, Point]  # eye centres, nose tip, mouth centre
     embedding: NDArray[np.float64]
+    quality: FaceQuality
+
+    @property
+    def angles(self) -> tuple[float, float, float]:
+        """Yaw, pitch and roll in degrees."""
+        return self.yaw, self.pitch, self.roll
 
 
 def similarity(a: NDArray[np.float64], b: NDArray[np.float64]) -> float:
@@ -322,6 +335,21 @@ class FaceEngine:
             return _largest_first(quick_found)[:max_faces]
         return _largest_first(_one_per_face(quick_found + small_found))[:max_faces]
 
+    def cut_off_face(self, pixels: NDArray[np.uint8]) -> bool:
+        """Whether a face runs off the frame's side: a scan of the frame mirrored at its sides finds one across them.
+
+        For a frame where `locate` found nothing, to tell "a face, but cut off" (Baidu's 223116)
+        from "no face"; what it finds is never described or compared with anyone.
+        """
+        height, width = pixels.shape[:2]
+        pad = round(min(height, width) * EDGE_MIRROR)
+        mirrored = np.pad(pixels, ((0, 0), (pad, pad), (0, 0)), mode="symmetric")
+        for rect, _ in self.locate(mirrored, 4):
+            left, right = rect.left() - pad, rect.right() - pad
+            if right >= 0 and left < width and (left < 0 or right >= width):
+                return True
+        return False
+
     def _side_by_side(self, jobs: list[Job], enough: threading.Event) -> list[Found]:
         """Run `jobs` on DETECT_THREADS threads, the first on this one; once `enough` is set, skip those not started."""
         results: list[Found] = [[] for _ in jobs]
@@ -388,4 +416,5 @@ class FaceEngine:
                 _centre(marks[48:68]),
             ),
             embedding=embedding,
+            quality=measure(pixels, (rect.left(), rect.top(), rect.right(), rect.bottom()), marks),
         )

@@ -35,9 +35,11 @@ def integer(params: Mapping[str, Any], name: str, default: int, low: int, high: 
 
 
 def id_list(params: Mapping[str, Any], name: str, limit: int, *, required: bool = True) -> list[str]:
-    """Read a comma-separated list of ids, without blanks or repeats."""
-    items = list(dict.fromkeys(part.strip() for part in text(params, name, required=required).split(",")))
-    items = [item for item in items if item]
+    r"""Read a comma-separated list of ids, without blanks or repeats.
+
+    Parts are not stripped: " family" or "family\n" is not `family`, and the id check refuses it.
+    """
+    items = [item for item in dict.fromkeys(text(params, name, required=required).split(",")) if item]
     if required and not items:
         raise ProblemError(Problem.MISSING_PARAM, name)
     if len(items) > limit:

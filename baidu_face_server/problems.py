@@ -34,6 +34,14 @@ class Problem(Enum):
     LAST_GROUP = auto()
     NO_MATCH = auto()
     GROUP_LIST_TOO_LARGE = auto()
+    # A face refused by `quality_control` (field: the one region covered, if one).
+    INCOMPLETE_FACE = auto()
+    FACE_ANGLE = auto()
+    BLURRED_FACE = auto()
+    DARK_FACE = auto()
+    OCCLUDED_FACE = auto()
+    # A request asked for liveness, which this server never judges.
+    LIVENESS_NOT_JUDGED = auto()
     INTERNAL = auto()
 
 

@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from aiohttp import web
 
 from .engine import FaceEngine
-from .gateway import MAX_REQUEST_BYTES, SERVICE, TOKEN_LIFETIME, App, Gateway
+from .gateway import SERVICE, TOKEN_LIFETIME, App, Gateway
+from .logs import HTTP_LOG
 from .service import FaceService
-from .store import FaceStore
+from .store import SEEN_FACE_SWEEP, FaceStore
 from .urls import UrlImages
 from .v2 import V2
 from .v3 import V3
+
+# How aiohttp serves the app: no access log (request URLs carry access tokens), and its
+# errors through the log that redacts credentials.
+SERVING: dict[str, Any] = {"access_log": None, "logger": HTTP_LOG}
 
 
 @cache
@@ -64,7 +71,7 @@ class FaceServer:
 
     def application(self) -> web.Application:
         """Build an aiohttp application serving this server; its cleanup closes the database."""
-        app = web.Application(client_max_size=MAX_REQUEST_BYTES)
+        app = web.Application(client_max_size=self.gateway.max_body, logger=HTTP_LOG)
         app[SERVICE] = self.service
         self.gateway.routes(app)
         app.cleanup_ctx.append(self._lifetime)
@@ -73,12 +80,21 @@ class FaceServer:
     async def _lifetime(self, _: web.Application) -> AsyncIterator[None]:
         if self._url_images is not None:
             await self._url_images.start()
+        sweeping = asyncio.create_task(self._sweep())
         try:
             yield
         finally:
+            sweeping.cancel()
+            with suppress(asyncio.CancelledError):
+                await sweeping
             if self._url_images is not None:
                 await self._url_images.close()
             self.service.close()
+
+    async def _sweep(self) -> None:
+        while True:
+            await asyncio.sleep(SEEN_FACE_SWEEP)
+            self.service.forget_expired_faces()
 
 
 class RunningServer:
@@ -107,7 +123,7 @@ async def running_server(
 ) -> AsyncIterator[RunningServer]:
     """Serve on loopback (a free port by default) for as long as the block runs."""
     server = FaceServer(db, apps, token_lifetime, allow_url_images=allow_url_images)
-    runner = web.AppRunner(server.application(), access_log=None)
+    runner = web.AppRunner(server.application(), **SERVING)
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await site.start()

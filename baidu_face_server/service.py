@@ -20,10 +20,12 @@ import numpy as np
 from .engine import DetectedFace, FaceEngine, similarity
 from .images import DecodedImage, decode_base64_image, decode_image_bytes
 from .problems import Problem, ProblemError
+from .quality import QualityLevel, refusal
 from .store import EnrolledFace, FaceStore, StoredFace
 from .urls import UrlImages
 
-ID_PATTERN = re.compile(r"^[A-Za-z0-9_]+$")
+# \Z, not $: "$" also matches before a trailing newline ("alice\n" would be a second alice).
+ID_PATTERN = re.compile(r"^[A-Za-z0-9_]+\Z")
 MAX_UID_BYTES = 128
 MAX_GROUP_BYTES = 48
 MAX_USER_INFO_BYTES = 256
@@ -103,6 +105,10 @@ class FaceService:
         """Return the API key and expiry of an access token, if it was issued."""
         return self._store.token_owner(token)
 
+    def forget_expired_faces(self) -> int:
+        """Forget the faces seen longer ago than their lifetime; return how many."""
+        return self._store.forget_expired_faces()
+
     def revoke_tokens(self, api_key: str) -> None:
         """Void every token of an app (its secret was reset)."""
         self._store.revoke_tokens(api_key)
@@ -132,16 +138,26 @@ class FaceService:
         self._store.remember_faces(found)
         return found
 
-    async def some_faces(self, image: DecodedImage | DetectedFace, max_faces: int = 1) -> list[DetectedFace]:
-        """As `faces`, but an image without a face is the caller's error."""
+    async def some_faces(
+        self, image: DecodedImage | DetectedFace, max_faces: int = 1, quality: QualityLevel | None = None
+    ) -> list[DetectedFace]:
+        """As `faces`, but an image without a face is the caller's error.
+
+        Under a `quality` level that wants whole faces, an image whose only face runs off its
+        edge is refused as incomplete rather than as having no face.
+        """
         found = await self.faces(image, max_faces)
         if not found:
+            if quality is not None and quality.complete and isinstance(image, DecodedImage):
+                pixels = image.pixels
+                if await self._run(lambda: self._engine.cut_off_face(pixels)):
+                    raise ProblemError(Problem.INCOMPLETE_FACE, "image")
             raise ProblemError(Problem.NO_FACE, "image")
         return found
 
-    async def one_face(self, image: DecodedImage | DetectedFace) -> DetectedFace:
-        """Return the largest face of an image."""
-        return (await self.some_faces(image))[0]
+    async def one_face(self, image: DecodedImage | DetectedFace, quality: QualityLevel | None = None) -> DetectedFace:
+        """Return the largest face of an image; under a `quality` level, refuse it if it fails."""
+        return passing(await self.some_faces(image, 1, quality), quality)[0]
 
     # Recognition.
 
@@ -230,6 +246,20 @@ class FaceService:
     def delete_face(self, app: str, group: str, uid: str, face_token: str) -> None:
         """Delete one registered face; a user left without faces goes too."""
         self._store.delete_face(app, group, uid, face_token)
+
+
+def passing(faces: list[DetectedFace], quality: QualityLevel | None) -> list[DetectedFace]:
+    """Keep the faces (largest first) that pass a quality level, or all without one.
+
+    When none passes, the largest face's refusal is raised.
+    """
+    if quality is None:
+        return faces
+    refusals = [refusal(face.quality, face.angles, quality) for face in faces]
+    passed = [face for face, refused in zip(faces, refusals, strict=True) if refused is None]
+    if not passed and refusals and (largest := refusals[0]) is not None:
+        raise largest
+    return passed
 
 
 def _score(enrolled: EnrolledFace, face: DetectedFace) -> Match:

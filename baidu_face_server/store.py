@@ -8,7 +8,8 @@ own face library.
 
 It keeps no more than it must: faces seen by detect or search (for later
 FACE_TOKEN use) are kept for SEEN_FACE_LIFETIME and at most SEEN_FACE_LIMIT of
-them, pruned on every write; access tokens are kept as SHA-256 digests.
+them, pruned on every write and swept every SEEN_FACE_SWEEP seconds whether or not calls
+come (`forget_expired_faces`); access tokens are kept as SHA-256 digests.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from numpy.typing import NDArray
 from .engine import DetectedFace, Point
 from .index import GroupIndex
 from .problems import Problem, ProblemError
+from .quality import FaceQuality, Occlusion
 
 MAX_FACES_PER_USER = 20
 # Baidu publishes no lifetime for face tokens. Clients use one right after the
@@ -35,6 +37,8 @@ MAX_FACES_PER_USER = 20
 # hour is plenty; the count bounds the database under endless scanning.
 SEEN_FACE_LIFETIME = 3600
 SEEN_FACE_LIMIT = 1000
+# A server that no call reaches still forgets them: the server sweeps this often.
+SEEN_FACE_SWEEP = 60
 # Expired access tokens are forgotten a day after expiry.
 TOKEN_GRACE = 86400
 # SQLite's bound on parameters a statement may hold is 32,766; stay well under.
@@ -89,7 +93,8 @@ class FaceStore:
         self._db.execute("PRAGMA foreign_keys = ON")
         # What is deleted (faces, tokens) is overwritten, not left in free pages.
         self._db.execute("PRAGMA secure_delete = ON")
-        if str(path) != ":memory:":
+        self._in_file = str(path) != ":memory:"
+        if self._in_file:
             self._db.execute("PRAGMA journal_mode = WAL")
         _migrate(self._db)
         self._db.executescript(_SCHEMA)
@@ -98,6 +103,7 @@ class FaceStore:
         self._touched_users: set[tuple[str, str, str]] = set()
         self._dropped_groups: set[tuple[str, str]] = set()
         self._load_index()
+        self.forget_expired_faces()
 
     def close(self) -> None:
         """Close the database."""
@@ -182,6 +188,15 @@ class FaceStore:
                 " (SELECT rowid FROM seen_faces ORDER BY seen DESC, rowid DESC LIMIT -1 OFFSET ?)",
                 (SEEN_FACE_LIMIT,),
             )
+
+    def forget_expired_faces(self) -> int:
+        """Delete the seen faces past their lifetime, from the file and its write-ahead log; return how many."""
+        with self._transaction() as db:
+            gone = db.execute("DELETE FROM seen_faces WHERE seen < ?", (time.time() - SEEN_FACE_LIFETIME,)).rowcount
+        if gone and self._in_file:
+            # The log still holds the pages they were on; emptied, no copy is left.
+            self.checkpoint()
+        return gone
 
     def seen_face(self, face_token: str) -> DetectedFace:
         """Return a face seen within the lifetime, by its token."""
@@ -424,6 +439,10 @@ def _migrate(db: sqlite3.Connection) -> None:
     # ... before seen faces had a time: a cache, so it starts afresh.
     if _columns(db, "seen_faces") - {"seen"} and "seen" not in _columns(db, "seen_faces"):
         db.execute("DROP TABLE seen_faces")
+    # ... and before they had their quality: those are forgotten (a FACE_TOKEN of theirs could
+    # not be held to a quality_control).
+    if "face" in _columns(db, "seen_faces"):
+        db.execute("DELETE FROM seen_faces WHERE json_extract(face, '$.quality') IS NULL")
     # ... and before tokens were kept as digests: digest them in place.
     if "access_token" in _columns(db, "access_tokens"):
         db.create_function("sha256", 1, _digest, deterministic=True)
@@ -436,12 +455,15 @@ def _digest(token: str) -> str:
 
 
 def _face_json(face: DetectedFace) -> str:
+    quality = face.quality
+    occlusion = quality.occlusion.regions().values()
     return json.dumps(
         {
             "box": [face.left, face.top, face.width, face.height, face.rotation],
             "probability": face.probability,
             "pose": [face.yaw, face.pitch, face.roll],
             "landmarks": [[p.x, p.y] for p in face.landmarks],
+            "quality": [quality.blur, quality.illumination, quality.completeness, *occlusion],
         }
     )
 
@@ -451,6 +473,7 @@ def _face_from_json(face_token: str, text: str, embedding: bytes) -> DetectedFac
     left, top, width, height, rotation = data["box"]
     yaw, pitch, roll = data["pose"]
     a, b, c, d = (Point(x, y) for x, y in data["landmarks"])
+    blur, illumination, completeness, *occlusion = data["quality"]
     return DetectedFace(
         face_token=face_token,
         left=left,
@@ -464,4 +487,5 @@ def _face_from_json(face_token: str, text: str, embedding: bytes) -> DetectedFac
         roll=roll,
         landmarks=(a, b, c, d),
         embedding=np.frombuffer(embedding, dtype=np.float64),
+        quality=FaceQuality(blur, illumination, completeness, Occlusion(*occlusion)),
     )

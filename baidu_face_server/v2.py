@@ -18,9 +18,15 @@ DETECT_MAX_BASE64 = 2 * MB
 FACESET_MAX_BASE64 = 10 * MB
 MATCH_MAX_BASE64 = 20 * MB
 MAX_GROUPS = 10
+# V2 match takes 20 MB of images in one form.
+MAX_BODY = 24 * MB
+# A V2 form has a dozen fields at most: a body of thousands is refused before they are all
+# made into strings (200,000 of them once left 43 MB the server never gave back).
+MAX_FORM_FIELDS = 100
 FACE_FIELDS = frozenset(
-    {"age", "beauty", "expression", "faceshape", "gender", "glasses", "landmark", "race", "qualities"}
+    {"age", "beauty", "expression", "faceshape", "gender", "glasses", "landmark", "race", "qualities", "faceliveness"}
 )
+LIVENESS = "faceliveness"
 
 _ERRORS: dict[Problem, tuple[int, str]] = {
     Problem.MISSING_PARAM: (216101, "not enough param"),
@@ -45,6 +51,12 @@ _ERRORS: dict[Problem, tuple[int, str]] = {
     Problem.LAST_GROUP: (216619, "user must be in one group at least"),
     Problem.NO_MATCH: (216618, "no user in group"),
     Problem.GROUP_LIST_TOO_LARGE: (216100, "invalid param"),
+    # 216102 is Baidu's "service not support". (V2 has no quality control: the quality
+    # refusals never happen in this dialect.)
+    Problem.LIVENESS_NOT_JUDGED: (
+        216102,
+        "service not support: liveness is not judged by this local server; use Baidu's cloud",
+    ),
     Problem.INTERNAL: (216401, "internal error"),
 }
 
@@ -53,6 +65,7 @@ class V2:
     """The V2 dialect: form bodies, bare results, 216xxx codes."""
 
     name = "v2"
+    max_body = MAX_BODY
 
     def __init__(self) -> None:
         """Map each V2 path to its handler, named as the client names the operation."""
@@ -75,8 +88,9 @@ class V2:
     def parse(self, body: bytes) -> dict[str, str]:
         """Read a form body; one that is not UTF-8 is a parameter error."""
         try:
-            return dict(parse_qsl(body.decode(), keep_blank_values=True))
-        except UnicodeDecodeError:
+            return dict(parse_qsl(body.decode(), keep_blank_values=True, max_num_fields=MAX_FORM_FIELDS))
+        except ValueError:
+            # Not UTF-8 (UnicodeDecodeError), or too many fields.
             raise ProblemError(Problem.INVALID_PARAM, "body") from None
 
     def success(self, result: Any, log_id: int) -> dict[str, Any]:
@@ -100,8 +114,16 @@ async def _image(call: Call, limit: int) -> DecodedImage | DetectedFace:
     return await call.service.load(p.text(call.params, name, required=False), "BASE64", limit)
 
 
+def _fields(call: Call, name: str) -> set[str]:
+    """Read a comma list of names; one asking for liveness is refused, never waved through (nothing here judges it)."""
+    fields = {f.strip() for f in p.text(call.params, name, required=False).split(",") if f.strip()}
+    if LIVENESS in fields:
+        raise ProblemError(Problem.LIVENESS_NOT_JUDGED, name)
+    return fields
+
+
 def _face_fields(call: Call) -> set[str]:
-    fields = {f.strip() for f in p.text(call.params, "face_fields", required=False).split(",") if f.strip()}
+    fields = _fields(call, "face_fields")
     if not fields <= FACE_FIELDS:
         raise ProblemError(Problem.INVALID_PARAM, "face_fields")
     return fields
@@ -109,6 +131,11 @@ def _face_fields(call: Call) -> set[str]:
 
 def _groups(call: Call, name: str = "group_id", *, required: bool = True) -> list[str]:
     return [check_group_id(g, name) for g in p.id_list(call.params, name, MAX_GROUPS, required=required)]
+
+
+def _group(call: Call, name: str = "group_id") -> str:
+    # One group, where a comma list would be two.
+    return check_group_id(p.text(call.params, name), name)
 
 
 def _uid(call: Call) -> str:
@@ -136,9 +163,20 @@ def _face_body(face: DetectedFace, fields: set[str]) -> dict[str, Any]:
         "pitch": face.pitch,
         "roll": face.roll,
     }
-    # Only landmarks are computed locally; age, beauty, race... are never invented.
+    # Only landmarks and qualities are measured here; age, beauty, race... are never invented,
+    # nor qualities' `type` (human or cartoon).
     if "landmark" in fields:
         body["landmark"] = [{"x": round(pt.x), "y": round(pt.y)} for pt in face.landmarks]
+    if "qualities" in fields:
+        quality = face.quality
+        occlusion = quality.occlusion.regions()
+        occlusion["chin"] = occlusion.pop("chin_contour")
+        body["qualities"] = {
+            "occlusion": occlusion,
+            "blur": quality.blur,
+            "illumination": quality.illumination,
+            "completeness": quality.completeness,
+        }
     return body
 
 
@@ -152,6 +190,7 @@ async def detect(call: Call) -> dict[str, Any]:
 
 async def match(call: Call) -> dict[str, Any]:
     """`match`: a score for every pair of the comma-joined images."""
+    _fields(call, "image_liveness")
     images = [i for i in p.text(call.params, "images", required=False).split(",") if i]
     if len(images) < 2:
         raise ProblemError(Problem.IMAGE_COUNT, "images")
@@ -172,6 +211,7 @@ def _user(match: Match) -> dict[str, Any]:
 async def identify(call: Call) -> dict[str, Any]:
     """`identify`: the best users for the largest face (V2 applies no threshold)."""
     groups = _groups(call)
+    _fields(call, "ext_fields")
     top = p.integer(call.params, "user_top_num", 1, 1, 5)
     face = await call.service.one_face(await _image(call, FACESET_MAX_BASE64))
     matches = call.service.identify(call.app_key, face, groups, top)
@@ -183,6 +223,7 @@ async def identify(call: Call) -> dict[str, Any]:
 async def identify_faces(call: Call) -> dict[str, Any]:
     """`multi-identify` as the last V2 SDK (baidu-aip 2.2.2) calls it: each face's best users and position."""
     groups = _groups(call)
+    _fields(call, "ext_fields")
     top = p.integer(call.params, "user_top_num", 1, 1, 20)
     max_faces = p.integer(call.params, "detect_top_num", 1, 1, 10)
     faces = await call.service.some_faces(await _image(call, FACESET_MAX_BASE64), max_faces)
@@ -199,6 +240,7 @@ async def identify_faces(call: Call) -> dict[str, Any]:
 async def verify(call: Call) -> dict[str, Any]:
     """`verify`: how well each face (up to top_num) matches the uid."""
     uid, groups = _uid(call), _groups(call)
+    _fields(call, "ext_fields")
     top = p.integer(call.params, "top_num", 1, 1, 10)
     call.service.get_user(call.app_key, uid, groups)
     faces = await call.service.some_faces(await _image(call, FACESET_MAX_BASE64), top)
@@ -251,7 +293,7 @@ async def list_groups(call: Call) -> dict[str, Any]:
 
 async def list_group_users(call: Call) -> dict[str, Any]:
     """`faceset/group/getusers`: uid and user_info of each."""
-    (group,) = _groups(call)[:1]
+    group = _group(call)
     start, num = _paging(call)
     users = call.service.list_group_users(call.app_key, group, start, num)
     return {"result_num": len(users), "result": [{"uid": u, "user_info": info} for u, info in users]}
@@ -260,7 +302,7 @@ async def list_group_users(call: Call) -> dict[str, Any]:
 async def add_user_to_group(call: Call) -> dict[str, Any]:
     """`faceset/group/adduser`: copy a user into groups, creating them."""
     uid = _uid(call)
-    (source,) = _groups(call, "src_group_id")[:1]
+    source = _group(call, "src_group_id")
     call.service.add_user_to_group(call.app_key, uid, source, _groups(call), create_groups=True)
     return {}
 

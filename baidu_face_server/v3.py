@@ -10,9 +10,12 @@ from . import params as p
 from .engine import DetectedFace, similarity
 from .gateway import Call, Route
 from .problems import Problem, ProblemError
-from .service import Match, check_group_id, check_uid, check_user_info
+from .quality import LEVELS, QualityLevel
+from .service import Match, check_group_id, check_uid, check_user_info, passing
 
 MAX_BASE64 = 2 * 1024 * 1024
+# Baidu: a whole V3 request is under 10 MB.
+MAX_BODY = 10 * 1024 * 1024
 MAX_GROUPS = 10
 IMAGE_TYPES = frozenset({"BASE64", "URL", "FACE_TOKEN"})
 CONTROL_LEVELS = frozenset({"NONE", "LOW", "NORMAL", "HIGH"})
@@ -51,6 +54,25 @@ _FORMAT_CODES = {
     "face_type": 222025,
 }
 
+# Baidu documents no code for a face turned too far (UNCONFIRMED): 223118 "quality control
+# error" is this server's choice, the one place to change it.
+FACE_ANGLE_ERROR = (223118, "quality control error: face angle too large")
+# 223119 is Baidu's code for a liveness control it cannot apply.
+LIVENESS_NOT_JUDGED = (
+    223119,
+    "liveness control item error: liveness is not judged by this local server; use Baidu's cloud",
+)
+# One covered region names itself; several are 223113 "face is covered".
+_OCCLUSION_ERRORS = {
+    "left_eye": (223121, "left eye is occlusion"),
+    "right_eye": (223122, "right eye is occlusion"),
+    "left_cheek": (223123, "left cheek is occlusion"),
+    "right_cheek": (223124, "right cheek is occlusion"),
+    "chin_contour": (223125, "chin contour is occlusion"),
+    "nose": (223126, "nose is occlusion"),
+    "mouth": (223127, "mouth is occlusion"),
+}
+
 _ERRORS: dict[Problem, tuple[int, str]] = {
     Problem.EMPTY_IMAGE: (222001, "param[image] is null"),
     Problem.IMAGE_FORMAT: (222203, "image check fail"),
@@ -71,6 +93,12 @@ _ERRORS: dict[Problem, tuple[int, str]] = {
     Problem.LAST_GROUP: (223103, "user is not exist"),
     Problem.NO_MATCH: (222207, "match user is not found"),
     Problem.GROUP_LIST_TOO_LARGE: (223104, "group_list is too large"),
+    Problem.INCOMPLETE_FACE: (223116, "incomplete face"),
+    Problem.FACE_ANGLE: FACE_ANGLE_ERROR,
+    Problem.BLURRED_FACE: (223114, "face is fuzzy"),
+    Problem.DARK_FACE: (223115, "face light is not good"),
+    Problem.OCCLUDED_FACE: (223113, "face is covered"),
+    Problem.LIVENESS_NOT_JUDGED: LIVENESS_NOT_JUDGED,
     Problem.INTERNAL: (222901, "system busy"),
 }
 
@@ -79,6 +107,7 @@ class V3:
     """The V3 dialect: JSON bodies, the `result` envelope, 222xxx/223xxx codes."""
 
     name = "v3"
+    max_body = MAX_BODY
 
     def __init__(self) -> None:
         """Map each V3 path to its handler, named as the client names the operation."""
@@ -129,6 +158,8 @@ class V3:
                 return 222001, f"param[{field}] is null"
             case Problem.INVALID_PARAM | Problem.PARAM_TOO_LONG:
                 return _FORMAT_CODES.get(field, 222002), f"param[{field}] format error"
+            case Problem.OCCLUDED_FACE if field in _OCCLUSION_ERRORS:
+                return _OCCLUSION_ERRORS[field]
         return _ERRORS[error.problem]
 
 
@@ -149,19 +180,37 @@ def _object(call: Call) -> dict[str, Any]:
     return call.params
 
 
-async def _load(call: Call, item: dict[str, Any]) -> Any:
+async def _load(call: Call, item: dict[str, Any]) -> tuple[Any, QualityLevel | None]:
+    """Read an image object: its image, and the quality level it must pass (None: NONE)."""
     image_type = p.text(item, "image_type").upper()
     if image_type not in IMAGE_TYPES:
         raise ProblemError(Problem.INVALID_PARAM, "image_type")
-    for control in ("quality_control", "liveness_control"):
-        # Accepted for fidelity; quality and liveness are not judged locally.
-        p.choice(item, control, CONTROL_LEVELS, "NONE")
+    quality = p.choice(item, "quality_control", CONTROL_LEVELS, "NONE")
+    # Refused, never waved through: nothing here can tell a face from a photo of one.
+    if p.choice(item, "liveness_control", CONTROL_LEVELS, "NONE") != "NONE":
+        raise ProblemError(Problem.LIVENESS_NOT_JUDGED, "liveness_control")
     image = item.get("image")
     if image is None or image == "":
         raise ProblemError(Problem.EMPTY_IMAGE, "image")
     if not isinstance(image, str):
         raise ProblemError(Problem.INVALID_PARAM, "image")
-    return await call.service.load(image, image_type, MAX_BASE64)
+    return await call.service.load(image, image_type, MAX_BASE64), LEVELS.get(quality)
+
+
+async def _one_face(call: Call, item: dict[str, Any]) -> DetectedFace:
+    image, quality = await _load(call, item)
+    return await call.service.one_face(image, quality)
+
+
+async def _faces(call: Call, item: dict[str, Any], max_faces: int) -> tuple[int, list[DetectedFace]]:
+    """How many faces an image has, and those that pass its quality_control.
+
+    As Baidu's multi-search doc says, faces that fail are left out; when none passes, the
+    largest one's refusal is the answer (UNCONFIRMED for Baidu's cloud).
+    """
+    image, quality = await _load(call, item)
+    faces = await call.service.some_faces(image, max_faces, quality)
+    return len(faces), passing(faces, quality)
 
 
 def _location(face: DetectedFace) -> dict[str, Any]:
@@ -206,7 +255,8 @@ async def detect(call: Call) -> dict[str, Any]:
     if not fields <= FACE_FIELDS:
         raise ProblemError(Problem.INVALID_PARAM, "face_field")
     max_faces = p.integer(params, "max_face_num", 1, 1, 120)
-    faces = await call.service.some_faces(await _load(call, params), max_faces)
+    # Baidu's SDK lists no quality_control for detect; given one, it works as on multi-search.
+    face_num, faces = await _faces(call, params, max_faces)
     face_list = []
     for face in faces:
         body: dict[str, Any] = {
@@ -215,11 +265,19 @@ async def detect(call: Call) -> dict[str, Any]:
             "face_probability": face.probability,
             "angle": {"yaw": face.yaw, "pitch": face.pitch, "roll": face.roll},
         }
-        # Only what dlib measures is returned; age, beauty, emotion... are never invented.
+        # Only what is measured here is returned: age, beauty, emotion, spoofing... are never invented.
         if "landmark" in fields:
             body["landmark"] = [{"x": pt.x, "y": pt.y} for pt in face.landmarks]
+        if "quality" in fields:
+            quality = face.quality
+            body["quality"] = {
+                "occlusion": quality.occlusion.regions(),
+                "blur": quality.blur,
+                "illumination": quality.illumination,
+                "completeness": quality.completeness,
+            }
         face_list.append(body)
-    return {"face_num": len(face_list), "face_list": face_list}
+    return {"face_num": face_num, "face_list": face_list}
 
 
 async def match(call: Call) -> dict[str, Any]:
@@ -227,7 +285,7 @@ async def match(call: Call) -> dict[str, Any]:
     items = call.params
     if not isinstance(items, list) or len(items) != 2 or not all(isinstance(i, dict) for i in items):
         raise ProblemError(Problem.IMAGE_COUNT, "image")
-    first, second = [await call.service.one_face(await _load(call, item)) for item in items]
+    first, second = [await _one_face(call, item) for item in items]
     return {
         "score": similarity(first.embedding, second.embedding),
         "face_list": [{"face_token": first.face_token}, {"face_token": second.face_token}],
@@ -241,7 +299,7 @@ async def verify(call: Call) -> dict[str, Any]:
     uid = _uid(params) if params.get("user_id") else None
     top = p.integer(params, "max_user_num", 1, 1, 50)
     threshold = _threshold(params)
-    face = await call.service.one_face(await _load(call, params))
+    face = await _one_face(call, params)
     if uid is None:
         matches = call.service.identify(call.app_key, face, groups, top)
     else:
@@ -259,7 +317,7 @@ async def identify(call: Call) -> dict[str, Any]:
     top = p.integer(params, "max_user_num", 1, 1, 50)
     max_faces = p.integer(params, "max_face_num", 1, 1, 10)
     threshold = _threshold(params)
-    faces = await call.service.some_faces(await _load(call, params), max_faces)
+    face_num, faces = await _faces(call, params, max_faces)
     face_list = []
     for face in faces:
         matches = [m for m in call.service.identify(call.app_key, face, groups, top) if m.score >= threshold]
@@ -268,7 +326,7 @@ async def identify(call: Call) -> dict[str, Any]:
         )
     if not any(f["user_list"] for f in face_list):
         raise ProblemError(Problem.NO_MATCH, "group_id_list")
-    return {"face_num": len(face_list), "face_list": face_list}
+    return {"face_num": face_num, "face_list": face_list}
 
 
 async def _face_of_user(call: Call, modes: frozenset[str], default: str) -> tuple[str, str, str | None, str, Any]:
@@ -276,7 +334,7 @@ async def _face_of_user(call: Call, modes: frozenset[str], default: str) -> tupl
     group, uid = _group(params), _uid(params)
     user_info = check_user_info(p.text(params, "user_info", required=False)) if "user_info" in params else None
     mode = p.choice(params, "action_type", modes, default)
-    face = await call.service.one_face(await _load(call, params))
+    face = await _one_face(call, params)
     return group, uid, user_info, mode, face
 
 

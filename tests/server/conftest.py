@@ -8,6 +8,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+from baidu_face_server.quality import FaceQuality, Occlusion
 from baidu_face_server.server import RunningServer
 from tests.conftest import BOTH
 
@@ -48,3 +49,8 @@ class Wire:
 async def wire(server: RunningServer) -> AsyncIterator[Wire]:
     async with aiohttp.ClientSession() as session:
         yield Wire(session, server.url)
+
+
+def unmeasured_quality() -> FaceQuality:
+    """Give a made-up face (a synthetic embedding, no pixels to measure) a quality: sharp, lit, whole."""
+    return FaceQuality(0.0, 128, 1, Occlusion(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0))

@@ -7,6 +7,7 @@ import pytest
 from aiohttp import web
 
 from baidu_face_server.__main__ import build
+from baidu_face_server.server import SERVING
 
 from .conftest import Wire
 
@@ -19,7 +20,7 @@ async def test_url_images_are_off_unless_the_flag_turns_them_on(
     socket_enabled: None, flags: tuple[str, ...], expected: int
 ) -> None:
     server, _ = build(["--app", "k:s", "--db", ":memory:", *flags])
-    runner = web.AppRunner(server.application(), access_log=None)
+    runner = web.AppRunner(server.application(), **SERVING)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", 0).start()
     try:

@@ -8,6 +8,7 @@ groups read from SQLite, each user scored by its closest face, closest users fir
 from __future__ import annotations
 
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +20,8 @@ from baidu_face_server.server import shared_engine
 from baidu_face_server.service import FaceService, Match
 from baidu_face_server.store import FaceStore
 
+from .conftest import unmeasured_quality
+
 APP = "app"
 GROUPS = ["family", "friends", "staff"]
 
@@ -27,11 +30,11 @@ def synthetic_face(rng: np.random.Generator, centre: np.ndarray, token: str) -> 
     """Make a face whose embedding lies near `centre`, as one person's photos do."""
     embedding = centre + rng.normal(0, 0.03, 128)
     point = Point(1.0, 1.0)
-    return DetectedFace(token, 0, 0, 10, 10, 0, 0.9, 0, 0, 0, (point, point, point, point), embedding)
+    return DetectedFace(token, 0, 0, 10, 10, 0, 0.9, 0, 0, 0, (point,) * 4, embedding, unmeasured_quality())
 
 
 def reference(db: Path, face: DetectedFace, groups: list[str], top: int) -> list[Match]:
-    with sqlite3.connect(db) as connection:
+    with closing(sqlite3.connect(db)) as connection:
         rows = connection.execute(
             "SELECT f.group_id, f.uid, u.user_info, f.embedding FROM faces f JOIN users u USING (app, group_id, uid)"
             f" WHERE f.app = ? AND f.group_id IN ({','.join('?' * len(groups))})",

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import io
 from typing import Any
 
 import pytest
 from aip import AipFace
+from PIL import Image, ImageFilter
 
 from baidu_face_server.server import RunningServer
 from tests.conftest import BOTH
@@ -165,3 +167,54 @@ async def test_sdk_refreshes_a_token_the_server_no_longer_knows(server: RunningS
     ok(await run(sdk.getGroupList))
     sdk._authObj["access_token"] = "24.forgotten"  # what a server-side revocation looks like to the SDK
     ok(await run(sdk.getGroupList))
+
+
+def blurred(name: str) -> str:
+    """Blur a sample photo heavily (a Gaussian of radius 10 px: a 26th of its face); return it as base64."""
+    with Image.open(io.BytesIO(photo(name))) as opened:
+        picture = opened.convert("RGB").filter(ImageFilter.GaussianBlur(10))
+    out = io.BytesIO()
+    picture.save(out, "JPEG", quality=92)
+    return b64(out.getvalue())
+
+
+async def test_quality_and_liveness_controls_through_the_official_sdk(sdk: AipFace) -> None:
+    """The SDK's quality_control is judged from the face; its liveness_control is refused, never waved through."""
+    sharp, blurry = b64(photo("enroll/obama_1.jpg")), blurred("enroll/obama_1.jpg")
+    controls = {"quality_control": "NORMAL", "liveness_control": "NONE"}
+    ok(await run(sdk.addUser, sharp, "BASE64", "family", "obama", controls | {"user_info": "奥巴马"}))
+    refused = await run(sdk.addUser, blurry, "BASE64", "family", "obama", controls)
+    assert (refused["error_code"], refused["error_msg"]) == (223114, "face is fuzzy")
+    assert refused["result"] is None
+    refused = await run(sdk.updateUser, blurry, "BASE64", "family", "obama", {"quality_control": "LOW"})
+    assert refused["error_code"] == 223114
+    ok(await run(sdk.updateUser, sharp, "BASE64", "family", "obama", {"quality_control": "HIGH"}))
+
+    probe = b64(photo("probe/obama_small.jpg"))
+    found = ok(await run(sdk.search, probe, "BASE64", "family", {"quality_control": "NORMAL"}))
+    assert found["user_list"][0]["user_id"] == "obama"
+    both = ok(await run(sdk.multiSearch, probe, "BASE64", "family", {"quality_control": "LOW", "max_face_num": 2}))
+    assert both["face_num"] == len(both["face_list"]) == 1
+
+    detected = ok(await run(sdk.detect, sharp, "BASE64", {"face_field": "quality"}))
+    quality = detected["face_list"][0]["quality"]
+    assert set(quality) == {"occlusion", "blur", "illumination", "completeness"}
+    assert quality["completeness"] == 1
+
+    normal = {"image_type": "BASE64", "quality_control": "NORMAL"}
+    scored = ok(await run(sdk.match, [{"image": sharp} | normal, {"image": probe} | normal]))
+    assert scored["score"] >= 80
+    refused = await run(sdk.match, [{"image": sharp, "image_type": "BASE64"}, {"image": blurry} | normal])
+    assert refused["error_code"] == 223114
+
+    liveness = "liveness control item error: liveness is not judged by this local server; use Baidu's cloud"
+    for answer in (
+        await run(sdk.search, probe, "BASE64", "family", {"liveness_control": "NORMAL"}),
+        await run(sdk.multiSearch, probe, "BASE64", "family", {"liveness_control": "LOW"}),
+        await run(sdk.addUser, sharp, "BASE64", "family", "obama", {"liveness_control": "HIGH"}),
+        await run(sdk.updateUser, sharp, "BASE64", "family", "obama", {"liveness_control": "NORMAL"}),
+        await run(sdk.detect, sharp, "BASE64", {"liveness_control": "LOW"}),
+        await run(sdk.match, [{"image": sharp, "image_type": "BASE64", "liveness_control": "NORMAL"},
+                              {"image": probe, "image_type": "BASE64"}]),
+    ):  # fmt: skip
+        assert (answer["error_code"], answer["error_msg"], answer["result"]) == (223119, liveness, None)

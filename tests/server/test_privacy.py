@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
+import aiohttp
 import numpy as np
 import pytest
 
+from baidu_face_server import running_server
+from baidu_face_server import server as server_module
 from baidu_face_server.engine import DetectedFace, Point
 from baidu_face_server.problems import Problem, ProblemError
 from baidu_face_server.store import SEEN_FACE_LIFETIME, SEEN_FACE_LIMIT, FaceStore
+from tests.conftest import apps
+from tests.faces import b64, photo
+
+from .conftest import Wire, unmeasured_quality
 
 # A seen face takes about 1.4 KB (a 128-d embedding and its box); pages and index add a little.
 BYTES_PER_SEEN_FACE = 2048
@@ -19,7 +28,9 @@ BYTES_PER_SEEN_FACE = 2048
 def frame_face(rng: np.random.Generator, n: int) -> DetectedFace:
     """Make the face a camera frame showed: every frame a new token and a new embedding."""
     point = Point(float(n), float(n))
-    return DetectedFace(f"{n:032x}", n, n, 80, 80, 0, 0.99, 1.5, -2.0, 0.5, (point,) * 4, rng.normal(0, 0.09, 128))
+    embedding = rng.normal(0, 0.09, 128)
+    quality = unmeasured_quality()
+    return DetectedFace(f"{n:032x}", n, n, 80, 80, 0, 0.99, 1.5, -2.0, 0.5, (point,) * 4, embedding, quality)
 
 
 def size_on_disk(store: FaceStore, db: Path) -> int:
@@ -58,12 +69,39 @@ def test_a_seen_face_expires(tmp_path: Path) -> None:
     try:
         old, new = frame_face(rng, 1), frame_face(rng, 2)
         store.remember_faces([old])
-        with sqlite3.connect(db) as connection:
+        with closing(sqlite3.connect(db)) as connection, connection:
             connection.execute("UPDATE seen_faces SET seen = seen - ?", (SEEN_FACE_LIFETIME + 1,))
         with pytest.raises(ProblemError):
             store.seen_face(old.face_token)
         store.remember_faces([new])
-        with sqlite3.connect(db) as connection:
+        with closing(sqlite3.connect(db)) as connection, connection:
             assert connection.execute("SELECT face_token FROM seen_faces").fetchall() == [(new.face_token,)]
     finally:
         store.close()
+
+
+async def test_a_seen_face_is_forgotten_even_when_no_call_comes(
+    tmp_path: Path, socket_enabled: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A face seen an hour ago is gone from the database file and its log, though nothing has called since."""
+    monkeypatch.setattr(server_module, "SEEN_FACE_SWEEP", 0.05)
+    db = tmp_path / "faces.sqlite3"
+    async with running_server(apps(), db) as running, aiohttp.ClientSession() as session:
+        wire = Wire(session, running.url)
+        seen = await wire.v3("detect", {"image": b64(photo("probe/obama.jpg")), "image_type": "BASE64"})
+        assert seen["error_code"] == 0
+        with closing(sqlite3.connect(db)) as connection, connection:
+            (embedding,) = connection.execute("SELECT embedding FROM seen_faces").fetchone()
+            connection.execute("UPDATE seen_faces SET seen = seen - ?", (SEEN_FACE_LIFETIME + 1,))
+        assert files_holding(db, embedding[:64])  # there, until the sweep
+        for _ in range(100):
+            await asyncio.sleep(0.05)
+            with closing(sqlite3.connect(db)) as connection:
+                if not connection.execute("SELECT count(*) FROM seen_faces").fetchone()[0]:
+                    break
+        assert files_holding(db, embedding[:64]) == []
+
+
+def files_holding(db: Path, data: bytes) -> list[str]:
+    """Name the database's files (itself, its write-ahead log...) that hold these bytes."""
+    return [p.name for p in db.parent.iterdir() if p.name.startswith(db.name) and data in p.read_bytes()]

@@ -74,7 +74,6 @@ async def test_face_set_round_trip_in_the_seed_dialect(wire: Wire) -> None:
                 "group_id": "family,vip",
                 "image": b64(photo("probe/obama.jpg")),
                 "user_top_num": "2",
-                "ext_fields": "faceliveness",
             },
         )
     )
