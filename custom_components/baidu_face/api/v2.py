@@ -446,14 +446,15 @@ def _ext_qualities(ext_info: Any, level: ControlLevel, images: int) -> list[Qual
 def _measured(identified: list[IdentifiedFace], faces: Faces[Face]) -> Faces[IdentifiedFace]:
     """Keep the faces multi-identify found where a measured face that passed is, with its quality.
 
-    A face detect did not find was not judged, so it counts as refused: it is not passed unjudged.
+    The others are the faces refused for quality (counted already), or faces
+    detect did not find and so never judged: refused too, never passed unjudged.
     """
     kept_faces = []
     for found in identified:
         measured = next((f for f in faces if found.box is not None and _inside(found.box, f.box)), None)
         if measured is not None:
             kept_faces.append(replace(found, quality=measured.quality))
-    return Faces(kept_faces, faces.refused + len(identified) - len(kept_faces))
+    return Faces(kept_faces, max(faces.refused, len(identified) - len(kept_faces)))
 
 
 def _inside(box: FaceBox, around: FaceBox) -> bool:
