@@ -38,40 +38,26 @@ class QualityLimits:
     max_occlusion: Occlusion  # per region, 0 visible - 1 covered
 
 
+def _occlusion(eyes: float, nose_and_mouth: float, cheeks: float, chin: float) -> Occlusion:
+    """Occlusion limits as the tables give them: left and right alike."""
+    return Occlusion(eyes, eyes, nose_and_mouth, nose_and_mouth, cheeks, cheeks, chin)
+
+
+# The team's contract, level by level (a face passes when every check holds):
+# blur <=, illumination >=, completeness required, |yaw|, |pitch|, |roll| <=, occlusion <=.
 QUALITY_LIMITS: dict[ControlLevel, QualityLimits] = {
     # Baidu's capture SDK's lenient preset (§2.1: blur 0.8, illumination 30,
     # pitch and roll 30, occlusion 0.8); the face may cross the edge.
-    ControlLevel.LOW: QualityLimits(
-        max_blur=0.8,
-        min_illumination=30,
-        complete=False,
-        max_angle=30,
-        max_occlusion=Occlusion(0.8, 0.8, 0.8, 0.8, 0.8, 0.8, 0.8),
-    ),
+    ControlLevel.LOW: QualityLimits(0.8, 30, False, 30, _occlusion(eyes=0.8, nose_and_mouth=0.8, cheeks=0.8, chin=0.8)),
     # Baidu's V2 recommended table (§1.3: blur < 0.7, illumination > 40, angles
     # < 20, eyes 0.6, nose and mouth 0.7, cheeks 0.8, chin 0.6); completeness
     # is "per business logic" there, required here.
     ControlLevel.NORMAL: QualityLimits(
-        max_blur=0.7,
-        min_illumination=40,
-        complete=True,
-        max_angle=20,
-        max_occlusion=Occlusion(
-            left_eye=0.6, right_eye=0.6, nose=0.7, mouth=0.7, left_cheek=0.8, right_cheek=0.8, chin_contour=0.6
-        ),
+        0.7, 40, True, 20, _occlusion(eyes=0.6, nose_and_mouth=0.7, cheeks=0.8, chin=0.6)
     ),
     # The capture SDK's strict preset (§2.1: blur 0.4, illumination 60, pitch and
-    # roll 15); the occlusion limits are the team's own (eyes and chin 0.4, nose
-    # and mouth 0.5, cheeks 0.6).
-    ControlLevel.HIGH: QualityLimits(
-        max_blur=0.4,
-        min_illumination=60,
-        complete=True,
-        max_angle=15,
-        max_occlusion=Occlusion(
-            left_eye=0.4, right_eye=0.4, nose=0.5, mouth=0.5, left_cheek=0.6, right_cheek=0.6, chin_contour=0.4
-        ),
-    ),
+    # roll 15); the occlusion limits are the team's own.
+    ControlLevel.HIGH: QualityLimits(0.4, 60, True, 15, _occlusion(eyes=0.4, nose_and_mouth=0.5, cheeks=0.6, chin=0.4)),
 }
 
 # V2's `faceliveness` (0-1, higher: more likely live) a face must reach; all three

@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
+from .answers import number, optional, quality_of, records
 from .images import Sendable
 from .models import (
     ApiVersion,
     Capabilities,
     Controls,
     Face,
+    FaceBox,
     Faces,
     GroupUser,
     IdentifiedFace,
@@ -116,3 +118,27 @@ def labelled(value: Any, labels: tuple[str, ...]) -> str | None:
     if isinstance(value, int) and 0 <= value < len(labels):
         return labels[value]
     return str(value) if value is not None else None
+
+
+def face_from(
+    image: Sendable, face: dict[str, Any], box: FaceBox, angles: tuple[Any, Any, Any], quality: str, **more: Any
+) -> Face:
+    """Read a detected face: what both dialects spell alike here, the rest (`more`) as each adapter reads it.
+
+    `angles` are the answer's yaw, pitch and roll; `quality` names the face's
+    quality object (V3 `quality`, V2 `qualities`), read when the answer has one.
+    """
+    return Face(
+        box=box,
+        probability=number(face.get("face_probability", 0)),
+        yaw=number(angles[0]),
+        pitch=number(angles[1]),
+        roll=number(angles[2]),
+        age=optional(face.get("age"), number),
+        beauty=optional(face.get("beauty"), number),
+        glasses=labelled(face.get("glasses"), GLASSES),
+        expression=labelled(face.get("expression"), EXPRESSIONS),
+        landmarks=tuple(image.point(number(p["x"]), number(p["y"])) for p in records(face.get("landmark"))),
+        quality=optional(face.get(quality), lambda q: quality_of(q, angles)),
+        **more,
+    )

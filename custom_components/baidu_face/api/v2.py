@@ -13,7 +13,7 @@ from PIL import Image
 
 from .answers import log_id, number, optional, quality_of, record, records, text, texts, whole
 from .controls import kept, liveness_refusal, quality_refusal
-from .dialect import EXPRESSIONS, GLASSES, Call, Dialect, labelled
+from .dialect import Call, Dialect, face_from, labelled
 from .exceptions import (
     BaiduFaceError,
     BaiduFaceLivenessError,
@@ -478,22 +478,15 @@ def _candidate(entry: dict[str, Any]) -> Candidate:
 
 
 def _face(image: PreparedImage, face: dict[str, Any]) -> Face:
-    angles = tuple(face.get(a, 0) for a in ANGLES)
-    return Face(
-        box=_box(image, record(face["location"]), whole(face.get("rotation_angle", 0))),
-        probability=number(face.get("face_probability", 0)),
-        yaw=number(angles[0]),
-        pitch=number(angles[1]),
-        roll=number(angles[2]),
-        age=optional(face.get("age"), number),
-        beauty=optional(face.get("beauty"), number),
+    return face_from(
+        image,
+        face,
+        _box(image, record(face["location"]), whole(face.get("rotation_angle", 0))),
+        (face.get("yaw", 0), face.get("pitch", 0), face.get("roll", 0)),
+        QUALITIES,
         gender=optional(face.get("gender"), text),
-        glasses=labelled(face.get("glasses"), GLASSES),
-        expression=labelled(face.get("expression"), EXPRESSIONS),
         race=optional(face.get("race"), text),
         face_shape=labelled((face.get("faceshape") or [{}])[0], ()),
-        landmarks=tuple(image.point(number(p["x"]), number(p["y"])) for p in records(face.get("landmark"))),
-        quality=optional(face.get(QUALITIES), lambda q: quality_of(q, angles)),
     )
 
 

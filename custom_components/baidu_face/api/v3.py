@@ -5,9 +5,9 @@ from __future__ import annotations
 from itertools import combinations
 from typing import Any, override
 
-from .answers import log_id, number, optional, quality_of, record, records, text, texts, whole
+from .answers import log_id, number, optional, record, records, text, texts, whole
 from .controls import kept, quality_refusal
-from .dialect import EXPRESSIONS, GLASSES, Call, Dialect, labelled
+from .dialect import Call, Dialect, face_from, labelled
 from .exceptions import (
     BaiduFaceError,
     BaiduFaceGroupNotFoundError,
@@ -330,24 +330,17 @@ def _candidate(user: dict[str, Any]) -> Candidate:
 
 def _face(image: Sendable, face: dict[str, Any]) -> Face:
     angle = record(face.get("angle", {}))
-    angles = (angle.get("yaw", 0), angle.get("pitch", 0), angle.get("roll", 0))
-    return Face(
-        box=_box(image, record(face["location"])),
-        probability=number(face.get("face_probability", 0)),
-        yaw=number(angles[0]),
-        pitch=number(angles[1]),
-        roll=number(angles[2]),
+    return face_from(
+        image,
+        face,
+        _box(image, record(face["location"])),
+        (angle.get("yaw", 0), angle.get("pitch", 0), angle.get("roll", 0)),
+        "quality",
         face_token=optional(face.get("face_token"), text),
-        age=optional(face.get("age"), number),
-        beauty=optional(face.get("beauty"), number),
         gender=labelled(face.get("gender"), ()),
-        glasses=labelled(face.get("glasses"), GLASSES),
-        expression=labelled(face.get("expression"), EXPRESSIONS),
         emotion=labelled(face.get("emotion"), ()),
         race=labelled(face.get("race"), ()),
         face_shape=labelled(face.get("face_shape"), ()),
-        landmarks=tuple(image.point(number(p["x"]), number(p["y"])) for p in records(face.get("landmark"))),
-        quality=optional(face.get("quality"), lambda q: quality_of(q, angles)),
         # Under liveness_control, the faceverify-style {"livemapscore": 0.98} where
         # the answer has it (UNCONFIRMED for detect: Baidu judges the level either way).
         liveness=optional(face.get("liveness"), lambda live: number(record(live)["livemapscore"])),
