@@ -2,7 +2,7 @@
 
 Not collected by the test run (the name does not start with `test_`): `scripts/benchmark_quota.py`
 runs it once per scanning mode and prints the figures side by side. The modes: a fixed 10 s
-interval and one scan per motion event (README's automation), both sending every frame as
+interval and one scan per motion event (an automation), both sending every frame as
 before triggers existed; the camera's own triggers with the change gate and bursts. Each
 run is a real Home Assistant test instance with a real local_file camera and the
 integration, against the local server with everyone in sample_faces/enroll. The freezer
@@ -247,7 +247,7 @@ async def test_replay_the_day(
     await hass.async_block_till_done(wait_background_tasks=True)
 
     if mode == "motion":
-        # Before triggers: README's automation, one scan when motion turns on.
+        # Before triggers: an automation, one scan when motion turns on.
         scan_on_motion = {
             "triggers": [{"trigger": "state", "entity_id": MOTION, "to": "on"}],
             "actions": [{"action": "image_processing.scan", "target": {"entity_id": IDENTIFY}}],

@@ -166,8 +166,12 @@ def listening(pid: int) -> set[str]:
 
 
 def readme_examples() -> list[str]:
-    """README's YAML examples."""
-    return re.findall(r"```yaml\n(.*?)```", (ROOT / "README.md").read_text(), re.DOTALL)
+    """Return the YAML examples of README and of the docs/ pages (in English: the Chinese pages' are the same)."""
+    pages = [
+        ROOT / "README.md",
+        *(page for page in sorted((ROOT / "docs").glob("*.md")) if ".zh-Hans" not in page.stem),
+    ]
+    return [block for page in pages for block in re.findall(r"```yaml\n(.*?)```", page.read_text(), re.DOTALL)]
 
 
 def readme_action(action: str) -> dict[str, object]:

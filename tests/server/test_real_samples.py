@@ -23,7 +23,7 @@ from .conftest import Wire
 SAMPLES: list[dict[str, Any]] = json.loads(
     (Path(__file__).parents[1] / "fixtures" / "baidu_real_responses.json").read_text(encoding="utf-8")
 )
-# Attributes Baidu's cloud measures and the local server never invents (see README).
+# Attributes Baidu's cloud measures and the local server never invents (see docs/limitations.md).
 UNMEASURED = frozenset(
     {
         "age", "beauty", "expression", "face_shape", "face_type", "gender", "glasses", "emotion", "race",
