@@ -59,9 +59,10 @@ async def test_detect_answers_plausible_quality(client: BaiduFaceClient) -> None
     assert 60 <= sharp.quality.illumination <= 255
     assert sharp.quality.completeness == 1
     assert all(0 <= value <= 1 for value in astuple(sharp.quality.occlusion))
-    (dim,) = await client.detect(dark(), quality="low")  # 30 is low's lower bound
-    assert dim.quality is not None
-    assert dim.quality.illumination < 40 < sharp.quality.illumination
+    # Too dark even for low (illumination 30 at least): refused, saying so.
+    with pytest.raises(BaiduFaceQualityError) as dim:
+        await client.detect(dark(), quality="low")
+    assert dim.value.check == "illumination"
 
 
 LIVENESS_CALLS: list[Callable[[BaiduFaceClient], Awaitable[object]]] = [
