@@ -14,6 +14,7 @@ from .api import (
     MAX_USER_INFO_BYTES,
     MIN_MATCH_IMAGES,
     BaiduFaceAuthenticationError,
+    BaiduFaceBadAnswerError,
     BaiduFaceBudgetExhaustedError,
     BaiduFaceConnectionError,
     BaiduFaceError,
@@ -21,9 +22,13 @@ from .api import (
     BaiduFaceGroupNotFoundError,
     BaiduFaceInvalidImageError,
     BaiduFaceInvalidInputError,
+    BaiduFaceLivenessError,
+    BaiduFaceLivenessUnavailableError,
     BaiduFaceNoFaceError,
     BaiduFaceNotSupportedError,
     BaiduFacePermissionError,
+    BaiduFaceQualityError,
+    BaiduFaceQualityUnavailableError,
     BaiduFaceQuotaExhaustedError,
     BaiduFaceRateLimitedError,
     BaiduFaceServerBusyError,
@@ -36,6 +41,11 @@ from .usage import resume_text
 # caller's mistakes (refused input, an unknown uid or group, an option this API
 # version lacks) are ServiceValidationErrors, HTTP 400 over the REST API.
 _TRANSLATIONS: tuple[tuple[type[BaiduFaceError], str, bool], ...] = (
+    # The face failed a level; _key names the check (and the covered part).
+    (BaiduFaceQualityError, "quality_refused", True),
+    (BaiduFaceLivenessError, "liveness_failed", True),
+    (BaiduFaceLivenessUnavailableError, "liveness_unavailable", True),
+    (BaiduFaceQualityUnavailableError, "quality_unavailable", True),
     (BaiduFaceInvalidImageError, "invalid_image", True),
     (BaiduFaceInvalidInputError, "invalid_input", True),
     (BaiduFaceUserNotFoundError, "user_not_found", True),
@@ -49,6 +59,7 @@ _TRANSLATIONS: tuple[tuple[type[BaiduFaceError], str, bool], ...] = (
     # The month's; _key picks the day's (day_budget_spent) by the error's period.
     (BaiduFaceBudgetExhaustedError, "month_budget_spent", False),
     (BaiduFaceQuotaExhaustedError, "quota_exhausted", False),
+    (BaiduFaceBadAnswerError, "bad_answer", False),
     (BaiduFaceConnectionError, "cannot_connect", False),
     (BaiduFaceServerBusyError, "server_busy", False),
 )
@@ -65,6 +76,23 @@ _INVALID_FIELDS = {
     "images": "invalid_images",
     "attributes": "invalid_attributes",
     "face_token": "invalid_face_token",
+    "liveness": "invalid_level",
+    "quality": "invalid_level",
+}
+# A quality refusal, by the one covered part where Baidu or the client named one, else by the check.
+_QUALITY_KEYS = {
+    "completeness": "quality_incomplete",
+    "angle": "quality_angle",
+    "blur": "quality_blurred",
+    "illumination": "quality_dark",
+    "occlusion": "quality_covered",
+    "left_eye": "quality_covered_left_eye",
+    "right_eye": "quality_covered_right_eye",
+    "nose": "quality_covered_nose",
+    "mouth": "quality_covered_mouth",
+    "left_cheek": "quality_covered_left_cheek",
+    "right_cheek": "quality_covered_right_cheek",
+    "chin_contour": "quality_covered_chin",
 }
 _LIMITS = {
     "max_uid_bytes": str(MAX_UID_BYTES),
@@ -111,7 +139,9 @@ def _key(err: BaiduFaceError, searched: Sequence[str]) -> tuple[str, bool]:
     if err.completed:
         # Half done: the message says what was; whose mistake the rest was stays the cause's.
         return "partial_failure", callers
-    if key == "invalid_input" and err.error_code is None:
+    if isinstance(err, BaiduFaceQualityError):
+        key = _QUALITY_KEYS.get(err.regions[0] if len(err.regions) == 1 else err.check, key)
+    elif key == "invalid_input" and err.error_code is None:
         key = _INVALID_FIELDS.get(err.field or "", key)
     elif key == "user_not_found" and not searched:
         key = "user_not_found_anywhere"

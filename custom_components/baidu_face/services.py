@@ -4,6 +4,12 @@ Each action has a named schema that checks every field's type and range before
 its handler runs. What an id may hold is the client's rule (one home, in
 `api.limits`); whatever the client or Baidu refuses reaches the user through
 `ha_error`, translated and in the terms of the action that was called.
+
+The actions that look at a face take `liveness` and `quality` levels and say in
+`checks` what was checked and how it came out (`_checks`, one shape for all).
+Looking is answered, whatever the face: a frame without a face, or one that
+fails a level, answers `verified: false` / no faces with a `reason`, so the
+automation that asked goes on. Registering refuses a face that fails, saying why.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from contextlib import suppress
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypedDict
 
 import voluptuous as vol
 from homeassistant.components.camera import async_get_image
@@ -32,11 +38,16 @@ from .api import (
     MAX_GROUPS,
     MAX_PAGE,
     MAX_TOP,
+    BaiduFaceControlUnavailableError,
     BaiduFaceError,
     BaiduFaceFaceNotFoundError,
+    BaiduFaceLivenessError,
     BaiduFaceNotFoundError,
     BaiduFaceNotSupportedError,
+    BaiduFaceQualityError,
+    ControlLevel,
     FaceToken,
+    Quality,
     RegisterResult,
     Result,
     check_image_count,
@@ -67,6 +78,8 @@ ATTR_LENGTH = "length"
 ATTR_PERSON = "person"
 ATTR_FACE_TOKEN = "face_token"  # noqa: S105 (a field name, not a secret)
 ATTR_FACE_ID = "face_id"
+ATTR_LIVENESS = "liveness"
+ATTR_QUALITY = "quality"
 
 # Actions that search the entry's default groups when the call names none.
 USES_DEFAULT_GROUPS = frozenset({"identify", "verify", "register_user", "enroll_face"})
@@ -131,18 +144,34 @@ _PAGE = {
     vol.Optional(ATTR_LENGTH, default=100): _count(1, MAX_PAGE),
 }
 _MAX_FACES = {vol.Optional(ATTR_MAX_FACES, default=1): _count(1, MAX_FACES)}
+_LEVEL = vol.In([level.value for level in ControlLevel])
+
+
+def _levels(quality: ControlLevel) -> dict[vol.Optional, Any]:
+    return {
+        vol.Optional(ATTR_LIVENESS, default=ControlLevel.NONE.value): _LEVEL,
+        vol.Optional(ATTR_QUALITY, default=quality.value): _LEVEL,
+    }
+
+
+# Looking at a face checks nothing unless asked; registering one checks its
+# quality at Baidu's advice for enrolment (normal).
+_LOOKING = _levels(ControlLevel.NONE)
+_ENROLLING = _levels(ControlLevel.NORMAL)
 
 DETECT_SCHEMA = vol.Schema(
     {
         **_ENTRY,
         **_IMAGE,
         **_MAX_FACES,
+        **_LOOKING,
         vol.Optional(ATTR_ATTRIBUTES): vol.All(cv.ensure_list, [vol.In(sorted(ATTRIBUTES))]),
     }
 )
 MATCH_SCHEMA = vol.Schema(
     {
         **_ENTRY,
+        **_LOOKING,
         vol.Optional(ATTR_CAMERA, default=list): vol.All(cv.ensure_list, [_CAMERA]),
         vol.Optional(ATTR_IMAGE_PATH, default=list): vol.All(cv.ensure_list, [_path]),
     }
@@ -152,12 +181,15 @@ IDENTIFY_SCHEMA = vol.Schema(
         **_ENTRY,
         **_IMAGE,
         **_MAX_FACES,
+        **_LOOKING,
         vol.Optional(ATTR_GROUPS): _GROUP_IDS,
         # The version in use may allow fewer (`Capabilities.max_top`): the client says so.
         vol.Optional(ATTR_TOP, default=1): _count(1, MAX_TOP),
     }
 )
-VERIFY_SCHEMA = vol.Schema({**_ENTRY, **_IMAGE, vol.Required(ATTR_UID): _text, vol.Optional(ATTR_GROUPS): _GROUP_IDS})
+VERIFY_SCHEMA = vol.Schema(
+    {**_ENTRY, **_IMAGE, **_LOOKING, vol.Required(ATTR_UID): _text, vol.Optional(ATTR_GROUPS): _GROUP_IDS}
+)
 GET_USER_SCHEMA = vol.Schema({**_ENTRY, vol.Required(ATTR_UID): _text, vol.Optional(ATTR_GROUP): _text})
 LIST_GROUPS_SCHEMA = vol.Schema({**_ENTRY, **_PAGE})
 LIST_GROUP_USERS_SCHEMA = vol.Schema({**_ENTRY, **_PAGE, vol.Required(ATTR_GROUP): _text})
@@ -165,6 +197,7 @@ REGISTER_USER_SCHEMA = vol.Schema(
     {
         **_ENTRY,
         **_IMAGE,
+        **_ENROLLING,
         vol.Required(ATTR_UID): _text,
         vol.Optional(ATTR_USER_INFO): _text,
         vol.Optional(ATTR_GROUPS): _GROUP_IDS,
@@ -175,6 +208,7 @@ UPDATE_USER_SCHEMA = vol.Schema(
     {
         **_ENTRY,
         **_IMAGE,
+        **_ENROLLING,
         vol.Required(ATTR_UID): _text,
         vol.Required(ATTR_GROUP): _text,
         vol.Optional(ATTR_USER_INFO): _text,
@@ -196,6 +230,7 @@ _WHO = {vol.Optional(ATTR_PERSON): cv.string, vol.Optional(ATTR_UID): _text}
 ENROLL_FACE_SCHEMA = vol.Schema(
     {
         **_ENTRY,
+        **_ENROLLING,
         vol.Required(ATTR_FACE_ID): _face_id,
         **_WHO,
         vol.Optional(ATTR_GROUPS): _GROUP_IDS,
@@ -345,17 +380,90 @@ def _result(result: Result) -> dict[str, Any]:
     return {"log_id": result.log_id, "groups": list(result.completed)}
 
 
+class Levels(TypedDict):
+    """A call's levels, as the client's keyword arguments."""
+
+    liveness: str
+    quality: str
+
+
+def _levels_of(call: ServiceCall) -> Levels:
+    return Levels(liveness=call.data[ATTR_LIVENESS], quality=call.data[ATTR_QUALITY])
+
+
+type Refusal = BaiduFaceQualityError | BaiduFaceLivenessError
+
+
+async def _judged[T](work: Awaitable[T]) -> T | Refusal:
+    """Await a look at a face: a face that fails a level is an answer (returned), not a failure."""
+    try:
+        return await work
+    except (BaiduFaceQualityError, BaiduFaceLivenessError) as refusal:
+        return refusal
+
+
+def _reason(refusal: Refusal) -> str:
+    return ATTR_QUALITY if isinstance(refusal, BaiduFaceQualityError) else ATTR_LIVENESS
+
+
+def _checks(
+    call: ServiceCall,
+    *,
+    quality: Quality | None = None,
+    liveness: float | None = None,
+    refusal: Refusal | None = None,
+    judged: bool = True,
+) -> dict[str, Any]:
+    """Say what was checked of a face and how it came out, in one shape for every action.
+
+    `passed` is None where nothing was checked: the level was none, or there
+    was no face to judge (`judged` False). A refusal fails its own check; a
+    quality refusal comes before liveness is judged, a liveness one after
+    quality passed. Numbers are there where the answer gave them (Baidu's
+    cloud judges V3's levels without saying its numbers).
+    """
+    outcome: dict[str, dict[str, Any]] = {}
+    for name in (ATTR_LIVENESS, ATTR_QUALITY):
+        level = call.data[name]
+        asked = level != ControlLevel.NONE and judged
+        failed = refusal is not None and _reason(refusal) == name
+        unjudged = isinstance(refusal, BaiduFaceQualityError) and name == ATTR_LIVENESS
+        outcome[name] = {"level": level, "passed": (not failed) if asked and not unjudged else None}
+    if isinstance(refusal, BaiduFaceLivenessError) and refusal.score is not None:
+        liveness = refusal.score
+    outcome[ATTR_LIVENESS]["score"] = liveness
+    if quality is not None:
+        outcome[ATTR_QUALITY] |= asdict(quality)
+    if isinstance(refusal, BaiduFaceQualityError):
+        outcome[ATTR_QUALITY] |= {"failed": refusal.check, "regions": list(refusal.regions)}
+    return outcome
+
+
 @_action("detect", DETECT_SCHEMA, SupportsResponse.ONLY)
 async def _detect(call: ServiceCall, entry: BaiduFaceConfigEntry) -> dict[str, Any]:
-    faces = await entry.runtime_data.client.detect(
-        await _image(call), max_faces=call.data[ATTR_MAX_FACES], attributes=call.data.get(ATTR_ATTRIBUTES, [])
+    faces = await _judged(
+        entry.runtime_data.client.detect(
+            await _image(call),
+            max_faces=call.data[ATTR_MAX_FACES],
+            attributes=call.data.get(ATTR_ATTRIBUTES, []),
+            **_levels_of(call),
+        )
     )
+    if isinstance(faces, BaiduFaceError):
+        return {"total_faces": 0, "faces": [], "reason": _reason(faces), "checks": _checks(call, refusal=faces)}
     found = []
     for face in faces:
-        data = {k: v for k, v in asdict(face).items() if v not in (None, ())}
+        data = {k: v for k, v in asdict(face).items() if v not in (None, ()) and k not in (ATTR_QUALITY, ATTR_LIVENESS)}
         data["box"] = box_attributes(face.box)
+        data["checks"] = _checks(call, quality=face.quality, liveness=face.liveness)
         found.append(data)
-    return {"total_faces": len(found), "faces": found}
+    return {
+        "total_faces": len(found),
+        "faces": found,
+        "refused_faces": faces.refused,
+        "reason": None if found else "no_face",
+        "checks": _checks(call, judged=bool(found)),
+    }
 
 
 @_action("match", MATCH_SCHEMA, SupportsResponse.ONLY)
@@ -365,23 +473,46 @@ async def _match(call: ServiceCall, entry: BaiduFaceConfigEntry) -> dict[str, An
     # The client's rule, asked before any picture is taken.
     check_image_count(len(cameras) + len(paths))
     images = [await _camera_image(call.hass, c) for c in cameras] + [await _file_image(call.hass, p) for p in paths]
-    scores = await entry.runtime_data.client.match(images)
+    scores = await _judged(entry.runtime_data.client.match(images, **_levels_of(call)))
+    names = [*cameras, *paths]
+    if isinstance(scores, BaiduFaceError):
+        return {"images": names, "scores": [], "reason": _reason(scores), "checks": _checks(call, refusal=scores)}
     threshold = _threshold(entry)
     return {
-        "images": [*cameras, *paths],
+        "images": names,
         "scores": [
-            {"first": s.first, "second": s.second, "score": s.score, "same_person": is_same_person(s.score, threshold)}
+            {
+                "first": s.first,
+                "second": s.second,
+                "score": s.score,
+                "same_person": s.face_found and is_same_person(s.score, threshold),
+                "reason": None if s.face_found else "no_face",
+                "checks": [
+                    _checks(call, quality=quality, liveness=liveness, judged=s.face_found)
+                    for quality, liveness in zip(s.quality, s.liveness, strict=True)
+                ],
+            }
             for s in scores
         ],
+        "reason": None,
+        "checks": _checks(call, judged=any(s.face_found for s in scores)),
     }
 
 
 @_action("identify", IDENTIFY_SCHEMA, SupportsResponse.ONLY)
 async def _identify(call: ServiceCall, entry: BaiduFaceConfigEntry) -> dict[str, Any]:
-    faces = await entry.runtime_data.client.identify(
-        await _image(call), _groups(entry, call), max_faces=call.data[ATTR_MAX_FACES], top=call.data[ATTR_TOP]
-    )
     threshold = _threshold(entry)
+    faces = await _judged(
+        entry.runtime_data.client.identify(
+            await _image(call),
+            _groups(entry, call),
+            max_faces=call.data[ATTR_MAX_FACES],
+            top=call.data[ATTR_TOP],
+            **_levels_of(call),
+        )
+    )
+    if isinstance(faces, BaiduFaceError):
+        return {"threshold": threshold, "faces": [], "reason": _reason(faces), "checks": _checks(call, refusal=faces)}
     result = []
     for face in faces:
         best = face.best
@@ -392,20 +523,33 @@ async def _identify(call: ServiceCall, entry: BaiduFaceConfigEntry) -> dict[str,
                 "recognized": known is not None,
                 "box": box_attributes(face.box),
                 "candidates": [asdict(c) for c in face.candidates],
+                "checks": _checks(call, quality=face.quality, liveness=face.liveness),
             }
         )
-    return {"threshold": threshold, "faces": result}
+    return {
+        "threshold": threshold,
+        "faces": result,
+        "refused_faces": faces.refused,
+        "reason": None if result else "no_face",
+        "checks": _checks(call, judged=bool(result)),
+    }
 
 
 @_action("verify", VERIFY_SCHEMA, SupportsResponse.ONLY)
 async def _verify(call: ServiceCall, entry: BaiduFaceConfigEntry) -> dict[str, Any]:
     uid = call.data[ATTR_UID]
-    result = await entry.runtime_data.client.verify(await _image(call), uid, _groups(entry, call))
+    client = entry.runtime_data.client
+    result = await _judged(client.verify(await _image(call), uid, _groups(entry, call), **_levels_of(call)))
+    if isinstance(result, BaiduFaceError):
+        refused = {"score": 0.0, "group_id": None, "verified": False, "reason": _reason(result)}
+        return {"uid": uid, **refused, "checks": _checks(call, refusal=result)}
     return {
         "uid": uid,
         "score": result.score,
         "group_id": result.group_id,
-        "verified": is_same_person(result.score, _threshold(entry)),
+        "verified": result.face_found and is_same_person(result.score, _threshold(entry)),
+        "reason": None if result.face_found else "no_face",
+        "checks": _checks(call, quality=result.quality, liveness=result.liveness, judged=result.face_found),
     }
 
 
@@ -437,6 +581,7 @@ async def _register_user(call: ServiceCall, entry: BaiduFaceConfigEntry) -> dict
         _groups(entry, call),
         user_info=call.data.get(ATTR_USER_INFO, ""),
         replace=call.data[ATTR_REPLACE],
+        **_levels_of(call),
     )
     entry.runtime_data.people.async_registered(uid, tuple(result.groups), call.data.get(ATTR_USER_INFO))
     return {
@@ -445,6 +590,7 @@ async def _register_user(call: ServiceCall, entry: BaiduFaceConfigEntry) -> dict
         "log_id": result.log_id,
         "face_token": result.face_token,
         "box": box_attributes(result.box),
+        "checks": _checks(call, quality=result.quality),
     }
 
 
@@ -452,10 +598,21 @@ async def _register_user(call: ServiceCall, entry: BaiduFaceConfigEntry) -> dict
 async def _update_user(call: ServiceCall, entry: BaiduFaceConfigEntry) -> dict[str, Any]:
     uid, group = call.data[ATTR_UID], call.data[ATTR_GROUP]
     result = await entry.runtime_data.client.update_user(
-        uid, await _image(call), group, user_info=call.data.get(ATTR_USER_INFO), create=call.data[ATTR_CREATE]
+        uid,
+        await _image(call),
+        group,
+        user_info=call.data.get(ATTR_USER_INFO),
+        create=call.data[ATTR_CREATE],
+        **_levels_of(call),
     )
     entry.runtime_data.people.async_registered(uid, (group,), call.data.get(ATTR_USER_INFO))
-    return {"uid": uid, "groups": [group], "log_id": result.log_id, "face_token": result.face_token}
+    return {
+        "uid": uid,
+        "groups": [group],
+        "log_id": result.log_id,
+        "face_token": result.face_token,
+        "checks": _checks(call, quality=result.quality),
+    }
 
 
 @_action("delete_user", DELETE_USER_SCHEMA, SupportsResponse.OPTIONAL)
@@ -503,29 +660,37 @@ async def _enroll_face(call: ServiceCall, entry: BaiduFaceConfigEntry) -> dict[s
         # Sent empty, user_info would overwrite the name the person has.
         user_info = person.name
     result = None
+    levels = _levels_of(call)
     if face.face_token and data.client.capabilities.face_tokens:
-        result = await _register_seen_face(entry, uid, FaceToken(face.face_token), groups, user_info or "")
+        result = await _register_seen_face(entry, uid, FaceToken(face.face_token), groups, user_info or "", levels)
     if result is None:
         try:
             crop = await data.faces.async_read(face_id)
         except KeyError:
             raise _invalid("face_not_kept", action=call.service, face_id=face_id) from None
-        result = await data.client.register_user(uid, crop, groups, user_info=user_info or "")
+        result = await data.client.register_user(uid, crop, groups, user_info=user_info or "", **levels)
     with suppress(KeyError):  # dropped by the bounds meanwhile: registered all the same
         await data.faces.async_enrolled(face_id, uid)
     data.people.async_registered(uid, tuple(result.groups), user_info)
-    return {"uid": uid, "groups": list(result.groups), "face_token": result.face_token, "face_id": face_id}
+    return {
+        "uid": uid,
+        "groups": list(result.groups),
+        "face_token": result.face_token,
+        "face_id": face_id,
+        "checks": _checks(call, quality=result.quality),
+    }
 
 
 async def _register_seen_face(
-    entry: BaiduFaceConfigEntry, uid: str, token: FaceToken, groups: list[str], user_info: str
+    entry: BaiduFaceConfigEntry, uid: str, token: FaceToken, groups: list[str], user_info: str, levels: Levels
 ) -> RegisterResult | None:
     """Register a face by the token Baidu gave it (no upload); None when Baidu no longer knows it, or cannot."""
     try:
-        return await entry.runtime_data.client.register_user(uid, token, groups, user_info=user_info)
+        return await entry.runtime_data.client.register_user(uid, token, groups, user_info=user_info, **levels)
     except (BaiduFaceFaceNotFoundError, BaiduFaceNotSupportedError) as err:
         # Baidu keeps the faces it saw for a while (the local server an hour); then the crop is sent.
-        if err.completed:
+        # A level the backend cannot apply fails the crop the same way: no second call.
+        if err.completed or isinstance(err, BaiduFaceControlUnavailableError):
             raise
         return None
 

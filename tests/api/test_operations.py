@@ -46,8 +46,9 @@ async def test_match_scores_every_pair(client: BaiduFaceClient) -> None:
     assert by_pair[0, 1] >= 80 > max(by_pair[0, 2], by_pair[1, 2])
     # V3 compares two images a call: three images are three requests.
     assert client.call_counts["match"] == (3 if client.api_version is ApiVersion.V3 else 1)
-    with pytest.raises(BaiduFaceNoFaceError):
-        await client.match([photo("enroll/obama_1.jpg"), blank_image()])
+    # An image without a face is an answer: the pair scores 0 and says so.
+    (empty,) = await client.match([photo("enroll/obama_1.jpg"), blank_image()])
+    assert (empty.score, empty.face_found) == (0.0, False)
 
 
 async def test_identify_names_each_face_and_keeps_low_scores_for_strangers(client: BaiduFaceClient) -> None:
@@ -90,6 +91,9 @@ async def test_verify_scores_one_uid(client: BaiduFaceClient) -> None:
     assert (await client.verify(photo("probe/obama.jpg"), "biden", ["family"])).score < 80
     with pytest.raises(BaiduFaceUserNotFoundError):
         await client.verify(photo("probe/obama.jpg"), "nobody", ["family"])
+    # An empty doorway is an answer, not an error.
+    empty = await client.verify(blank_image(), "obama", ["family"])
+    assert (empty.score, empty.face_found) == (0.0, False)
 
 
 async def test_register_into_several_groups_then_manage_membership(client: BaiduFaceClient) -> None:

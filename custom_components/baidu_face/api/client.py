@@ -8,12 +8,16 @@ from typing import Self
 
 import aiohttp
 
+from .answers import reading
 from .dialect import Dialect
+from .errors import liveness_unavailable
 from .exceptions import (
     BaiduFaceConnectionError,
     BaiduFaceError,
     BaiduFaceFaceNotFoundError,
     BaiduFaceGroupNotFoundError,
+    BaiduFaceLivenessError,
+    BaiduFaceLivenessUnavailableError,
     BaiduFaceNotFoundError,
     BaiduFacePermissionError,
     BaiduFaceUserNotFoundError,
@@ -31,6 +35,7 @@ from .limits import (
     check_group,
     check_groups,
     check_images,
+    check_level,
     check_range,
     check_uid,
     check_user_info,
@@ -40,7 +45,10 @@ from .models import (
     ATTRIBUTES,
     ApiVersion,
     Capabilities,
+    ControlLevel,
+    Controls,
     Face,
+    Faces,
     GroupUser,
     IdentifiedFace,
     MatchScore,
@@ -61,6 +69,9 @@ DEFAULT_DEADLINE = 30.0
 
 # A picture, or (V3, see `Capabilities.face_tokens`) a face Baidu already saw.
 type ImageInput = bytes | PreparedImage | FaceToken
+# A liveness or quality level: a ControlLevel, or its name ("normal").
+type Level = ControlLevel | str
+NONE = ControlLevel.NONE
 
 # Which input a not-found error is about, in order of preference.
 _MISSING: tuple[tuple[type[BaiduFaceNotFoundError], str], ...] = (
@@ -76,6 +87,10 @@ def _token(image: Sendable) -> str | None:
     return str(image) if isinstance(image, FaceToken) else None
 
 
+def _controls(liveness: Level, quality: Level) -> Controls:
+    return Controls(check_level(liveness, "liveness"), check_level(quality, "quality"))
+
+
 def capabilities_for(version: ApiVersion) -> Capabilities:
     """Return what an API version can do (for AUTO: V3's, the version tried first), e.g. for a settings form."""
     return V2.capabilities if version is ApiVersion.V2 else V3.capabilities
@@ -86,6 +101,18 @@ class BaiduFaceClient:
 
     The session is the caller's (Home Assistant's shared one); the client never
     closes it.
+
+    `liveness` and `quality` levels (none, low, normal, high) on detect, match,
+    identify, verify, register_user and update_user ask Baidu to judge the
+    face: one that fails is refused with BaiduFaceLivenessError or
+    BaiduFaceQualityError, the same on both API versions. V3 sends the levels
+    (Baidu judges them); V2 asks for the scores and the client compares them
+    with `controls.py`'s table, and, where V2 cannot ask for quality in the same
+    call (identify, verify, register_user, update_user), first spends one detect
+    call to measure it (`Capabilities.quality_costs_detect`; counted and
+    budgeted like any other call). A backend that cannot judge liveness (the
+    local server) refuses with BaiduFaceLivenessUnavailableError: nothing is
+    ever passed unjudged.
 
     Args:
         session: the aiohttp session to send with.
@@ -139,6 +166,7 @@ class BaiduFaceClient:
         self._dialect: Dialect | None = self._make(self._wanted) if self._wanted is not ApiVersion.AUTO else None
         self._dialect_lock = asyncio.Lock()
         self._deadline = deadline
+        self._judges_liveness: bool | None = None
         self.base_url = base_url
 
     def __repr__(self) -> str:
@@ -169,6 +197,15 @@ class BaiduFaceClient:
         the version, these are V3's, the version tried first.
         """
         return self._dialect.capabilities if self._dialect else capabilities_for(self._wanted)
+
+    @property
+    def judges_liveness(self) -> bool | None:
+        """Whether the backend judges liveness: None until a call asked for it, then what its answer showed.
+
+        False once the backend refused a liveness level as one it cannot apply
+        (the local server does); True once it answered one (Baidu's cloud).
+        """
+        return self._judges_liveness
 
     @property
     def call_counts(self) -> dict[str, int]:
@@ -218,26 +255,51 @@ class BaiduFaceClient:
         self,
         operation: Callable[[Dialect], Awaitable[T]],
         *,
+        controls: Controls | None = None,
         uid: str | None = None,
         group: str | None = None,
         groups: Sequence[str] = (),
         face_token: str | None = None,
     ) -> T:
-        """Run one operation on the dialect in use, within the deadline; name the input an error is about."""
+        """Run one operation on the dialect in use, within the deadline; name the input an error is about.
+
+        An answer of the wrong shape, wherever an adapter reads it, becomes
+        BaiduFaceBadAnswerError here; what the answer said of liveness is noted
+        (`judges_liveness`).
+        """
 
         async def run() -> T:
-            return await operation(await self._use())
+            with reading(self.base_url):
+                return await operation(await self._use())
 
+        asked = controls is not None and controls.liveness is not NONE
         try:
-            return await self._bounded(run())
-        except BaiduFaceError as err:
-            sent = {"uid": uid, "group_id": group, "groups": ",".join(groups) or None, "face_token": face_token}
-            missing = next((f for kind, f in _MISSING if isinstance(err, kind) and sent[f] is not None), None)
-            if missing is not None:
-                err.name(missing, sent[missing])
-            elif err.field in sent and err.value is None:
-                err.value = sent[err.field]
-            raise
+            result = await self._bounded(run())
+        except BaiduFaceError as raised:
+            err = liveness_unavailable(raised) if asked else raised
+            self._note_liveness(err)
+            self._name(err, uid=uid, group_id=group, groups=",".join(groups) or None, face_token=face_token)
+            if err is raised:
+                raise
+            raise err from raised
+        if asked:
+            self._judges_liveness = True
+        return result
+
+    def _note_liveness(self, err: BaiduFaceError) -> None:
+        if isinstance(err, BaiduFaceLivenessError):
+            self._judges_liveness = True
+        elif isinstance(err, BaiduFaceLivenessUnavailableError) and err.error_code is not None:
+            # The backend's own refusal; a missing score alone proves nothing of the backend.
+            self._judges_liveness = False
+
+    @staticmethod
+    def _name(err: BaiduFaceError, **sent: str | None) -> None:
+        missing = next((f for kind, f in _MISSING if isinstance(err, kind) and sent[f] is not None), None)
+        if missing is not None:
+            err.name(missing, sent[missing])
+        elif err.field in sent and err.value is None:
+            err.value = sent[err.field]
 
     async def _prepare(self, image: ImageInput) -> Sendable:
         if isinstance(image, FaceToken):
@@ -250,79 +312,145 @@ class BaiduFaceClient:
         # Decoding and re-encoding a camera frame takes tens of milliseconds.
         return await asyncio.get_running_loop().run_in_executor(None, prepare_image, bytes(image))
 
-    async def detect(self, image: ImageInput, *, max_faces: int = 1, attributes: Iterable[str] = ()) -> list[Face]:
+    async def detect(
+        self,
+        image: ImageInput,
+        *,
+        max_faces: int = 1,
+        attributes: Iterable[str] = (),
+        liveness: Level = NONE,
+        quality: Level = NONE,
+    ) -> Faces[Face]:
         """Faces in the image, largest first (empty when there is none).
 
         `attributes` are names from models.ATTRIBUTES; one the version in use
         does not return (see `capabilities`) raises BaiduFaceNotSupportedError.
+        A `quality` level asks for each face's quality and judges it (no extra
+        call on either version): faces that fail are left out and counted in
+        `Faces.refused`, and when none passes the largest one's refusal is
+        raised. `liveness` is judged by V3 only (`capabilities.liveness`).
         """
         wanted = check_attributes(attributes, ATTRIBUTES)
         check_range("max_faces", max_faces, 1, MAX_FACES)
+        controls = _controls(liveness, quality)
         prepared = await self._prepare(image)
-        return await self._run(lambda d: d.detect(prepared, max_faces, wanted))
+        return await self._run(lambda d: d.detect(prepared, max_faces, wanted, controls), controls=controls)
 
-    async def match(self, images: Sequence[ImageInput]) -> list[MatchScore]:
-        """Scores for every pair of the images."""
+    async def match(
+        self, images: Sequence[ImageInput], *, liveness: Level = NONE, quality: Level = NONE
+    ) -> list[MatchScore]:
+        """Scores for every pair of the images.
+
+        A pair with an image without a face scores 0 with `face_found` False
+        (an answer, not an error). Under a level, an image that fails it
+        refuses the match.
+        """
         check_images(images)
+        controls = _controls(liveness, quality)
         prepared = [await self._prepare(i) for i in images]
-        return await self._run(lambda d: d.match(prepared))
+        return await self._run(lambda d: d.match(prepared, controls), controls=controls)
 
     async def identify(
-        self, image: ImageInput, groups: Iterable[str], *, max_faces: int = 1, top: int = 1
-    ) -> list[IdentifiedFace]:
+        self,
+        image: ImageInput,
+        groups: Iterable[str],
+        *,
+        max_faces: int = 1,
+        top: int = 1,
+        liveness: Level = NONE,
+        quality: Level = NONE,
+    ) -> Faces[IdentifiedFace]:
         """Who each face resembles, from the groups, best first.
 
         Candidates below the "same person" threshold are kept, so callers can
         tell a stranger by score (`is_same_person`); `top` may not exceed
-        `capabilities.max_top`.
+        `capabilities.max_top`. Under a level, faces that fail it are left out
+        and counted in `Faces.refused`; when none passes, the largest one's
+        refusal is raised. On V2 a quality level costs one detect call first,
+        and liveness on several faces one identify call per face.
         """
         group_ids = check_groups(groups)
         check_range("max_faces", max_faces, 1, MAX_FACES)
         check_range("top", top, 1, MAX_TOP)
+        controls = _controls(liveness, quality)
         prepared = await self._prepare(image)
-        return await self._run(lambda d: d.identify(prepared, group_ids, max_faces, top), groups=group_ids)
+        return await self._run(
+            lambda d: d.identify(prepared, group_ids, max_faces, top, controls), controls=controls, groups=group_ids
+        )
 
-    async def verify(self, image: ImageInput, uid: str, groups: Iterable[str]) -> VerifyResult:
-        """How much the image's face looks like `uid` (see `is_same_person`)."""
+    async def verify(
+        self, image: ImageInput, uid: str, groups: Iterable[str], *, liveness: Level = NONE, quality: Level = NONE
+    ) -> VerifyResult:
+        """How much the image's face looks like `uid` (see `is_same_person`).
+
+        An image without a face scores 0 with `face_found` False. On V2 a
+        quality level costs one detect call first.
+        """
         check_uid(uid)
         group_ids = check_groups(groups)
+        controls = _controls(liveness, quality)
         prepared = await self._prepare(image)
-        return await self._run(lambda d: d.verify(prepared, uid, group_ids), uid=uid, groups=group_ids)
+        return await self._run(
+            lambda d: d.verify(prepared, uid, group_ids, controls), controls=controls, uid=uid, groups=group_ids
+        )
 
     async def register_user(
-        self, uid: str, image: ImageInput, groups: Iterable[str], *, user_info: str = "", replace: bool = False
+        self,
+        uid: str,
+        image: ImageInput,
+        groups: Iterable[str],
+        *,
+        user_info: str = "",
+        replace: bool = False,
+        liveness: Level = NONE,
+        quality: Level = NONE,
     ) -> RegisterResult:
         """Add a face to `uid` in each group (creating both as needed); `replace` drops its old faces.
 
         The face may be a `FaceToken` of a face Baidu saw lately (V3: no
         upload); one it no longer knows is BaiduFaceFaceNotFoundError, and V2
         refuses any with BaiduFaceNotSupportedError: send the picture then.
+        Baidu advises a quality level (normal) for faces registered; on V2 it
+        costs one detect call first. A picture without a face is
+        BaiduFaceNoFaceError.
         """
         check_uid(uid)
         group_ids = check_groups(groups)
         check_user_info(user_info)
+        controls = _controls(liveness, quality)
         prepared = await self._prepare(image)
         return await self._run(
-            lambda d: d.register_user(uid, prepared, group_ids, user_info, replace),
+            lambda d: d.register_user(uid, prepared, group_ids, user_info, replace, controls),
+            controls=controls,
             uid=uid,
             groups=group_ids,
             face_token=_token(prepared),
         )
 
     async def update_user(
-        self, uid: str, image: ImageInput, group: str, *, user_info: str | None = None, create: bool = False
+        self,
+        uid: str,
+        image: ImageInput,
+        group: str,
+        *,
+        user_info: str | None = None,
+        create: bool = False,
+        liveness: Level = NONE,
+        quality: Level = NONE,
     ) -> RegisterResult:
         """Replace `uid`'s faces in a group with this image; `create` registers a missing uid.
 
-        Without `user_info` the stored one is kept.
+        Without `user_info` the stored one is kept. Levels as for `register_user`.
         """
         check_uid(uid)
         check_group(group)
         if user_info is not None:
             check_user_info(user_info)
+        controls = _controls(liveness, quality)
         prepared = await self._prepare(image)
         return await self._run(
-            lambda d: d.update_user(uid, prepared, group, user_info, create),
+            lambda d: d.update_user(uid, prepared, group, user_info, create, controls),
+            controls=controls,
             uid=uid,
             group=group,
             face_token=_token(prepared),

@@ -5,11 +5,15 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
+from .answers import number, optional, quality_of, records
 from .images import Sendable
 from .models import (
     ApiVersion,
     Capabilities,
+    Controls,
     Face,
+    FaceBox,
+    Faces,
     GroupUser,
     IdentifiedFace,
     MatchScore,
@@ -33,7 +37,15 @@ class Dialect(Protocol):
     The client has checked every input before an adapter sees it; an adapter
     translates, sends through the transport and parses, and refuses with
     BaiduFaceNotSupportedError what its version cannot do (see `capabilities`),
-    a `FaceToken` in place of a picture included.
+    a `FaceToken` in place of a picture included. It reads answers with
+    `answers`' readers: a wrong shape raises, and the client turns that into
+    BaiduFaceBadAnswerError.
+
+    `controls` are the liveness and quality levels asked for: a face that fails
+    one is refused with BaiduFaceQualityError or BaiduFaceLivenessError (Baidu's
+    refusal, or the adapter's own judgement by `controls.py` where Baidu only
+    gives the numbers); a call that finds several faces leaves out those that
+    fail, counting them in `Faces.refused`, and refuses when none passes.
     """
 
     version: ApiVersion
@@ -42,25 +54,29 @@ class Dialect(Protocol):
     async def probe(self) -> None:
         """Make the cheapest call of this version: raises BaiduFacePermissionError if the app may not use it."""
 
-    async def detect(self, image: Sendable, max_faces: int, attributes: frozenset[str]) -> list[Face]:
+    async def detect(
+        self, image: Sendable, max_faces: int, attributes: frozenset[str], controls: Controls
+    ) -> Faces[Face]:
         """Find up to `max_faces` faces, largest first, with the attributes asked for."""
 
-    async def match(self, images: list[Sendable]) -> list[MatchScore]:
-        """Score every pair of the images."""
+    async def match(self, images: list[Sendable], controls: Controls) -> list[MatchScore]:
+        """Score every pair of the images; a pair with an image without a face scores 0 (face_found False)."""
 
-    async def identify(self, image: Sendable, groups: list[str], max_faces: int, top: int) -> list[IdentifiedFace]:
+    async def identify(
+        self, image: Sendable, groups: list[str], max_faces: int, top: int, controls: Controls
+    ) -> Faces[IdentifiedFace]:
         """Find each face's `top` best candidates in the groups, whatever their score."""
 
-    async def verify(self, image: Sendable, uid: str, groups: list[str]) -> VerifyResult:
-        """Score the face against `uid`: low, or 0, for a stranger, never an error."""
+    async def verify(self, image: Sendable, uid: str, groups: list[str], controls: Controls) -> VerifyResult:
+        """Score the face against `uid`: low, or 0, for a stranger or an image without a face, never an error."""
 
     async def register_user(
-        self, uid: str, image: Sendable, groups: list[str], user_info: str, replace: bool
+        self, uid: str, image: Sendable, groups: list[str], user_info: str, replace: bool, controls: Controls
     ) -> RegisterResult:
         """Add the face to `uid` in every group, creating user and groups as needed."""
 
     async def update_user(
-        self, uid: str, image: Sendable, group: str, user_info: str | None, create: bool
+        self, uid: str, image: Sendable, group: str, user_info: str | None, create: bool, controls: Controls
     ) -> RegisterResult:
         """Replace `uid`'s faces in one group; None keeps the stored user_info."""
 
@@ -102,3 +118,27 @@ def labelled(value: Any, labels: tuple[str, ...]) -> str | None:
     if isinstance(value, int) and 0 <= value < len(labels):
         return labels[value]
     return str(value) if value is not None else None
+
+
+def face_from(
+    image: Sendable, face: dict[str, Any], box: FaceBox, angles: tuple[Any, Any, Any], quality: str, **more: Any
+) -> Face:
+    """Read a detected face: what both dialects spell alike here, the rest (`more`) as each adapter reads it.
+
+    `angles` are the answer's yaw, pitch and roll; `quality` names the face's
+    quality object (V3 `quality`, V2 `qualities`), read when the answer has one.
+    """
+    return Face(
+        box=box,
+        probability=number(face.get("face_probability", 0)),
+        yaw=number(angles[0]),
+        pitch=number(angles[1]),
+        roll=number(angles[2]),
+        age=optional(face.get("age"), number),
+        beauty=optional(face.get("beauty"), number),
+        glasses=labelled(face.get("glasses"), GLASSES),
+        expression=labelled(face.get("expression"), EXPRESSIONS),
+        landmarks=tuple(image.point(number(p["x"]), number(p["y"])) for p in records(face.get("landmark"))),
+        quality=optional(face.get(quality), lambda q: quality_of(q, angles)),
+        **more,
+    )

@@ -20,7 +20,7 @@ class BaiduFaceError(Exception):
     succeed before this error, so nothing is silently half-done. `field` names
     the input that was refused or not found, in the client's vocabulary ("uid",
     "group_id", "groups", "user_info", "max_faces", "top", "start", "length",
-    "images", "attributes", "face_token" or "image"), and `value` the offending
+    "images", "attributes", "face_token", "liveness", "quality" or "image"), and `value` the offending
     value (None for images, and wherever it is not known).
     """
 
@@ -55,6 +55,15 @@ class BaiduFaceConnectionError(BaiduFaceError):
 
     That includes a call that did not finish within the client's `deadline`,
     and an answer larger than the client reads (a few MiB).
+    """
+
+
+class BaiduFaceBadAnswerError(BaiduFaceConnectionError):
+    """The endpoint answered, but not in Baidu's shape: a key missing, a wrong type, a number that is none.
+
+    A connection error because it is one more way of "answering something that
+    is not Baidu" (as a body that is not JSON is): not the caller's mistake, and
+    trying again later, or another endpoint, is all a caller can do.
     """
 
 
@@ -104,6 +113,63 @@ class BaiduFaceInvalidImageError(BaiduFaceInvalidInputError):
     def __init__(self, message: str, **kwargs: Any) -> None:
         kwargs.setdefault("field", "image")
         super().__init__(message, **kwargs)
+
+
+class BaiduFaceQualityError(BaiduFaceInvalidInputError):
+    """The face failed the quality level asked for (Baidu's 223113-223127, or the client's own check on V2).
+
+    `check` names the check that failed (models.QualityCheck: completeness,
+    angle, blur, illumination, occlusion); for occlusion, `regions` names the
+    covered parts (Occlusion's field names) where known, empty when Baidu only
+    said "covered". `field` is "image".
+    """
+
+    @override
+    def __init__(self, message: str, *, check: str, regions: tuple[str, ...] = (), **kwargs: Any) -> None:
+        kwargs.setdefault("field", "image")
+        super().__init__(message, **kwargs)
+        self.check = check
+        self.regions = regions
+
+
+class BaiduFaceLivenessError(BaiduFaceInvalidInputError):
+    """The face failed the liveness level asked for (Baidu's 223120, or the client's check on V2).
+
+    `score` is the liveness score where the client compared it itself (V2),
+    else None. `field` is "image".
+    """
+
+    @override
+    def __init__(self, message: str, *, score: float | None = None, **kwargs: Any) -> None:
+        kwargs.setdefault("field", "image")
+        super().__init__(message, **kwargs)
+        self.score = score
+
+
+class BaiduFaceControlUnavailableError(BaiduFaceNotSupportedError):
+    """A control level was asked for but cannot be applied: nothing was judged, so nothing passed.
+
+    `control` is "liveness" or "quality".
+    """
+
+    control = ""
+
+    @override
+    def __init__(self, message: str, **kwargs: Any) -> None:
+        kwargs.setdefault("field", self.control)
+        super().__init__(message, **kwargs)
+
+
+class BaiduFaceLivenessUnavailableError(BaiduFaceControlUnavailableError):
+    """The backend does not judge liveness (the local server refuses with 223119 or 216102), or gave no score."""
+
+    control = "liveness"
+
+
+class BaiduFaceQualityUnavailableError(BaiduFaceControlUnavailableError):
+    """Quality was asked for and the answer did not carry it, so the client could not judge it."""
+
+    control = "quality"
 
 
 class BaiduFaceNoFaceError(BaiduFaceError):

@@ -11,9 +11,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
+from yarl import URL
+
 from .exceptions import BaiduFaceInvalidInputError
+from .models import ControlLevel
 
 DEFAULT_BASE_URL = "https://aip.baidubce.com"
+BAIDU_CLOUD_HOST = URL(DEFAULT_BASE_URL).host
 DEFAULT_QPS = 2  # Baidu's free tier
 # Baidu's own "same person" line: its documentation recommends 80 for search.
 DEFAULT_THRESHOLD = 80.0
@@ -37,6 +41,14 @@ _SHOWN = 64
 def is_same_person(score: float, threshold: float = DEFAULT_THRESHOLD) -> bool:
     """Whether a score (0-100) says "the same person" at this threshold."""
     return score >= threshold
+
+
+def is_baidu_cloud(base_url: str) -> bool:
+    """Whether an endpoint is Baidu's cloud: the only backend known to judge liveness (the local server refuses)."""
+    try:
+        return URL(base_url.strip()).host == BAIDU_CLOUD_HOST
+    except ValueError:
+        return False
 
 
 def invalid(field: str, value: object, message: str) -> BaiduFaceInvalidInputError:
@@ -136,3 +148,13 @@ def check_attributes(attributes: Iterable[str], supported: frozenset[str]) -> fr
         listed = ", ".join(sorted(unknown))
         raise invalid("attributes", listed, f"unknown attributes: {listed}")
     return wanted
+
+
+def check_level(level: object, field: str) -> ControlLevel:
+    """Check a liveness or quality level: none, low, normal or high (any case)."""
+    if isinstance(level, str):
+        try:
+            return ControlLevel(level.lower())
+        except ValueError:
+            pass
+    raise invalid(field, level, f"{field} must be one of {', '.join(ControlLevel)}")

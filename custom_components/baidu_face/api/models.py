@@ -6,6 +6,7 @@ means "same person"; boxes in the pixels of the image the caller passed.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -16,6 +17,33 @@ class ApiVersion(StrEnum):
     AUTO = "auto"
     V2 = "v2"
     V3 = "v3"
+
+
+class ControlLevel(StrEnum):
+    """How strict a liveness or quality control is; NONE checks nothing (V3 sends these upper-cased)."""
+
+    NONE = "none"
+    LOW = "low"
+    NORMAL = "normal"
+    HIGH = "high"
+
+
+class QualityCheck(StrEnum):
+    """A quality check, in the order they are applied: the first that fails names the refusal."""
+
+    COMPLETENESS = "completeness"  # the whole face inside the image
+    ANGLE = "angle"  # yaw, pitch and roll
+    BLUR = "blur"
+    ILLUMINATION = "illumination"
+    OCCLUSION = "occlusion"  # a part of the face covered
+
+
+@dataclass(frozen=True, slots=True)
+class Controls:
+    """The liveness and quality levels one call asks for."""
+
+    liveness: ControlLevel = ControlLevel.NONE
+    quality: ControlLevel = ControlLevel.NONE
 
 
 # Attributes a caller may ask detect for; each dialect spells them its own way
@@ -41,6 +69,12 @@ class Capabilities:
     create_group: bool
     delete_group: bool
     face_tokens: bool  # takes a face Baidu already saw (`FaceToken`) in place of a picture
+    # Operations that can judge liveness (the others refuse a liveness level with
+    # BaiduFaceNotSupportedError).
+    liveness: frozenset[str] = frozenset()
+    # Whether a quality level on identify, verify, register_user or update_user
+    # costs one more (detect) call: V2 cannot ask for quality in those calls.
+    quality_costs_detect: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,8 +97,44 @@ class Point:
 
 
 @dataclass(frozen=True, slots=True)
+class Occlusion:
+    """How covered each part of a face is: 0 (visible) to 1 (fully covered)."""
+
+    left_eye: float
+    right_eye: float
+    nose: float
+    mouth: float
+    left_cheek: float
+    right_cheek: float
+    chin_contour: float
+
+
+@dataclass(frozen=True, slots=True)
+class Quality:
+    """A face's quality as Baidu measures it.
+
+    blur 0 (sharp) to 1 (blurred); illumination 0-255 (the face's mean grey
+    level); completeness 1 when the whole face is inside the image, 0 when it
+    crosses the edge; angles in degrees (None where the answer gave none).
+    """
+
+    blur: float
+    illumination: float
+    completeness: float
+    occlusion: Occlusion
+    yaw: float | None = None
+    pitch: float | None = None
+    roll: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Face:
-    """One detected face. Attributes are None unless asked for and returned."""
+    """One detected face. Attributes are None unless asked for and returned.
+
+    `quality` is there when a quality level was asked for; `liveness` is the
+    0-1 score (higher: more likely a live person) where the answer gave one,
+    None when it was not checked or Baidu judged it without saying the score.
+    """
 
     box: FaceBox
     probability: float
@@ -81,6 +151,8 @@ class Face:
     race: str | None = None
     face_shape: str | None = None
     landmarks: tuple[Point, ...] = ()
+    quality: Quality | None = None
+    liveness: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,13 +165,33 @@ class Candidate:
     score: float
 
 
+class Faces[T](list[T]):
+    """The faces a call found, largest first, and how many it left out for failing a control level.
+
+    A list, so callers that only want the faces need not know; `refused` counts
+    the faces that were found but failed the quality (or liveness) level.
+    """
+
+    __slots__ = ("refused",)
+
+    def __init__(self, faces: Iterable[T] = (), refused: int = 0) -> None:
+        """Hold the faces that passed, and the count of those that did not."""
+        super().__init__(faces)
+        self.refused = refused
+
+
 @dataclass(frozen=True, slots=True)
 class IdentifiedFace:
-    """A face and the registered users it resembles, best first (scores may be below 80)."""
+    """A face and the registered users it resembles, best first (scores may be below 80).
+
+    `quality` and `liveness` as on `Face`, where the answer gave them.
+    """
 
     candidates: tuple[Candidate, ...]
     box: FaceBox | None = None
     face_token: str | None = None
+    quality: Quality | None = None
+    liveness: float | None = None
 
     @property
     def best(self) -> Candidate | None:
@@ -109,20 +201,35 @@ class IdentifiedFace:
 
 @dataclass(frozen=True, slots=True)
 class MatchScore:
-    """The score of images `first` and `second` (indexes into the caller's list)."""
+    """The score of images `first` and `second` (indexes into the caller's list).
+
+    `face_found` is False (and the score 0) when the answer said an image of
+    the pair has no face; V2 does not say which image, so then every pair says
+    so. `quality` and `liveness` are the two images', where the answer gave them.
+    """
 
     first: int
     second: int
     score: float
+    face_found: bool = True
+    quality: tuple[Quality | None, Quality | None] = (None, None)
+    liveness: tuple[float | None, float | None] = (None, None)
 
 
 @dataclass(frozen=True, slots=True)
 class VerifyResult:
-    """How much a face looks like `uid` (0 when Baidu found no match); `is_same_person` decides."""
+    """How much a face looks like `uid` (0 when Baidu found no match); `is_same_person` decides.
+
+    `face_found` is False (and the score 0) for an image without a face.
+    `quality` and `liveness` as on `Face`, where the answer gave them.
+    """
 
     uid: str
     score: float
     group_id: str | None = None
+    face_found: bool = True
+    quality: Quality | None = None
+    liveness: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +241,7 @@ class RegisterResult:
     log_id: int | None = None
     face_token: str | None = None
     box: FaceBox | None = None
+    quality: Quality | None = None  # where the client measured it first (V2)
 
 
 @dataclass(frozen=True, slots=True)

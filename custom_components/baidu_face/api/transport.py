@@ -18,9 +18,11 @@ from typing import Any, Protocol
 import aiohttp
 from yarl import URL
 
+from .answers import number, reading, text
 from .errors import NOT_COUNTED, QPS_EXCEEDED, QUOTA_SPENT, TOKEN_REJECTED, error_for
 from .exceptions import (
     BaiduFaceAuthenticationError,
+    BaiduFaceBadAnswerError,
     BaiduFaceBudgetExhaustedError,
     BaiduFaceConnectionError,
     BaiduFaceServerBusyError,
@@ -215,7 +217,11 @@ class Transport:
             raise BaiduFaceAuthenticationError(
                 f"Baidu refused the API key or secret key: {description}", error_msg=description
             )
-        return str(body["access_token"]), float(body.get("expires_in", 2592000))
+        with reading("token"):
+            token, lifetime = text(body["access_token"]), number(body.get("expires_in", 2592000))
+            if not token or lifetime <= 0:
+                raise ValueError("an empty token, or one already expired")
+        return token, lifetime
 
     async def call(self, operation: str, path: str, payload: Any, *, form: bool = False) -> dict[str, Any]:
         """POST a payload to `/rest/2.0/face/{path}` and return Baidu's successful body."""
@@ -227,7 +233,7 @@ class Transport:
             token = await self.token()
             async with limiter.slot():
                 body = await self._post(operation, path, token, payload, form=form)
-            code = body.get("error_code", 0)
+            code = _code(body)
             _LOGGER.debug("%s (%s): error_code %s, log_id %s", operation, path, code, body.get("log_id"))
             if not code:
                 return body
@@ -251,7 +257,7 @@ class Transport:
                 f"{operation} was not sent: the {period}'s budget for {api} is spent", api=api, period=period
             )
         self.calls[operation] += 1
-        code: int | None = None
+        code: int | None = None  # unknown: the request may have been counted
         try:
             if form:
                 body = await self._send("POST", f"/rest/2.0/face/{path}", params={"access_token": token}, data=payload)
@@ -260,8 +266,7 @@ class Transport:
                 body = await self._send(
                     "POST", f"/rest/2.0/face/{path}", params={"access_token": token}, data=data, headers=_JSON
                 )
-            raw = body.get("error_code", 0)
-            code = raw if isinstance(raw, int) else None
+            code = _code(body)
             return body
         finally:
             if self._budget is not None:
@@ -280,15 +285,15 @@ class Transport:
         except aiohttp.ClientError as err:
             # aiohttp's message may hold the URL, and so the token: keep only its kind.
             raise BaiduFaceConnectionError(f"cannot reach {self._base_url}: {type(err).__name__}") from None
-        except ValueError:
-            raise BaiduFaceConnectionError(f"{self._base_url} did not answer like Baidu (not JSON)") from None
+        except ValueError, RecursionError:  # nested too deep for json
+            raise BaiduFaceBadAnswerError(f"{self._base_url} did not answer like Baidu (not JSON)") from None
         if not isinstance(body, dict):
-            raise BaiduFaceConnectionError(f"{self._base_url} did not answer like Baidu")
+            raise BaiduFaceBadAnswerError(f"{self._base_url} did not answer like Baidu")
         return body
 
     async def _read(self, response: aiohttp.ClientResponse) -> bytes:
         """Read the body, refused as soon as it outgrows MAX_RESPONSE_BYTES (Baidu's are a few KiB)."""
-        too_large = BaiduFaceConnectionError(
+        too_large = BaiduFaceBadAnswerError(
             f"{self._base_url} answered more than {MAX_RESPONSE_BYTES // 1024 // 1024} MiB: not Baidu"
         )
         if (response.content_length or 0) > MAX_RESPONSE_BYTES:
@@ -299,3 +304,13 @@ class Transport:
             if len(data) > MAX_RESPONSE_BYTES:
                 raise too_large
         return bytes(data)
+
+
+def _code(body: dict[str, Any]) -> int:
+    """Return an answer's error code, 0 for success; one that is not a whole number is not Baidu's answer."""
+    code = body.get("error_code")
+    if code is None:
+        return 0
+    if isinstance(code, bool) or not isinstance(code, int):
+        raise BaiduFaceBadAnswerError(f"the answer's error code is not a number ({type(code).__name__})")
+    return code

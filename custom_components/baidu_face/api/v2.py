@@ -5,12 +5,18 @@ from __future__ import annotations
 import asyncio
 import base64
 import io
+from dataclasses import replace
+from itertools import combinations
 from typing import Any, override
 
 from PIL import Image
 
-from .dialect import EXPRESSIONS, GLASSES, Call, Dialect, labelled
+from .answers import log_id, number, optional, quality_of, record, records, text, texts, whole
+from .controls import kept, liveness_refusal, quality_refusal
+from .dialect import Call, Dialect, face_from, labelled
 from .exceptions import (
+    BaiduFaceError,
+    BaiduFaceLivenessError,
     BaiduFaceNoFaceError,
     BaiduFaceNotSupportedError,
     BaiduFacePermissionError,
@@ -21,12 +27,16 @@ from .models import (
     ApiVersion,
     Candidate,
     Capabilities,
+    ControlLevel,
+    Controls,
     Face,
     FaceBox,
+    Faces,
     GroupUser,
     IdentifiedFace,
     MatchScore,
     Membership,
+    Quality,
     RegisterResult,
     Result,
     StoredFace,
@@ -46,6 +56,11 @@ ATTRIBUTES = {
     "landmark": "landmark",
 }
 MAX_TOP = 5
+# What V2 asks for to judge the levels: `qualities` (detect's face_fields, match's
+# ext_fields) and `faceliveness` (identify's and verify's ext_fields, match's image_liveness).
+QUALITIES = "qualities"
+FACELIVENESS = "faceliveness"
+ANGLES = ("yaw", "pitch", "roll")
 CAPABILITIES = Capabilities(
     ApiVersion.V2,
     frozenset(ATTRIBUTES),
@@ -55,6 +70,8 @@ CAPABILITIES = Capabilities(
     create_group=False,
     delete_group=False,
     face_tokens=False,
+    liveness=frozenset({"identify", "verify", "match"}),
+    quality_costs_detect=True,
 )
 # multi-identify is refused with "unsupported method" (3) or "no permission" (6)
 # where an app or server lacks it: then each face is identified on its own.
@@ -95,110 +112,213 @@ class V2(Dialect):
         await self._form("probe", "faceset/group/getlist", {"start": 0, "num": 1})
 
     @override
-    async def detect(self, image: Sendable, max_faces: int, attributes: frozenset[str]) -> list[Face]:
-        picture = _picture(image)
+    async def detect(
+        self, image: Sendable, max_faces: int, attributes: frozenset[str], controls: Controls
+    ) -> Faces[Face]:
+        _no_liveness("detect", controls)
         if unsupported := attributes - ATTRIBUTES.keys():
             raise BaiduFaceNotSupportedError(f"API v2 does not return {', '.join(sorted(unsupported))}")
+        return await self._detect(_picture(image), max_faces, attributes, controls.quality)
+
+    async def _detect(
+        self, picture: PreparedImage, max_faces: int, attributes: frozenset[str], quality: ControlLevel
+    ) -> Faces[Face]:
+        """Find faces, with their `qualities` when a level asks for them: those that fail it are left out."""
+        fields = {ATTRIBUTES[a] for a in attributes} | ({QUALITIES} if quality is not ControlLevel.NONE else set())
         form = {"image": picture.base64, "max_face_num": max_faces}
-        if attributes:
-            form["face_fields"] = ",".join(sorted(ATTRIBUTES[a] for a in attributes))
+        if fields:
+            form["face_fields"] = ",".join(sorted(fields))
         body = await self._form("detect", "detect", form)
-        return [_face(picture, f) for f in body.get("result", [])]
+        faces = [_face(picture, f) for f in records(body.get("result"))]
+        return kept(quality_refusal(f.quality, quality) or f for f in faces)
+
+    async def _largest(self, picture: PreparedImage, quality: ControlLevel) -> Face | None:
+        """Measure the largest face's quality (one detect call: V2 cannot ask for it in identify, verify or add).
+
+        Returns None for a picture without a face; raises the refusal of a face that fails.
+        """
+        faces = await self._detect(picture, 1, frozenset(), quality)
+        return faces[0] if faces else None
 
     @override
-    async def match(self, images: list[Sendable]) -> list[MatchScore]:
-        body = await self._form("match", "match", {"images": ",".join(_picture(i).base64 for i in images)})
-        return [MatchScore(r["index_i"], r["index_j"], float(r["score"])) for r in body.get("result", [])]
+    async def match(self, images: list[Sendable], controls: Controls) -> list[MatchScore]:
+        pictures = [_picture(i) for i in images]
+        form = {"images": ",".join(p.base64 for p in pictures)}
+        if controls.quality is not ControlLevel.NONE:
+            form["ext_fields"] = QUALITIES
+        if controls.liveness is not ControlLevel.NONE:
+            # One entry per image, in order: every image is checked.
+            form["image_liveness"] = ",".join([FACELIVENESS] * len(pictures))
+        try:
+            body = await self._form("match", "match", form)
+        except BaiduFaceNoFaceError:
+            # V2 does not say which image has no face, so every pair says so.
+            return [MatchScore(i, j, 0.0, face_found=False) for i, j in combinations(range(len(pictures)), 2)]
+        qualities = _ext_qualities(body.get("ext_info"), controls.quality, len(pictures))
+        scores = _ext_liveness(body.get("ext_info"), controls.liveness, len(pictures))
+        for measured, score in zip(qualities, scores, strict=True):
+            if refusal := quality_refusal(measured, controls.quality) or liveness_refusal(score, controls.liveness):
+                raise refusal
+        pairs = []
+        for entry in records(body.get("result")):
+            i, j = whole(entry["index_i"]), whole(entry["index_j"])
+            if not (0 <= i < len(pictures) and 0 <= j < len(pictures)):
+                raise IndexError("a pair of images that were not sent")
+            quality, liveness = (qualities[i], qualities[j]), (scores[i], scores[j])
+            pairs.append(MatchScore(i, j, number(entry["score"]), quality=quality, liveness=liveness))
+        return pairs
 
     @override
-    async def identify(self, image: Sendable, groups: list[str], max_faces: int, top: int) -> list[IdentifiedFace]:
-        """Each face's best candidates: several faces in one multi-identify call where the app may use it."""
+    async def identify(
+        self, image: Sendable, groups: list[str], max_faces: int, top: int, controls: Controls
+    ) -> Faces[IdentifiedFace]:
+        """Each face's best candidates: several faces in one multi-identify call where the app may use it.
+
+        A quality level costs one detect call first (V2's identify cannot ask
+        for quality); liveness on several faces identifies each face on its
+        own, cut out (V2 judges liveness only of a face that fills a third of
+        the picture): one call per face.
+        """
         picture = _picture(image)
         if top > MAX_TOP:
             raise _unsupported(f"more than {MAX_TOP} candidates", field="top", value=str(top))
+        one_call = controls.liveness is ControlLevel.NONE
+        if controls.quality is ControlLevel.NONE:
+            if max_faces == 1:
+                return Faces(await self._identify_one(picture, groups, top, None, controls.liveness))
+            if one_call and (found := await self._identify_many(picture, groups, max_faces, top)) is not None:
+                return Faces(found)
+        faces = await self._detect(picture, max_faces, frozenset(), controls.quality)
+        if not faces:
+            return Faces()
         if max_faces == 1:
-            return await self._identify_one(picture, groups, top, None)
-        if self._multi_identify is not False:
-            try:
-                found = await self._identify_many(picture, groups, max_faces, top)
-            except (BaiduFaceNotSupportedError, BaiduFacePermissionError) as err:
-                if err.error_code not in MULTI_IDENTIFY_REFUSED:
-                    raise
-                self._multi_identify = False  # this app or server lacks it: never ask again
-            else:
-                self._multi_identify = True
-                return found
-        # V2's identify looks at the largest face only: find every face, then identify each cut out.
-        faces = await self.detect(picture, max_faces, frozenset())
-        loop = asyncio.get_running_loop()
-        found = []
-        for face in faces:
-            crop = await loop.run_in_executor(None, _crop, picture, face)
-            found += await self._identify_one(crop, groups, top, face)
-        return found
+            # Identify looks at the largest face of the picture: the one detect measured.
+            return Faces(await self._identify_one(picture, groups, top, faces[0], controls.liveness))
+        if one_call and (found := await self._identify_many(picture, groups, max_faces, top)) is not None:
+            return _measured(found, faces)
+        return await self._identify_each(picture, groups, top, faces, controls.liveness)
 
     async def _identify_many(
         self, image: PreparedImage, groups: list[str], max_faces: int, top: int
-    ) -> list[IdentifiedFace]:
+    ) -> list[IdentifiedFace] | None:
+        """Identify every face in one multi-identify call; None where the app or server lacks it (never asked again)."""
+        if self._multi_identify is False:
+            return None
         form = {"image": image.base64, "group_id": ",".join(groups), "detect_top_num": max_faces, "user_top_num": top}
         try:
             body = await self._form("identify", "multi-identify", form)
         except BaiduFaceNoFaceError:
+            self._multi_identify = True
             return []
+        except (BaiduFaceNotSupportedError, BaiduFacePermissionError) as err:
+            if err.error_code not in MULTI_IDENTIFY_REFUSED:
+                raise
+            self._multi_identify = False
+            return None
+        self._multi_identify = True
         # One entry per face and candidate: a face is known by its position.
         faces: dict[tuple[Any, ...], tuple[dict[str, Any], list[Candidate]]] = {}
-        for entry in body.get("result", []):
-            position = entry.get("position") or {}
+        for entry in records(body.get("result")):
+            position = record(entry.get("position") or {})
             key = tuple(position.get(k) for k in ("left", "top", "width", "height"))
             faces.setdefault(key, (position, []))[1].append(_candidate(entry))
         return [
             IdentifiedFace(
                 tuple(sorted(candidates, key=lambda c: -c.score)),
-                _box(image, position, int(position.get("degree", 0))) if "left" in position else None,
+                _box(image, position, whole(position.get("degree", 0))) if "left" in position else None,
             )
             for position, candidates in faces.values()
         ]
 
+    async def _identify_each(
+        self, picture: PreparedImage, groups: list[str], top: int, faces: Faces[Face], liveness: ControlLevel
+    ) -> Faces[IdentifiedFace]:
+        """Identify each face cut out on its own (V2's identify looks at the largest face only)."""
+        loop = asyncio.get_running_loop()
+        judged: list[IdentifiedFace | BaiduFaceError] = []
+        for face in faces:
+            crop = await loop.run_in_executor(None, _crop, picture, face)
+            try:
+                judged += await self._identify_one(crop, groups, top, face, liveness)
+            except BaiduFaceLivenessError as refusal:
+                judged.append(refusal)
+        return kept(judged, faces.refused)
+
     async def _identify_one(
-        self, image: PreparedImage, groups: list[str], top: int, face: Face | None
+        self, image: PreparedImage, groups: list[str], top: int, face: Face | None, liveness: ControlLevel
     ) -> list[IdentifiedFace]:
         form = {"image": image.base64, "group_id": ",".join(groups), "user_top_num": top}
+        if liveness is not ControlLevel.NONE:
+            form["ext_fields"] = FACELIVENESS
         try:
             body = await self._form("identify", "identify", form)
         except BaiduFaceNoFaceError:
             return []
-        candidates = tuple(_candidate(r) for r in body.get("result", []))
-        return [IdentifiedFace(candidates, face.box if face else None, face.face_token if face else None)]
+        (score,) = _ext_liveness(body.get("ext_info"), liveness, 1)
+        if refusal := liveness_refusal(score, liveness):
+            raise refusal
+        candidates = tuple(_candidate(r) for r in records(body.get("result")))
+        if face is None:
+            return [IdentifiedFace(candidates, liveness=score)]
+        return [IdentifiedFace(candidates, face.box, face.face_token, face.quality, score)]
 
     @override
-    async def verify(self, image: Sendable, uid: str, groups: list[str]) -> VerifyResult:
-        body = await self._form(
-            "verify", "verify", {"image": _picture(image).base64, "uid": uid, "group_id": ",".join(groups)}
-        )
-        return VerifyResult(uid, float(max(body.get("result") or [0])))
+    async def verify(self, image: Sendable, uid: str, groups: list[str], controls: Controls) -> VerifyResult:
+        """How much the face looks like `uid`; a quality level costs one detect call first."""
+        picture = _picture(image)
+        face = None
+        if (
+            controls.quality is not ControlLevel.NONE
+            and (face := await self._largest(picture, controls.quality)) is None
+        ):
+            return VerifyResult(uid, 0.0, face_found=False)
+        form = {"image": picture.base64, "uid": uid, "group_id": ",".join(groups)}
+        if controls.liveness is not ControlLevel.NONE:
+            form["ext_fields"] = FACELIVENESS
+        try:
+            body = await self._form("verify", "verify", form)
+        except BaiduFaceNoFaceError:
+            return VerifyResult(uid, 0.0, face_found=False)
+        (score,) = _ext_liveness(body.get("ext_info"), controls.liveness, 1)
+        if refusal := liveness_refusal(score, controls.liveness):
+            raise refusal
+        best = max((number(s) for s in body.get("result") or []), default=0.0)
+        return VerifyResult(uid, best, quality=face.quality if face else None, liveness=score)
+
+    async def _measured_largest(self, operation: str, picture: PreparedImage, controls: Controls) -> Face | None:
+        """Measure the largest face before a registration under a quality level; no face refuses it."""
+        _no_liveness(operation, controls)
+        if controls.quality is ControlLevel.NONE:
+            return None
+        face = await self._largest(picture, controls.quality)
+        if face is None:
+            raise BaiduFaceNoFaceError(f"{operation} failed: there is no face in the image", field="image")
+        return face
 
     @override
     async def register_user(
-        self, uid: str, image: Sendable, groups: list[str], user_info: str, replace: bool
+        self, uid: str, image: Sendable, groups: list[str], user_info: str, replace: bool, controls: Controls
     ) -> RegisterResult:
+        """Add the face; a quality level costs one detect call first."""
+        picture = _picture(image)
+        face = await self._measured_largest("register_user", picture, controls)
         # V2 requires user_info; the uid is the natural stand-in for "no info".
-        form = {
-            "uid": uid,
-            "user_info": user_info or uid,
-            "group_id": ",".join(groups),
-            "image": _picture(image).base64,
-        }
+        form = {"uid": uid, "user_info": user_info or uid, "group_id": ",".join(groups), "image": picture.base64}
         if replace:
             form["action_type"] = "replace"
         body = await self._form("register_user", "faceset/user/add", form)
-        return RegisterResult(uid, tuple(groups), body.get("log_id"))
+        return RegisterResult(uid, tuple(groups), log_id(body), quality=face.quality if face else None)
 
     @override
     async def update_user(
-        self, uid: str, image: Sendable, group: str, user_info: str | None, create: bool
+        self, uid: str, image: Sendable, group: str, user_info: str | None, create: bool, controls: Controls
     ) -> RegisterResult:
-        """Replace the user's faces in a group; the stored user_info is kept when none is given."""
+        """Replace the user's faces in a group; the stored user_info is kept when none is given.
+
+        A quality level costs one detect call first.
+        """
         picture = _picture(image)
+        face = await self._measured_largest("update_user", picture, controls)
         if user_info is None:
             # Baidu's V2 SDK always sends user_info on update: send the stored one.
             user_info = await self._stored_user_info(uid, group, create)
@@ -206,7 +326,7 @@ class V2(Dialect):
         if create:
             form["action_type"] = "replace"
         body = await self._form("update_user", "faceset/user/update", form)
-        return RegisterResult(uid, (group,), body.get("log_id"))
+        return RegisterResult(uid, (group,), log_id(body), quality=face.quality if face else None)
 
     async def _stored_user_info(self, uid: str, group: str, create: bool) -> str:
         try:
@@ -225,7 +345,7 @@ class V2(Dialect):
         if groups:
             form["group_id"] = ",".join(groups)
         body = await self._form("delete_user", "faceset/user/delete", form)
-        return Result(body.get("log_id"), tuple(groups or ()))
+        return Result(log_id(body), tuple(groups or ()))
 
     @override
     async def get_user(self, uid: str, group: str | None) -> User:
@@ -234,35 +354,34 @@ class V2(Dialect):
         result = (await self._form("get_user", "faceset/user/get", form)).get("result")
         # Baidu documents an object {uid, user_info, groups[]} and a list with one
         # {uid, user_info, group_id} per group; some answers are a list of the object.
-        records = result if isinstance(result, list) else [result] if isinstance(result, dict) else []
         memberships: dict[str, str] = {}
-        for record in records:
-            groups = record.get("groups") or ([record["group_id"]] if "group_id" in record else [])
+        for entry in records([result] if isinstance(result, dict) else result):
+            groups = texts(entry.get("groups")) or ([text(entry["group_id"])] if "group_id" in entry else [])
             for g in groups:
-                memberships.setdefault(g, record.get("user_info", ""))
+                memberships.setdefault(g, text(entry.get("user_info", "")))
         return User(uid, tuple(Membership(g, info) for g, info in memberships.items()))
 
     @override
     async def list_groups(self, start: int, length: int) -> list[str]:
         body = await self._form("list_groups", "faceset/group/getlist", {"start": start, "num": length})
-        return list(body.get("result", []))
+        return texts(body.get("result"))
 
     @override
     async def list_group_users(self, group: str, start: int, length: int) -> list[GroupUser]:
         form = {"group_id": group, "start": start, "num": length}
         body = await self._form("list_group_users", "faceset/group/getusers", form)
-        return [GroupUser(u["uid"], u.get("user_info", "")) for u in body.get("result", [])]
+        return [GroupUser(text(u["uid"]), text(u.get("user_info", ""))) for u in records(body.get("result"))]
 
     @override
     async def add_user_to_group(self, uid: str, source: str, targets: list[str]) -> Result:
         form = {"uid": uid, "src_group_id": source, "group_id": ",".join(targets)}
         body = await self._form("add_user_to_group", "faceset/group/adduser", form)
-        return Result(body.get("log_id"), tuple(targets))
+        return Result(log_id(body), tuple(targets))
 
     @override
     async def remove_user_from_group(self, uid: str, group: str) -> Result:
         body = await self._form("remove_user_from_group", "faceset/group/deleteuser", {"uid": uid, "group_id": group})
-        return Result(body.get("log_id"), (group,))
+        return Result(log_id(body), (group,))
 
     @override
     async def create_group(self, group: str) -> Result:
@@ -281,31 +400,93 @@ class V2(Dialect):
         raise _unsupported("Deleting one face")
 
 
+def _no_liveness(operation: str, controls: Controls) -> None:
+    if controls.liveness is not ControlLevel.NONE:
+        raise _unsupported(f"Judging liveness on {operation}", field="liveness", value=controls.liveness.value)
+
+
+def _ext(ext_info: Any, key: str) -> list[Any]:
+    """Return every value of `key` in V2's `ext_info`, documented as an array of objects and seen as one object."""
+    return [entry[key] for entry in records([ext_info] if isinstance(ext_info, dict) else ext_info) if key in entry]
+
+
+def _ext_liveness(ext_info: Any, level: ControlLevel, images: int) -> list[float | None]:
+    """Read each image's `faceliveness` score, in order (None: not asked, or not given).
+
+    Scores come as text, in scientific notation too ("1.9e-10"); for match,
+    one per image joined by commas (UNCONFIRMED: Baidu documents no
+    delimiter; a list of values or of objects is read the same way).
+    """
+    if level is ControlLevel.NONE:
+        return [None] * images
+    scores: list[float | None] = []
+    for value in _ext(ext_info, FACELIVENESS):
+        parts = value.split(",") if isinstance(value, str) else value if isinstance(value, list) else [value]
+        scores += [number(part) if part != "" else None for part in parts]
+    return (scores + [None] * images)[:images]
+
+
+def _ext_qualities(ext_info: Any, level: ControlLevel, images: int) -> list[Quality | None]:
+    """Read each image's `qualities` from match's `ext_info`, in order (None: not asked, or not given).
+
+    UNCONFIRMED: Baidu documents `qualities` there only as "quality information";
+    read as detect's `qualities` object (also as text holding it), one per image,
+    listed or in one entry each, with the face's yaw, pitch and roll where given.
+    """
+    if level is ControlLevel.NONE:
+        return [None] * images
+    found: list[Quality | None] = []
+    for value in _ext(ext_info, QUALITIES):
+        for item in value if isinstance(value, list) else [value]:
+            angles = tuple(item[a] for a in ANGLES) if isinstance(item, dict) and set(ANGLES) <= item.keys() else None
+            found.append(quality_of(item, angles))
+    return (found + [None] * images)[:images]
+
+
+def _measured(identified: list[IdentifiedFace], faces: Faces[Face]) -> Faces[IdentifiedFace]:
+    """Keep the faces multi-identify found where a measured face that passed is, with its quality.
+
+    The others are the faces refused for quality (counted already), or faces
+    detect did not find and so never judged: refused too, never passed unjudged.
+    """
+    kept_faces = []
+    for found in identified:
+        measured = next((f for f in faces if found.box is not None and _inside(found.box, f.box)), None)
+        if measured is not None:
+            kept_faces.append(replace(found, quality=measured.quality))
+    return Faces(kept_faces, max(faces.refused, len(identified) - len(kept_faces)))
+
+
+def _inside(box: FaceBox, around: FaceBox) -> bool:
+    """Whether `box`'s centre lies in `around`: the same face, found by two calls."""
+    x, y = box.left + box.width / 2, box.top + box.height / 2
+    return around.left <= x <= around.left + around.width and around.top <= y <= around.top + around.height
+
+
 def _box(image: PreparedImage, location: dict[str, Any], rotation: int) -> FaceBox:
-    return image.box(location["left"], location["top"], location["width"], location["height"], rotation)
+    return image.box(
+        number(location["left"]), number(location["top"]), number(location["width"]), number(location["height"]),
+        rotation,
+    )  # fmt: skip
 
 
 def _candidate(entry: dict[str, Any]) -> Candidate:
+    scores = [number(s) for s in entry.get("scores") or []]
     return Candidate(
-        entry["uid"], entry["group_id"], entry.get("user_info", ""), float(max(entry.get("scores") or [0]))
+        text(entry["uid"]), text(entry["group_id"]), text(entry.get("user_info", "")), max(scores, default=0.0)
     )
 
 
 def _face(image: PreparedImage, face: dict[str, Any]) -> Face:
-    return Face(
-        box=_box(image, face["location"], int(face.get("rotation_angle", 0))),
-        probability=float(face.get("face_probability", 0)),
-        yaw=float(face.get("yaw", 0)),
-        pitch=float(face.get("pitch", 0)),
-        roll=float(face.get("roll", 0)),
-        age=face.get("age"),
-        beauty=face.get("beauty"),
-        gender=face.get("gender"),
-        glasses=labelled(face.get("glasses"), GLASSES),
-        expression=labelled(face.get("expression"), EXPRESSIONS),
-        race=face.get("race"),
+    return face_from(
+        image,
+        face,
+        _box(image, record(face["location"]), whole(face.get("rotation_angle", 0))),
+        (face.get("yaw", 0), face.get("pitch", 0), face.get("roll", 0)),
+        QUALITIES,
+        gender=optional(face.get("gender"), text),
+        race=optional(face.get("race"), text),
         face_shape=labelled((face.get("faceshape") or [{}])[0], ()),
-        landmarks=tuple(image.point(p["x"], p["y"]) for p in face.get("landmark", [])),
     )
 
 
