@@ -4,7 +4,8 @@ Given a Home Assistant whose access tokens last 20 s, the demo keeps playing for
 lifetimes (its motion after each end, recognitions after them), and when a person logs out
 its sessions it logs in again. Given a running demo, Home Assistant restarted from
 its actions (as from its UI) and then killed, and the local server killed, the demo starts each
-again, and recognitions follow every time; SIGTERM then still stops everything at once.
+again, and recognitions follow every time; SIGTERM then still stops everything at once. A
+process that ends as soon as it starts stops the demo instead; captured output stays bounded.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import asyncio
 import contextlib
 import os
 import signal
+import sys
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -22,11 +24,12 @@ import pytest
 from homeassistant.util.dt import parse_datetime
 
 from custom_components.baidu_face.const import EVENT_RECOGNIZED, EVENT_UNKNOWN_FACE
-from scripts.demo import DEMO_PASSWORD, DEMO_USER, motion_sensor
+from scripts.demo import DEMO_PASSWORD, DEMO_USER, Demo, DemoError, motion_sensor
 from scripts.hass_driver import HassClient, HassUnavailable
 from tests.demo.test_demo import (
     DemoRun,
     assert_stopped_cleanly,
+    free_port,
     start,
     stop_what_a_failed_test_left,  # noqa: F401 - autouse: stops a demo a failed test left
 )
@@ -149,3 +152,40 @@ async def test_the_demo_starts_again_what_ends_under_it(tmp_path: Path, session:
 
     seconds, output = await demo.stop_with(signal.SIGTERM)
     assert_stopped_cleanly(signal.SIGTERM, seconds, output)
+
+
+async def test_a_process_that_keeps_ending_at_once_stops_the_demo(
+    tmp_path: Path, session: aiohttp.ClientSession
+) -> None:
+    demo = Demo(tmp_path, None, free_port(), free_port())
+    demo.spawn("baidu_face_server", sys.executable, "-c", "raise SystemExit(3)")
+    with pytest.raises(DemoError, match=r"baidu_face_server exited \(code 3\) 3 times in a row"):
+        await demo.supervise(HassClient(session, demo.url))
+    await demo.stop()
+
+
+async def test_a_long_run_empties_a_process_s_captured_output(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, session: aiohttp.ClientSession
+) -> None:
+    monkeypatch.setattr("scripts.demo.OUTPUT_LIMIT_BYTES", 100_000)
+    demo = Demo(tmp_path, None, free_port(), free_port())
+    # 150 kB at once, then a line every 0.1 s.
+    talk = (
+        "import time\nprint(('x' * 999 + '\\n') * 150, flush=True)\n"
+        "while True:\n    time.sleep(0.1)\n    print('y' * 999, flush=True)"
+    )
+    demo.spawn("home_assistant", sys.executable, "-c", talk)
+    output = demo.output("home_assistant")
+    try:
+        await asyncio.sleep(1)
+        assert output.stat().st_size > 100_000
+        demo.trim_outputs()
+        await asyncio.sleep(0.5)
+        # The process writes on at the file's new end: no hole of zeros where the old output was.
+        lines = output.read_bytes().splitlines()
+        assert lines[0].startswith(b"[demo ")
+        assert lines[0].endswith(b"emptied: over 100000 bytes")
+        assert 1 <= len(lines[1:]) <= 10
+        assert set(lines[1:]) == {b"y" * 999}
+    finally:
+        await demo.stop()
