@@ -88,7 +88,7 @@ STOP_SECONDS = 7.0
 # again: it would only end again (a broken configuration, a port someone else took).
 QUICK_EXIT_SECONDS = 60.0
 QUICK_EXITS = 3
-# How long a started Home Assistant may take to answer (the first start installs nothing: --skip-pip).
+# How long a (re)started Home Assistant may take to answer.
 HASS_START_SECONDS = 240.0
 # The processes' captured output is emptied when it outgrows this: the demo runs for days,
 # and Home Assistant keeps its own log (home-assistant.log, rotated daily, LOG_DAYS kept).
@@ -337,6 +337,7 @@ class Demo:
                 await job()
             except HassUnavailable:
                 await asyncio.sleep(1)  # the supervisor may not have seen it end yet
+                # As long as the supervisor may go on starting it before it gives up.
                 await hass.wait_until_up(QUICK_EXITS * (HASS_START_SECONDS + QUICK_EXIT_SECONDS), lambda: None)
             else:
                 return
