@@ -9,7 +9,9 @@ someone steps in (and now and then when nobody does): the cameras' trigger.
 DIR holds `enroll/<person>_<n>.jpg` and `probe/*.jpg|png` (like sample_faces/): every
 person in enroll/ is registered through the integration's own action, and the cameras
 play probe/. A second run reuses the state directory and follows the ports given.
-Ctrl-C (or SIGTERM) stops everything.
+Ctrl-C (or SIGTERM) stops everything; nothing else does: the demo keeps its token fresh,
+starts again a process that ended (Home Assistant restarted from its UI, or crashed; the
+local server), waits for Home Assistant to answer again and plays on.
 """
 
 from __future__ import annotations
@@ -25,12 +27,13 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import aiohttp
+from homeassistant.const import RESTART_EXIT_CODE
 
 from custom_components.baidu_face.const import (
     CONF_ATTRIBUTES,
@@ -50,7 +53,15 @@ from custom_components.baidu_face.const import (
 from sample_faces import FOLDER as SAMPLE_FACES
 from sample_faces import enrolment_photos
 from scripts.demo_dashboard import Dashboard
-from scripts.hass_driver import CONFIG_FLOW, OPTIONS_FLOW, SUBENTRY_FLOW, HassClient, HassError, prepare_storage
+from scripts.hass_driver import (
+    CONFIG_FLOW,
+    OPTIONS_FLOW,
+    SUBENTRY_FLOW,
+    HassClient,
+    HassError,
+    HassUnavailable,
+    prepare_storage,
+)
 from scripts.photo_player import PhotoPlayer, doorway_frame, photos_in, show_bytes, triggered_by
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -73,6 +84,16 @@ USAGE_SENSORS = {
 LOCK = "demo.lock"
 # What a stopped process gets before SIGKILL: everything is gone within 10 s of a signal.
 STOP_SECONDS = 7.0
+# A process that ends this soon after it started, this many times in a row, is not started
+# again: it would only end again (a broken configuration, a port someone else took).
+QUICK_EXIT_SECONDS = 60.0
+QUICK_EXITS = 3
+# How long a (re)started Home Assistant may take to answer.
+HASS_START_SECONDS = 240.0
+# The processes' captured output is emptied when it outgrows this: the demo runs for days,
+# and Home Assistant keeps its own log (home-assistant.log, rotated daily, LOG_DAYS kept).
+OUTPUT_LIMIT_BYTES = 16 * 2**20
+LOG_DAYS = 3
 
 CONFIGURATION = """\
 # Written by scripts/demo on every run. Only what the demo needs, so that it starts offline
@@ -103,6 +124,16 @@ template:
   default: warning
   logs:
     custom_components.baidu_face: info
+{quiet_ffmpeg}"""
+
+# Home Assistant sets up text-to-speech on every start (a base platform), and it depends on
+# the ffmpeg integration, which asks the `ffmpeg` program its version: without the program,
+# its library logs an ERROR with a traceback. Nothing in the demo uses ffmpeg (its cameras
+# show still files; nothing speaks), so on such a machine the demo keeps that library's
+# lines out of the log and says so once itself.
+QUIET_FFMPEG = """\
+    # No ffmpeg program on this machine, and nothing in the demo needs one (scripts/demo says so).
+    haffmpeg: critical
 """
 
 
@@ -168,6 +199,9 @@ class Demo:
     # False leaves adding the integration, and scanning, to a person (or the browser test).
     configure_integration: bool = True
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    # How each process was started (to start it again), and when.
+    commands: dict[str, tuple[tuple[str, ...], dict[str, str] | None]] = field(default_factory=dict)
+    started_at: dict[str, float] = field(default_factory=dict)
     enrolled: set[str] = field(default_factory=set)
     dashboard: Dashboard | None = None
 
@@ -198,12 +232,31 @@ class Demo:
 
     def spawn(self, name: str, *args: str, env: dict[str, str] | None = None) -> None:
         """Start a process in its own session (a terminal's Ctrl-C reaches only the demo, which stops it)."""
-        with self.output(name).open("wb") as log_file:
+        self.output(name).write_bytes(b"")  # this run's output; a restart's is added to it
+        self.commands[name] = (args, env)
+        self.respawn(name)
+
+    def respawn(self, name: str) -> None:
+        """Start a process (again) as `spawn` first did."""
+        args, env = self.commands[name]
+        # Appending: the demo can empty the file under the running process (`trim_outputs`).
+        with self.output(name).open("ab") as log_file:
             process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
                 args, cwd=ROOT, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True, env=env
             )
         self.processes[name] = process
+        self.started_at[name] = time.monotonic()
         log(f"started {name} (pid {process.pid}, log {self.output(name)})")
+
+    def trim_outputs(self) -> None:
+        """Empty a process's captured output that outgrew OUTPUT_LIMIT_BYTES, and say so at its top."""
+        for name in self.processes:
+            output = self.output(name)
+            if output.exists() and output.stat().st_size > OUTPUT_LIMIT_BYTES:
+                with output.open("r+b") as file:
+                    file.truncate(0)
+                with output.open("ab") as file:
+                    file.write(f"[demo {time.strftime('%F %T')}] emptied: over {OUTPUT_LIMIT_BYTES} bytes\n".encode())
 
     async def stop(self) -> None:
         """SIGTERM every process the demo started, SIGKILL what is left after STOP_SECONDS."""
@@ -223,13 +276,71 @@ class Demo:
 
     def exited(self) -> str | None:
         """Why the demo cannot go on: a process exited, or Home Assistant could not bind its port."""
-        output = self.output("home_assistant")
-        if output.exists() and any(line in output.read_text(errors="replace") for line in BIND_FAILED):
-            return f"Home Assistant could not listen on 127.0.0.1:{self.port}; see {output}"
+        if reason := self.bind_failed():
+            return reason
         for name, process in self.processes.items():
             if process.poll() is not None:
                 return f"{name} exited (code {process.returncode}); see {self.output(name)}"
         return None
+
+    def bind_failed(self) -> str | None:
+        """Why Home Assistant cannot serve: it could not bind its port."""
+        output = self.output("home_assistant")
+        if output.exists() and any(line in output.read_text(errors="replace") for line in BIND_FAILED):
+            return f"Home Assistant could not listen on 127.0.0.1:{self.port}; see {output}"
+        return None
+
+    async def supervise(self, hass: HassClient) -> None:
+        """Start again every process that ends, until cancelled; `DemoError` when one keeps ending at once.
+
+        Home Assistant ends with RESTART_EXIT_CODE when a person restarts it from its UI (or the
+        homeassistant.restart action): it expects whoever started it to start it again. A crash
+        is met the same way, and so is the local server's.
+        """
+        quick_exits = dict.fromkeys(self.processes, 0)
+        while True:
+            await asyncio.sleep(1)
+            self.trim_outputs()
+            for name, process in list(self.processes.items()):
+                if process.poll() is None:
+                    continue
+                lived = time.monotonic() - self.started_at[name]
+                quick_exits[name] = quick_exits[name] + 1 if lived < QUICK_EXIT_SECONDS else 0
+                if quick_exits[name] >= QUICK_EXITS:
+                    raise DemoError(
+                        f"{name} {_ending(process.returncode)} {QUICK_EXITS} times in a row, each within"
+                        f" {QUICK_EXIT_SECONDS:.0f} s of starting; see {self.output(name)}"
+                    )
+                log(f"{name} {_ending(process.returncode)} after {lived:.0f} s; starting it again")
+                ended = time.monotonic()
+                self.respawn(name)
+                with contextlib.suppress(HassError):  # it ended again: the next round sees it
+                    await self.wait_answering(name, hass)
+                    log(f"{name} answers again, {time.monotonic() - ended:.0f} s after it ended")
+
+    async def wait_answering(self, name: str, hass: HassClient) -> None:
+        """Wait until a (re)started process answers; `HassError` if it ends first, `DemoError` if it cannot bind."""
+        process = self.processes[name]
+
+        def failed() -> str | None:
+            if name == "home_assistant" and (reason := self.bind_failed()):
+                raise DemoError(reason)
+            return f"{name} ended" if process.poll() is not None else None
+
+        client = hass if name == "home_assistant" else HassClient(hass.session, self.baidu_url)
+        await client.wait_until_up(HASS_START_SECONDS, failed)
+
+    async def keep_going(self, hass: HassClient, job: Callable[[], Awaitable[None]]) -> None:
+        """Run `job`; whenever Home Assistant goes away under it, wait until it answers again and run it again."""
+        while True:
+            try:
+                await job()
+            except HassUnavailable:
+                await asyncio.sleep(1)  # the supervisor may not have seen it end yet
+                # As long as the supervisor may go on starting it before it gives up.
+                await hass.wait_until_up(QUICK_EXITS * (HASS_START_SECONDS + QUICK_EXIT_SECONDS), lambda: None)
+            else:
+                return
 
     # --- files -------------------------------------------------------------
 
@@ -238,7 +349,12 @@ class Demo:
         photos = self.state / "photos"
         for folder in (self.config, self.state / "frames", photos):
             folder.mkdir(parents=True, exist_ok=True)
-        configuration = CONFIGURATION.format(photos=photos.resolve(), motion_sensors=MOTION_SENSORS)
+        quiet_ffmpeg = "" if shutil.which("ffmpeg") else QUIET_FFMPEG
+        if quiet_ffmpeg:
+            log("no ffmpeg on this machine; the demo needs none (Home Assistant only asks for its version)")
+        configuration = CONFIGURATION.format(
+            photos=photos.resolve(), motion_sensors=MOTION_SENSORS, quiet_ffmpeg=quiet_ffmpeg
+        )
         (self.config / "configuration.yaml").write_text(configuration)
         automations = self.config / "automations.yaml"
         if not automations.exists() or automations.read_text().startswith(WRITTEN_BY_DEMO):
@@ -286,7 +402,10 @@ class Demo:
         cameras = list(CAMERAS)
 
         async def motion(number: int, on: bool) -> None:
-            await hass.call("POST", f"/api/events/{MOTION_EVENT}", {"camera": cameras[number], "motion": on})
+            # While Home Assistant restarts, a motion sensor's change is lost, as a real sensor's would
+            # be; the doorway plays on, and the next visit's motion reaches Home Assistant again.
+            with contextlib.suppress(HassUnavailable):
+                await hass.call("POST", f"/api/events/{MOTION_EVENT}", {"camera": cameras[number], "motion": on})
 
         return PhotoPlayer([self.frame(camera) for camera in cameras], self.probe_photos(), motion)
 
@@ -431,11 +550,14 @@ class Demo:
             # never 8123, so it cannot bind where the demo's own configuration could not.
             env = {**os.environ, "SETUP_PORT": str(self.port)}
             hass_bin = str(Path(python).with_name("hass"))
-            self.spawn("home_assistant", hass_bin, "-c", str(self.config), "--skip-pip", "--log-no-color", env=env)
+            self.spawn(
+                "home_assistant", hass_bin, "-c", str(self.config), "--skip-pip", "--log-no-color",
+                "--log-rotate-days", str(LOG_DAYS), env=env,
+            )  # fmt: skip
             async with aiohttp.ClientSession() as session:
                 await HassClient(session, self.baidu_url).wait_until_up(60, self.exited)
                 hass = HassClient(session, self.url)
-                await hass.wait_until_up(240, self.exited)
+                await hass.wait_until_up(HASS_START_SECONDS, self.exited)
                 await hass.log_in(DEMO_USER, DEMO_PASSWORD)
                 await self.add_cameras(hass)
                 if not self.configure_integration:
@@ -445,7 +567,7 @@ class Demo:
                 await self.enrol(hass)
                 self.dashboard = Dashboard(hass, [GROUP])
                 await self.dashboard.update()
-                keeper = asyncio.create_task(self.dashboard.keep_updated())
+                keeper = asyncio.create_task(self.keep_going(hass, self.dashboard.keep_updated))
                 keeper.add_done_callback(_said_if_failed)
                 try:
                     yield hass
@@ -463,6 +585,15 @@ def _said_if_failed(task: asyncio.Task[None]) -> None:
         log(f"the dashboard is no longer updated: {err}")
 
 
+def _ending(code: int) -> str:
+    """Say how a process ended, from its exit code."""
+    if code == RESTART_EXIT_CODE:
+        return "restarted itself (asked from its UI, or by homeassistant.restart)"
+    if code < 0:
+        return f"was killed ({signal.Signals(-code).name})"
+    return f"exited (code {code})"
+
+
 def _name(person: str) -> str:
     return person.replace("_", " ").title()
 
@@ -470,21 +601,27 @@ def _name(person: str) -> str:
 async def report_sightings(hass: HassClient, demo: Demo, started: float, ready: float) -> None:
     """Say once who each camera saw first, and when every enrolled person and a stranger have been seen."""
     waiting = set(demo.enrolled) | {"unknown"}
-    async for event in hass.events(EVENT_RECOGNIZED, EVENT_UNKNOWN_FACE):
-        data = event["data"]
-        who = data.get("uid", "unknown") if event["event_type"] == EVENT_RECOGNIZED else "unknown"
-        if who not in waiting:
-            continue
-        if len(waiting) == len(demo.enrolled) + 1:
-            log(f"first recognition {time.monotonic() - started:.0f} s after the command")
-        waiting.discard(who)
-        seen = (
-            f"{data.get('user_info') or who} (score {data.get('score', 0):.0f})" if who != "unknown" else "a stranger"
-        )
-        log(f"{data.get('camera_entity_id')} saw {seen}")
-        if not waiting:
-            log(f"everyone enrolled, and a stranger, seen {time.monotonic() - ready:.0f} s after ready")
-            return
+
+    async def until_everyone_seen() -> None:
+        async for event in hass.events(EVENT_RECOGNIZED, EVENT_UNKNOWN_FACE):
+            data = event["data"]
+            who = data.get("uid", "unknown") if event["event_type"] == EVENT_RECOGNIZED else "unknown"
+            if who not in waiting:
+                continue
+            if len(waiting) == len(demo.enrolled) + 1:
+                log(f"first recognition {time.monotonic() - started:.0f} s after the command")
+            waiting.discard(who)
+            seen = (
+                f"{data.get('user_info') or who} (score {data.get('score', 0):.0f})"
+                if who != "unknown"
+                else "a stranger"
+            )
+            log(f"{data.get('camera_entity_id')} saw {seen}")
+            if not waiting:
+                log(f"everyone enrolled, and a stranger, seen {time.monotonic() - ready:.0f} s after ready")
+                return
+
+    await demo.keep_going(hass, until_everyone_seen)
 
 
 async def until_stopped(args: argparse.Namespace, started: float) -> None:
@@ -502,9 +639,14 @@ async def until_stopped(args: argparse.Namespace, started: float) -> None:
             " Ctrl-C stops.\n",
             flush=True,
         )
-        await asyncio.gather(
-            demo.player(hass).play(), report_sightings(hass, demo, started, ready), asyncio.Event().wait()
-        )
+        jobs = [demo.supervise(hass), demo.player(hass).play(), report_sightings(hass, demo, started, ready)]
+        tasks = [asyncio.create_task(job) for job in jobs]
+        try:
+            await asyncio.gather(*tasks)
+        finally:  # the first that fails stops the others (a signal cancels them all)
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
 
 
 async def run(argv: list[str] | None = None) -> int:

@@ -12,7 +12,6 @@ new person) updates the one dashboard.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -177,21 +176,14 @@ class Dashboard:
         return config
 
     async def keep_updated(self) -> None:
-        """Update the dashboard whenever a device or an entity comes or goes, until cancelled."""
-        changed = asyncio.Event()
+        """Update the dashboard whenever a device or an entity comes or goes, until cancelled.
 
-        async def listen() -> None:
-            async for _ in self.hass.events(*REGISTRY_EVENTS):
-                changed.set()
-
-        listener = asyncio.create_task(listen())
-        try:
-            while True:
-                await changed.wait()
-                await asyncio.sleep(1)  # a new person brings three entities: one update for them all
-                changed.clear()
+        Also once at the start, for what changed while nobody listened (Home Assistant restarted);
+        `HassUnavailable` when Home Assistant goes away.
+        """
+        async with self.hass.subscription(*REGISTRY_EVENTS) as events:
+            await self.update()
+            async for _ in events:
+                # A new person brings three entities: the updates after the first change nothing.
+                await asyncio.sleep(1)
                 await self.update()
-        finally:
-            listener.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await listener
