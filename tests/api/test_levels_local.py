@@ -24,10 +24,7 @@ from custom_components.baidu_face.api import (
 from tests.degraded import SHARP, blurred, dark, half_outside
 from tests.faces import photo
 
-SERVER_JUDGES = pytest.mark.xfail(reason="needs the server's quality judging (p1-server)", strict=True)
 
-
-@SERVER_JUDGES
 @pytest.mark.parametrize(
     ("picture", "check"),
     [(blurred, "blur"), (dark, "illumination"), (half_outside, "completeness")],
@@ -51,7 +48,6 @@ async def test_a_poor_photo_is_refused_for_registration_and_the_sharp_one_taken(
         await client.verify(picture(), "obama", ["family"], quality="normal")
 
 
-@SERVER_JUDGES
 async def test_detect_answers_plausible_quality(client: BaiduFaceClient) -> None:
     (sharp,) = await client.detect(photo(SHARP), quality="low")
     assert sharp.quality is not None
@@ -72,7 +68,6 @@ LIVENESS_CALLS: list[Callable[[BaiduFaceClient], Awaitable[object]]] = [
 ]
 
 
-@SERVER_JUDGES
 @pytest.mark.parametrize("call", LIVENESS_CALLS, ids=["identify", "verify", "match"])
 async def test_the_local_server_never_pretends_to_judge_liveness(
     client: BaiduFaceClient, call: Callable[[BaiduFaceClient], Awaitable[object]]

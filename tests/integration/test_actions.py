@@ -361,7 +361,6 @@ async def test_an_unknown_user_is_the_callers_mistake_over_rest(
 
 
 # Liveness and quality levels, and frames without a face (issue 19).
-SERVER_JUDGES = pytest.mark.xfail(reason="needs the server's quality judging (p1-server)", strict=True)
 NOT_CHECKED = {
     "liveness": {"level": "none", "passed": None, "score": None},
     "quality": {"level": "none", "passed": None},
@@ -421,7 +420,6 @@ def degraded_photos(photos: Path) -> dict[str, str]:
     return made
 
 
-@SERVER_JUDGES
 @pytest.mark.parametrize(
     ("name", "key", "message"),
     [
@@ -450,7 +448,6 @@ async def test_a_poor_enrolment_photo_is_refused_saying_why(
     assert verified["checks"]["quality"]["passed"] is False
 
 
-@SERVER_JUDGES
 async def test_liveness_on_the_local_server_is_refused_never_passed(
     hass: HomeAssistant, entry: MockConfigEntry
 ) -> None:
