@@ -46,7 +46,7 @@ from custom_components.baidu_face.const import (
     DOMAIN,
     EVENT_RECOGNIZED,
     EVENT_UNKNOWN_FACE,
-    PLAN_FREE_ENTERPRISE,
+    PLAN_PAID,
     SUBENTRY_CAMERA,
     camera_unique_id,
 )
@@ -434,10 +434,11 @@ class Demo:
         entry_id: str = baidu[0]["entry_id"]
         await self.wait_loaded(hass)
         # Default groups, so that identify, verify and register_user work without naming one
-        # (README's examples). The enterprise free plan's 10,000 calls a month: the usage
-        # sensors count down from it (the personal plan's 1,000 would last the demo an hour or two).
+        # (the docs' examples). The paid plan, with no cap: the demo runs for days and makes
+        # about 450 calls an hour a camera, which would spend even the enterprise free month
+        # (10,000 calls per API) within a day; the usage sensors still count every call.
         options = {
-            CONF_PLAN: PLAN_FREE_ENTERPRISE,
+            CONF_PLAN: PLAN_PAID,
             CONF_GROUPS: [GROUP],
             CONF_THRESHOLD: 80,
             CONF_MAX_FACES: 3,
