@@ -17,6 +17,31 @@ V3_ONLY = ("v3_key", "v3_secret")
 V2_ONLY = ("v2_key", "v2_secret")
 
 
+# The tests that mostly wait (a demo's first run, the browser, the fuzzes), longest first:
+# `scripts/test` runs the suite on several workers (pytest-xdist), and a long test handed out
+# last would leave the others idle while it ran alone. Serial runs are only reordered.
+SLOW_FIRST = (
+    "tests/demo/test_demo.py",
+    "tests/browser/test_ui.py",
+    "tests/demo/test_demo_runs_for_days.py",
+    "tests/integration/test_fuzz.py",
+    "tests/integration/test_scan_latency.py",
+    "tests/server/test_fuzz.py",
+    "tests/api/test_answer_fuzz.py",
+    "tests/api/test_fuzz.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Put SLOW_FIRST's tests first, in that order; a stable sort keeps every other order (and a module's)."""
+
+    def rank(item: pytest.Item) -> int:
+        path = item.nodeid.split("::", 1)[0]
+        return SLOW_FIRST.index(path) if path in SLOW_FIRST else len(SLOW_FIRST)
+
+    items.sort(key=rank)
+
+
 def apps() -> list[App]:
     return [
         App(BOTH.api_key, BOTH.secret_key),

@@ -141,7 +141,7 @@ async def client(socket_enabled: None) -> AsyncIterator[aiohttp.ClientSession]:
 
 @pytest.fixture(scope="module")
 def state(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One state directory for the first and the second run."""
+    """One state directory for the first and the second run (one xdist group: the second needs the first's)."""
     return tmp_path_factory.mktemp("demo")
 
 
@@ -377,6 +377,7 @@ async def test_a_signal_during_set_up_stops_everything(
     print(f"\n{number.name} during set-up: stopped in {seconds:.1f} s")
 
 
+@pytest.mark.xdist_group("demo_state")
 async def test_a_first_run_shows_everyone_quietly_then_stops_on_sigterm(
     state: Path, client: aiohttp.ClientSession
 ) -> None:
@@ -434,6 +435,7 @@ async def test_a_first_run_shows_everyone_quietly_then_stops_on_sigterm(
     print(f"SIGTERM after ready: stopped in {seconds:.1f} s")
 
 
+@pytest.mark.xdist_group("demo_state")
 async def test_a_second_run_follows_new_ports_then_stops_on_sigint(state: Path, client: aiohttp.ClientSession) -> None:
     demo = await start(state)
     await demo.wait_for("ready", 300)
