@@ -70,7 +70,7 @@ from .const import (
     camera_unique_id,
 )
 from .runtime import BaiduFaceConfigEntry, create_client
-from .usage import DEFAULT_PLAN, PLANS
+from .usage import DEFAULT_PLAN, PLANS, visit_cost
 
 _SECRET = selector.TextSelector(selector.TextSelectorConfig(type=selector.TextSelectorType.PASSWORD))
 _VERSION = selector.SelectSelector(
@@ -304,7 +304,7 @@ class CameraSubentryFlow(ConfigSubentryFlow):
             step_id=step_id,
             data_schema=self.add_suggested_values_to_schema(_camera_schema(groups), suggested),
             errors=errors or list_errors,
-            description_placeholders=_camera_interval_cost(suggested),
+            description_placeholders=_camera_cost(entry.runtime_data.client, suggested),
         )
 
     def _title(self, data: dict[str, Any]) -> str:
@@ -328,11 +328,29 @@ def _camera_settings(user_input: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _camera_interval_cost(settings: dict[str, Any]) -> dict[str, str]:
-    """Return what the form's interval costs: calls a day (V2 adds one per face found)."""
-    interval = int(settings.get(CONF_SCAN_INTERVAL) or 0)
-    calls = f"{86400 // interval:,}" if interval > 0 else "0"
-    return {"scan_interval": str(interval), "calls_per_day": calls}
+# The day's figure in the form assumes this many visits started by triggers.
+TRIGGER_VISITS_A_DAY = 10
+
+
+def _camera_cost(client: BaiduFaceClient, settings: Mapping[str, Any]) -> dict[str, str]:
+    """Return the form's cost figures: a frame, a visit and a day, as the usage sensors count calls."""
+    cost = visit_cost(
+        v2=client.api_version is ApiVersion.V2,
+        identify=settings.get(CONF_MODE, MODE_IDENTIFY) == MODE_IDENTIFY,
+        max_faces=int(settings.get(CONF_MAX_FACES) or DEFAULT_MAX_FACES),
+        burst_frames=int(settings.get(CONF_BURST_FRAMES) or DEFAULT_BURST_FRAMES),
+        interval=int(settings.get(CONF_SCAN_INTERVAL) or 0),
+    )
+    visits = TRIGGER_VISITS_A_DAY if settings.get(CONF_TRIGGERS) else 0
+    return {
+        "scan_interval": str(int(settings.get(CONF_SCAN_INTERVAL) or 0)),
+        "burst_frames": str(int(settings.get(CONF_BURST_FRAMES) or DEFAULT_BURST_FRAMES)),
+        "frame_calls": f"{cost.frame:,}",
+        "visit_calls": f"{cost.visit:,}",
+        "interval_calls": f"{cost.interval_day:,}",
+        "trigger_visits": str(visits),
+        "day_calls": f"{cost.per_day(visits):,}",
+    }
 
 
 def _camera_errors(
