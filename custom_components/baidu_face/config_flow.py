@@ -288,6 +288,10 @@ class CameraSubentryFlow(ConfigSubentryFlow):
         if entry.state is not ConfigEntryState.LOADED:
             return self.async_abort(reason="entry_not_loaded")
         current = self._get_reconfigure_subentry() if step_id == "reconfigure" else None
+        # Add camera offers only cameras with a mode left to set up; none left says so at once.
+        taken = [] if current is not None else _cameras_taken(entry)
+        if taken and not set(self.hass.states.async_entity_ids("camera")) - set(taken):
+            return self.async_abort(reason="no_cameras_left")
         errors: dict[str, str] = {}
         if user_input is not None:
             data = _camera_settings(user_input)
@@ -302,7 +306,7 @@ class CameraSubentryFlow(ConfigSubentryFlow):
         suggested = {**_camera_defaults(entry), **(current.data if current else {}), **(user_input or {})}
         return self.async_show_form(
             step_id=step_id,
-            data_schema=self.add_suggested_values_to_schema(_camera_schema(groups), suggested),
+            data_schema=self.add_suggested_values_to_schema(_camera_schema(groups, taken), suggested),
             errors=errors or list_errors,
             description_placeholders=_camera_cost(entry.runtime_data.client, suggested),
         )
@@ -387,11 +391,21 @@ def _seconds(low: float, high: float, step: float) -> selector.NumberSelector:
     )
 
 
-def _camera_schema(groups: list[str]) -> vol.Schema:
-    """Return the camera form, offering the app's groups."""
+def _cameras_taken(entry: ConfigEntry) -> list[str]:
+    """Return the cameras set up in every mode: Add camera does not offer them."""
+    modes: dict[str, set[str]] = {}
+    for subentry in entry.subentries.values():
+        if subentry.subentry_type == SUBENTRY_CAMERA:
+            modes.setdefault(subentry.data[CONF_CAMERA], set()).add(subentry.data[CONF_MODE])
+    return sorted(camera for camera, set_up in modes.items() if set_up >= {MODE_IDENTIFY, MODE_DETECT})
+
+
+def _camera_schema(groups: list[str], taken: list[str]) -> vol.Schema:
+    """Return the camera form, offering the app's groups and the cameras not yet taken."""
+    cameras = selector.EntitySelectorConfig(domain="camera", exclude_entities=taken)
     return vol.Schema(
         {
-            vol.Required(CONF_CAMERA): selector.EntitySelector(selector.EntitySelectorConfig(domain="camera")),
+            vol.Required(CONF_CAMERA): selector.EntitySelector(cameras),
             vol.Required(CONF_MODE): selector.SelectSelector(
                 selector.SelectSelectorConfig(options=[MODE_IDENTIFY, MODE_DETECT], translation_key=CONF_MODE)
             ),
