@@ -70,7 +70,7 @@ from .const import (
     camera_unique_id,
 )
 from .runtime import BaiduFaceConfigEntry, create_client
-from .usage import DEFAULT_PLAN, PLANS
+from .usage import DEFAULT_PLAN, PLANS, visit_cost
 
 _SECRET = selector.TextSelector(selector.TextSelectorConfig(type=selector.TextSelectorType.PASSWORD))
 _VERSION = selector.SelectSelector(
@@ -288,6 +288,10 @@ class CameraSubentryFlow(ConfigSubentryFlow):
         if entry.state is not ConfigEntryState.LOADED:
             return self.async_abort(reason="entry_not_loaded")
         current = self._get_reconfigure_subentry() if step_id == "reconfigure" else None
+        # Add camera offers only cameras with a mode left to set up; none left says so at once.
+        taken = [] if current is not None else _cameras_taken(entry)
+        if taken and not set(self.hass.states.async_entity_ids("camera")) - set(taken):
+            return self.async_abort(reason="no_cameras_left")
         errors: dict[str, str] = {}
         if user_input is not None:
             data = _camera_settings(user_input)
@@ -302,9 +306,9 @@ class CameraSubentryFlow(ConfigSubentryFlow):
         suggested = {**_camera_defaults(entry), **(current.data if current else {}), **(user_input or {})}
         return self.async_show_form(
             step_id=step_id,
-            data_schema=self.add_suggested_values_to_schema(_camera_schema(groups), suggested),
+            data_schema=self.add_suggested_values_to_schema(_camera_schema(groups, taken), suggested),
             errors=errors or list_errors,
-            description_placeholders=_camera_interval_cost(suggested),
+            description_placeholders=_camera_cost(entry.runtime_data.client, suggested),
         )
 
     def _title(self, data: dict[str, Any]) -> str:
@@ -328,11 +332,29 @@ def _camera_settings(user_input: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _camera_interval_cost(settings: dict[str, Any]) -> dict[str, str]:
-    """Return what the form's interval costs: calls a day (V2 adds one per face found)."""
-    interval = int(settings.get(CONF_SCAN_INTERVAL) or 0)
-    calls = f"{86400 // interval:,}" if interval > 0 else "0"
-    return {"scan_interval": str(interval), "calls_per_day": calls}
+# The day's figure in the form assumes this many visits started by triggers.
+TRIGGER_VISITS_A_DAY = 10
+
+
+def _camera_cost(client: BaiduFaceClient, settings: Mapping[str, Any]) -> dict[str, str]:
+    """Return the form's cost figures: a frame, a visit and a day, as the usage sensors count calls."""
+    cost = visit_cost(
+        v2=client.api_version is ApiVersion.V2,
+        identify=settings.get(CONF_MODE, MODE_IDENTIFY) == MODE_IDENTIFY,
+        max_faces=int(settings.get(CONF_MAX_FACES) or DEFAULT_MAX_FACES),
+        burst_frames=int(settings.get(CONF_BURST_FRAMES) or DEFAULT_BURST_FRAMES),
+        interval=int(settings.get(CONF_SCAN_INTERVAL) or 0),
+    )
+    visits = TRIGGER_VISITS_A_DAY if settings.get(CONF_TRIGGERS) else 0
+    return {
+        "scan_interval": str(int(settings.get(CONF_SCAN_INTERVAL) or 0)),
+        "burst_frames": str(int(settings.get(CONF_BURST_FRAMES) or DEFAULT_BURST_FRAMES)),
+        "frame_calls": f"{cost.frame:,}",
+        "visit_calls": f"{cost.visit:,}",
+        "interval_calls": f"{cost.interval_day:,}",
+        "trigger_visits": str(visits),
+        "day_calls": f"{cost.per_day(visits):,}",
+    }
 
 
 def _camera_errors(
@@ -369,11 +391,21 @@ def _seconds(low: float, high: float, step: float) -> selector.NumberSelector:
     )
 
 
-def _camera_schema(groups: list[str]) -> vol.Schema:
-    """Return the camera form, offering the app's groups."""
+def _cameras_taken(entry: ConfigEntry) -> list[str]:
+    """Return the cameras set up in every mode: Add camera does not offer them."""
+    modes: dict[str, set[str]] = {}
+    for subentry in entry.subentries.values():
+        if subentry.subentry_type == SUBENTRY_CAMERA:
+            modes.setdefault(subentry.data[CONF_CAMERA], set()).add(subentry.data[CONF_MODE])
+    return sorted(camera for camera, set_up in modes.items() if set_up >= {MODE_IDENTIFY, MODE_DETECT})
+
+
+def _camera_schema(groups: list[str], taken: list[str]) -> vol.Schema:
+    """Return the camera form, offering the app's groups and the cameras not yet taken."""
+    cameras = selector.EntitySelectorConfig(domain="camera", exclude_entities=taken)
     return vol.Schema(
         {
-            vol.Required(CONF_CAMERA): selector.EntitySelector(selector.EntitySelectorConfig(domain="camera")),
+            vol.Required(CONF_CAMERA): selector.EntitySelector(cameras),
             vol.Required(CONF_MODE): selector.SelectSelector(
                 selector.SelectSelectorConfig(options=[MODE_IDENTIFY, MODE_DETECT], translation_key=CONF_MODE)
             ),

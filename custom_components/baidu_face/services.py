@@ -305,7 +305,9 @@ def _uid(entry: BaiduFaceConfigEntry, call: ServiceCall) -> str:
     """Return the uid of the person a call names: their device (`person`) or their `uid`, exactly one."""
     person: str | None = call.data.get(ATTR_PERSON)
     uid: str | None = call.data.get(ATTR_UID)
-    if (person is None) == (uid is None):
+    if person is None and uid is None:
+        raise _invalid("no_person", action=call.service)
+    if person is not None and uid is not None:
         raise _invalid("one_person", action=call.service)
     if uid is not None:
         return uid
@@ -373,7 +375,7 @@ async def _image(call: ServiceCall) -> bytes:
         return await _camera_image(call.hass, camera)
     if path and not camera:
         return await _file_image(call.hass, path)
-    raise _invalid("one_image_source", action=call.service)
+    raise _invalid("one_image_source" if camera and path else "no_image_source", action=call.service)
 
 
 def _result(result: Result) -> dict[str, Any]:

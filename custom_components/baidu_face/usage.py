@@ -269,3 +269,32 @@ def _store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, Any]]:
 async def async_forget_usage(hass: HomeAssistant, entry_id: str) -> None:
     """Delete a removed entry's saved usage."""
     await _store(hass, entry_id).async_remove()
+
+
+SECONDS_A_DAY: Final = 86_400
+
+
+@dataclass(frozen=True, slots=True)
+class VisitCost:
+    """What a camera's settings cost at most, in the calls `Usage` counts (one per request Baidu counts)."""
+
+    frame: int  # calls for one frame sent
+    visit: int  # a trigger's visit: every frame of the burst sent
+    interval_day: int  # the interval's scans a day (one frame each)
+
+    def per_day(self, trigger_visits: int) -> int:
+        """Return the calls a day with `trigger_visits` visits started by triggers, besides the interval's."""
+        return self.interval_day + trigger_visits * self.visit
+
+
+def visit_cost(*, v2: bool, identify: bool, max_faces: int, burst_frames: int, interval: int) -> VisitCost:
+    """Return the most a camera's frames, visits and interval cost.
+
+    V3 answers a frame in one call (detect, or multi-search for every face).
+    V2 detects in one call and identifies one face in one; several faces take
+    one multi-identify call, or, where the app may not use it, a detect and an
+    identify per face (api/v2.py): its worst case is counted.
+    """
+    frame = 1 + max_faces if v2 and identify and max_faces > 1 else 1
+    scans = SECONDS_A_DAY // interval if interval > 0 else 0
+    return VisitCost(frame=frame, visit=frame * max(1, burst_frames), interval_day=scans * frame)

@@ -195,7 +195,7 @@ DOOR = {"camera_entity_id": "camera.door"}
         ("register_user", {"uid": "u" * 129} | DOOR, "invalid_uid"),
         ("register_user", {"uid": "u", "groups": ["bad-group"]} | DOOR, "invalid_groups"),
         ("register_user", {"uid": "u", "user_info": "字" * 86} | DOOR, "invalid_user_info"),
-        ("register_user", {"uid": "u"}, "one_image_source"),
+        ("register_user", {"uid": "u"}, "no_image_source"),
         ("register_user", {"uid": "u", "image_path": "/tmp/x.jpg"} | DOOR, "one_image_source"),
         ("detect", {"image_path": "/etc/passwd"}, "path_not_allowed"),
         ("detect", {"camera_entity_id": "camera.nowhere"}, "camera_not_found"),

@@ -40,7 +40,7 @@ from custom_components.baidu_face.const import (
 )
 from tests.conftest import BOTH, V2_ONLY
 
-from .conftest import entry_data, state
+from .conftest import camera_subentry, entry_data, state
 
 Setup = Callable[..., Awaitable[MockConfigEntry]]
 
@@ -284,6 +284,29 @@ async def test_add_change_and_remove_a_camera_without_restarting(hass: HomeAssis
     await hass.async_block_till_done()
     assert hass.states.get("image_processing.door_faces") is None
     assert entry.state is ConfigEntryState.LOADED
+
+
+def offered_cameras(result: Any) -> list[str]:
+    """Return the cameras the form's camera field leaves out."""
+    schema = result["data_schema"].schema
+    (field,) = (value for key, value in schema.items() if key == CONF_CAMERA)
+    return list(field.config.get("exclude_entities", []))
+
+
+async def test_add_camera_offers_only_cameras_with_a_mode_left(hass: HomeAssistant, setup_entry: Setup) -> None:
+    both = [camera_subentry("camera.door"), camera_subentry("camera.door", "detect")]
+    other = await setup_entry(subentries=both)
+    result = await hass.config_entries.subentries.async_init(
+        (other.entry_id, SUBENTRY_CAMERA), context={"source": SOURCE_USER}
+    )
+    # camera.door is the only camera and is taken in both modes: said before any form.
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "no_cameras_left"
+    hass.states.async_set("camera.garden", "idle")
+    result = await hass.config_entries.subentries.async_init(
+        (other.entry_id, SUBENTRY_CAMERA), context={"source": SOURCE_USER}
+    )
+    assert offered_cameras(result) == ["camera.door"]
 
 
 async def test_camera_flow_needs_a_running_entry(hass: HomeAssistant, baidu: RunningServer) -> None:

@@ -296,11 +296,50 @@ async def scan(hass: HomeAssistant) -> None:
     await hass.async_block_till_done()
 
 
-async def test_the_camera_form_says_what_an_interval_costs(hass: HomeAssistant, setup_entry: Setup) -> None:
-    entry = await setup_entry(subentries=[camera_subentry("camera.door", scan_interval=10)])
+async def test_the_camera_form_says_what_a_visit_and_a_day_cost(hass: HomeAssistant, setup_entry: Setup) -> None:
+    camera = camera_subentry("camera.door", scan_interval=10, triggers=[MOTION], burst_frames=3)
+    entry = await setup_entry(api_version="v3", subentries=[camera])
     (subentry_id,) = entry.subentries
     result = await entry.start_subentry_reconfigure_flow(hass, subentry_id)
-    assert result["description_placeholders"] == {"scan_interval": "10", "calls_per_day": "8,640"}
+    # V3: one multi-search a frame; 8,640 interval scans and ten visits of three frames.
+    assert result["description_placeholders"] == {
+        "scan_interval": "10",
+        "burst_frames": "3",
+        "frame_calls": "1",
+        "visit_calls": "3",
+        "interval_calls": "8,640",
+        "trigger_visits": "10",
+        "day_calls": "8,670",
+    }
+
+
+async def test_on_v2_the_form_counts_the_per_face_calls_and_an_interval_of_0_costs_only_visits(
+    hass: HomeAssistant, setup_entry: Setup
+) -> None:
+    camera = camera_subentry("camera.door", triggers=[MOTION], burst_frames=5)  # two faces a frame
+    entry = await setup_entry(api_version="v2", subentries=[camera])
+    (subentry_id,) = entry.subentries
+    result = await entry.start_subentry_reconfigure_flow(hass, subentry_id)
+    figures = result["description_placeholders"] or {}
+    # Worst case: a detect and an identify per face, every frame of the burst.
+    assert (figures["frame_calls"], figures["visit_calls"]) == ("3", "15")
+    assert (figures["interval_calls"], figures["day_calls"]) == ("0", "150")
+
+
+async def test_a_visit_costs_what_the_form_says_in_the_calls_the_usage_counts(
+    hass: HomeAssistant, setup_entry: Setup, show: Callable[[bytes], Awaitable[None]], freezer: FrozenDateTimeFactory
+) -> None:
+    entry = await setup_door(setup_entry, hass, change_threshold=0.0)
+    (subentry_id,) = entry.subentries
+    result = await entry.start_subentry_reconfigure_flow(hass, subentry_id)
+    said = int((result["description_placeholders"] or {})["visit_calls"])
+    empty, _ = frame_with([])
+    await show(empty)
+    before = sum(entry.runtime_data.usage.calls("day").values())
+    await motion(hass)  # nobody: every frame of the burst is sent
+    for _ in range(6):
+        await tick(hass, freezer, 1)
+    assert sum(entry.runtime_data.usage.calls("day").values()) - before == said == 5
 
 
 async def test_a_spent_quota_stops_the_visit(

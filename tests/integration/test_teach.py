@@ -202,7 +202,7 @@ async def test_enroll_refusals_are_translated_and_cost_no_call(
     obama = person(hass, entry, "obama")
     both = await refused(hass, "enroll_face", {"face_id": face_id, "uid": "lin", "person": obama})
     assert both.translation_key == "one_person"
-    assert (await refused(hass, "enroll_face", {"face_id": face_id})).translation_key == "one_person"
+    assert (await refused(hass, "enroll_face", {"face_id": face_id})).translation_key == "no_person"
     assert calls(entry) == before
     # Baidu's own refusals come through the actions' one translation: here, a uid Baidu cannot take.
     bad_uid = await refused(hass, "enroll_face", {"face_id": face_id, "uid": "no spaces"})
@@ -263,7 +263,11 @@ async def test_a_person_is_a_device_or_a_uid_exactly_one(hass: HomeAssistant, se
     entry = await setup_entry("v3", subentries=[])
     obama = person(hass, entry, "obama")
     assert (await refused(hass, "list_faces", {"person": obama, "uid": "obama"})).translation_key == "one_person"
-    assert (await refused(hass, "list_faces", {})).translation_key == "one_person"
+    nobody = await refused(hass, "list_faces", {})
+    assert nobody.translation_key == "no_person"
+    assert "not both" not in str(nobody)
+    assert "device" in str(nobody)  # what to give
+    assert "uid" in str(nobody)
     camera = dr.async_get(hass).async_get_or_create(config_entry_id=entry.entry_id, identifiers={(DOMAIN, "x")})
     not_a_person = await refused(hass, "forget_face", {"person": camera.id, "face_token": "0" * 32})
     assert not_a_person.translation_key == "person_not_found"
