@@ -19,6 +19,7 @@ from .api import (
     BaiduFaceQuotaExhaustedError,
 )
 from .const import CONF_KEPT_DAYS, CONF_KEPT_FACES, DEFAULT_KEPT_DAYS, DEFAULT_KEPT_FACES, DOMAIN, SUBENTRY_CAMERA
+from .frigate_source import FrigateSource, is_frigate_camera
 from .kept_face_view import KeptFaceView
 from .kept_faces import FaceStore, async_forget_faces
 from .people import People, async_forget_people
@@ -68,7 +69,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: BaiduFaceConfigEntry) ->
     entry.async_on_unload(faces.async_start())
     for subentry in entry.subentries.values():
         if subentry.subentry_type == SUBENTRY_CAMERA:
-            entry.runtime_data.scanners[subentry.subentry_id] = CameraScanner(hass, entry, subentry, client, faces)
+            scanner = CameraScanner(hass, entry, subentry, client, faces)
+            entry.runtime_data.scanners[subentry.subentry_id] = scanner
+            if is_frigate_camera(dict(subentry.data)):
+                source = FrigateSource(hass, entry, scanner, dict(subentry.data))
+                entry.runtime_data.frigate_sources[subentry.subentry_id] = source
 
     # image_processing has no async_setup_entry of its own, so the entry cannot be
     # forwarded to it; its EntityComponent sets the entry up directly instead.
@@ -78,6 +83,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: BaiduFaceConfigEntry) ->
     # Triggers and intervals start once the entities that show the visits listen.
     for scanner in entry.runtime_data.scanners.values():
         entry.async_on_unload(scanner.async_start())
+    for source in entry.runtime_data.frigate_sources.values():
+        entry.async_on_unload(source.async_start())
     entry.runtime_data.people.async_start(entry.runtime_data.scanners.values())
     # Subentries (cameras) and options change what is set up: reload on any change.
     entry.async_on_unload(entry.add_update_listener(async_reload_entry))

@@ -52,6 +52,7 @@ from .const import (
     CONF_SCAN_INTERVAL,
     CONF_SECRET_KEY,
     CONF_SEEN_TIMEOUT,
+    CONF_SOURCE,
     CONF_THRESHOLD,
     CONF_TRIGGERS,
     DEFAULT_BURST_FRAMES,
@@ -66,9 +67,12 @@ from .const import (
     DOMAIN,
     MODE_DETECT,
     MODE_IDENTIFY,
+    SOURCE_CAMERA,
+    SOURCE_FRIGATE,
     SUBENTRY_CAMERA,
     camera_unique_id,
 )
+from .frigate_flow import FRIGATE_FIELDS, frigate_defaults, frigate_schema, validate_frigate
 from .runtime import BaiduFaceConfigEntry, create_client
 from .usage import DEFAULT_PLAN, PLANS, visit_cost
 
@@ -273,7 +277,10 @@ class BaiduFaceOptionsFlow(OptionsFlow):
 
 
 class CameraSubentryFlow(ConfigSubentryFlow):
-    """A camera to scan: detect faces, or identify them against groups."""
+    """A camera to scan: detect faces, or identify them against groups; its frames from the camera or Frigate."""
+
+    _pending: dict[str, Any] | None = None
+    _pending_step: str = "user"
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
         """Add a camera."""
@@ -297,11 +304,13 @@ class CameraSubentryFlow(ConfigSubentryFlow):
             data = _camera_settings(user_input)
             unique_id = camera_unique_id(data[CONF_CAMERA], data[CONF_MODE])
             errors = _camera_errors(entry, current, data, unique_id)
+            if not errors and data.get(CONF_SOURCE) == SOURCE_FRIGATE:
+                # Frigate's URL, camera and zones on a step of their own, proven by a call.
+                self._pending, self._pending_step = data, step_id
+                return await self.async_step_frigate()
             if not errors:
-                title = self._title(data)
-                if current is None:
-                    return self.async_create_entry(title=title, data=data, unique_id=unique_id)
-                return self.async_update_and_abort(entry, current, data=data, title=title, unique_id=unique_id)
+                data = {key: value for key, value in data.items() if key not in FRIGATE_FIELDS}
+                return self._save(step_id, data, unique_id)
         groups, list_errors = await _known_groups(entry)
         suggested = {**_camera_defaults(entry), **(current.data if current else {}), **(user_input or {})}
         return self.async_show_form(
@@ -310,6 +319,30 @@ class CameraSubentryFlow(ConfigSubentryFlow):
             errors=errors or list_errors,
             description_placeholders=_camera_cost(entry.runtime_data.client, suggested),
         )
+
+    async def async_step_frigate(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
+        """Ask where Frigate is (the Frigate integration's entry, where there is one) and which of its cameras."""
+        assert self._pending is not None
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            frigate, errors = await validate_frigate(self.hass, user_input)
+            if not errors:
+                data = {**self._pending, **frigate}
+                return self._save(self._pending_step, data, camera_unique_id(data[CONF_CAMERA], data[CONF_MODE]))
+        current = self._get_reconfigure_subentry().data if self._pending_step == "reconfigure" else {}
+        suggested = {**frigate_defaults(self.hass), **current, **(user_input or {})}
+        return self.async_show_form(
+            step_id="frigate",
+            data_schema=self.add_suggested_values_to_schema(frigate_schema(), suggested),
+            errors=errors,
+        )
+
+    def _save(self, step_id: str, data: dict[str, Any], unique_id: str) -> SubentryFlowResult:
+        title = self._title(data)
+        if step_id != "reconfigure":
+            return self.async_create_entry(title=title, data=data, unique_id=unique_id)
+        entry, current = self._get_entry(), self._get_reconfigure_subentry()
+        return self.async_update_and_abort(entry, current, data=data, title=title, unique_id=unique_id)
 
     def _title(self, data: dict[str, Any]) -> str:
         # The device takes this name, and the entity "<name> Recognised person" / "<name> Faces".
@@ -408,6 +441,10 @@ def _camera_schema(groups: list[str], taken: list[str]) -> vol.Schema:
             vol.Required(CONF_CAMERA): selector.EntitySelector(cameras),
             vol.Required(CONF_MODE): selector.SelectSelector(
                 selector.SelectSelectorConfig(options=[MODE_IDENTIFY, MODE_DETECT], translation_key=CONF_MODE)
+            ),
+            # Frigate: its person events start visits, its snapshots are the frames (frigate_source.py).
+            vol.Optional(CONF_SOURCE, default=SOURCE_CAMERA): selector.SelectSelector(
+                selector.SelectSelectorConfig(options=[SOURCE_CAMERA, SOURCE_FRIGATE], translation_key=CONF_SOURCE)
             ),
             vol.Optional(CONF_GROUPS): _groups_selector(groups),
             vol.Required(CONF_THRESHOLD): _THRESHOLD,

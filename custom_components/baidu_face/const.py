@@ -69,3 +69,19 @@ DEFAULT_SEEN_TIMEOUT: Final = 300  # seconds
 
 EVENT_RECOGNIZED: Final = "baidu_face_recognized"
 EVENT_UNKNOWN_FACE: Final = "baidu_face_unknown_face"
+
+# A camera's frames: its live picture, or Frigate's person events and snapshots (frigate_source.py).
+CONF_SOURCE: Final = "source"
+SOURCE_CAMERA: Final = "camera"
+SOURCE_FRIGATE: Final = "frigate"
+CONF_FRIGATE_URL: Final = "frigate_url"
+CONF_FRIGATE_USERNAME: Final = "frigate_username"
+CONF_FRIGATE_PASSWORD: Final = "frigate_password"  # noqa: S105 - a field name
+CONF_FRIGATE_VERIFY_SSL: Final = "frigate_verify_ssl"
+CONF_FRIGATE_CAMERA: Final = "frigate_camera"
+CONF_FRIGATE_ZONES: Final = "frigate_zones"
+# Write a recognized name back as the event's sub_label (opt-in), and who wins when Frigate named it too.
+CONF_FRIGATE_SUB_LABEL: Final = "frigate_sub_label"
+CONF_FRIGATE_SUB_LABEL_POLICY: Final = "frigate_sub_label_policy"
+# Frigate's MQTT topic prefix, read from its config when the camera is set up (FrigateClient.config).
+CONF_FRIGATE_TOPIC_PREFIX: Final = "frigate_topic_prefix"

@@ -7,11 +7,13 @@ from typing import Any
 from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.core import HomeAssistant
 
-from .const import CONF_API_KEY, CONF_SECRET_KEY
+from .const import CONF_API_KEY, CONF_FRIGATE_PASSWORD, CONF_FRIGATE_USERNAME, CONF_SECRET_KEY
 from .runtime import BaiduFaceConfigEntry
 from .usage import DAY, MONTH
 
 TO_REDACT = {CONF_API_KEY, CONF_SECRET_KEY, "access_token"}
+# A Frigate camera's login (frigate_source.py).
+CAMERA_REDACT = {CONF_FRIGATE_USERNAME, CONF_FRIGATE_PASSWORD}
 
 
 async def async_get_config_entry_diagnostics(hass: HomeAssistant, entry: BaiduFaceConfigEntry) -> dict[str, Any]:
@@ -26,7 +28,7 @@ async def async_get_config_entry_diagnostics(hass: HomeAssistant, entry: BaiduFa
             {
                 "title": s.title,
                 "unique_id": s.unique_id,
-                "settings": dict(s.data),
+                "settings": async_redact_data(dict(s.data), CAMERA_REDACT),
                 # Visits, frames sent and skipped by the change gate, the current problem.
                 "scanner": scanners[s.subentry_id].diagnostics() if s.subentry_id in scanners else None,
             }

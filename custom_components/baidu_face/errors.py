@@ -111,6 +111,9 @@ _KEYS = {kind: key for kind, key, _ in _TRANSLATIONS}
 # groups) names as the table does; any other is "baidu_error". A spent budget is a spent quota:
 # one reason, whichever refused.
 REASON_CAMERA = "camera_unavailable"
+# Frigate (a camera's source, frigate_source.py): unreachable or failing, or refusing the login or the sub_label.
+REASON_FRIGATE = "frigate_unavailable"
+REASON_FRIGATE_AUTH = "frigate_auth_failed"
 _SCAN_FAILURES: tuple[type[BaiduFaceError], ...] = (
     BaiduFaceConnectionError,
     BaiduFaceServerBusyError,
@@ -121,7 +124,9 @@ _SCAN_FAILURES: tuple[type[BaiduFaceError], ...] = (
     BaiduFaceInvalidImageError,
     BaiduFaceGroupNotFoundError,
 )
-PROBLEM_REASONS = frozenset({REASON_CAMERA, _UNNAMED, *(_KEYS[kind] for kind in _SCAN_FAILURES)})
+PROBLEM_REASONS = frozenset(
+    {REASON_CAMERA, REASON_FRIGATE, REASON_FRIGATE_AUTH, _UNNAMED, *(_KEYS[kind] for kind in _SCAN_FAILURES)}
+)
 
 # A refused value may be megabytes long; the message shows its start.
 _SHOWN = 64

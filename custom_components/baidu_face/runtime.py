@@ -28,6 +28,8 @@ class BaiduFaceData:
     people: People
     # One scanner per camera subentry, by subentry id.
     scanners: dict[str, CameraScanner] = field(default_factory=dict)
+    # Cameras whose source is Frigate, by subentry id (frigate_source.FrigateSource).
+    frigate_sources: dict[str, Any] = field(default_factory=dict)
 
 
 type BaiduFaceConfigEntry = ConfigEntry[BaiduFaceData]

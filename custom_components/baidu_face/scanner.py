@@ -31,7 +31,7 @@ from .errors import REASON_CAMERA, problem_reason
 from .kept_faces import RECOGNISED, UNKNOWN, FaceStore, KeptFace, Sighting
 from .seen import SeenFace
 from .triggers import is_active
-from .visits import Visit, VisitListener
+from .visits import FrameSource, FrameUnavailableError, Visit, VisitListener
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -104,11 +104,14 @@ class CameraScanner:
         return self._burst is not None
 
     @callback
-    def async_start_visit(self, frames: int | None = None) -> bool:
-        """Start a burst of `frames` (the camera's burst size by default); False when one is under way."""
+    def async_start_visit(self, frames: int | None = None, source: FrameSource | None = None) -> bool:
+        """Start a burst of `frames` (the camera's burst size by default); False when one is under way.
+
+        Its frames come from `source` (Frigate's snapshots), else from the camera's live picture.
+        """
         if self._burst is not None:
             return False
-        self._burst = Visit(frames or self.settings.burst_frames)
+        self._burst = Visit(frames or self.settings.burst_frames, source=source)
         self.entry.async_create_task(self.hass, self._continue_burst(), f"baidu_face visit {self.settings.camera}")
         return True
 
@@ -162,9 +165,15 @@ class CameraScanner:
         """Fetch, gate and send one frame of a visit."""
         visit.frames_left -= 1
         try:
-            image = (await async_get_image(self.hass, self.settings.camera)).content
+            if visit.source is not None:
+                image = await visit.source.frame()
+            else:
+                image = (await async_get_image(self.hass, self.settings.camera)).content
         except HomeAssistantError as err:
             self._failed(visit, REASON_CAMERA, str(err))
+            return
+        except FrameUnavailableError as err:
+            self._failed(visit, err.reason, str(err))
             return
         thumb, changed = await self.hass.async_add_executor_job(self._gate.check, image)
         if not changed:
@@ -185,6 +194,14 @@ class CameraScanner:
             _LOGGER.info("Scans of %s work again", self.settings.camera)
         self.problem = self._last_logged = None
         visit.add(image, known, unknown)
+
+    @callback
+    def async_report_problem(self, reason: str, message: str) -> None:
+        """Show a failure outside a frame (Frigate refused a sub_label, or is unreachable) as a failed visit."""
+        visit = Visit(0)
+        self._failed(visit, reason, message)
+        for listener in list(self._listeners):
+            listener(visit)
 
     def _failed(self, visit: Visit, reason: str, message: str) -> None:
         visit.problem = self.problem = reason

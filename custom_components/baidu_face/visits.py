@@ -4,8 +4,26 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from .seen import SeenFace
+
+
+class FrameUnavailableError(Exception):
+    """A frame source could not give a frame; `reason` is the problem sensor's (errors.PROBLEM_REASONS)."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        """Fail for `reason`; `message` is for the log (no secret)."""
+        super().__init__(message)
+        self.reason = reason
+
+
+class FrameSource(Protocol):
+    """Where a visit's frames come from when not the camera's live picture (Frigate's snapshots: frigate_source.py)."""
+
+    async def frame(self) -> bytes:
+        """Return the next frame (a JPEG); raise FrameUnavailableError when there is none."""
+        ...
 
 
 @dataclass
@@ -26,6 +44,8 @@ class Visit:
     unknown_frame: bytes | None = None
     frame: bytes | None = None
     frame_faces: list[SeenFace] = field(default_factory=list)
+    # None: the camera's live picture.
+    source: FrameSource | None = None
 
     @property
     def faces(self) -> list[SeenFace]:

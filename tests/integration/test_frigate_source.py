@@ -1,0 +1,270 @@
+"""Frigate as a camera's source: a real mosquitto, Home Assistant's real MQTT, the fake Frigate and the local server.
+
+A Frigate person event makes one visit whose frames are Frigate's snapshots; a recognized name
+goes back as the event's sub_label; a stranger gets none; an unreachable Frigate shows on the
+scan problem sensor. The figures (calls per event, MQTT message → sub_label latency) are printed.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from homeassistant.config_entries import SOURCE_USER
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.baidu_face.const import (
+    CONF_FRIGATE_CAMERA,
+    CONF_FRIGATE_SUB_LABEL,
+    CONF_FRIGATE_TOPIC_PREFIX,
+    CONF_FRIGATE_URL,
+    CONF_SOURCE,
+    SOURCE_FRIGATE,
+    SUBENTRY_CAMERA,
+)
+from custom_components.baidu_face.frigate_source import FrigateSource
+from custom_components.baidu_face.scanner import CameraScanner
+from tests.frigate.fake import FakeFrigate
+from tests.frigate.fixtures import (
+    frigate,
+    frigate_authenticated,
+    mosquitto,
+    mqtt_entry,
+    publish,
+    until,
+    wait_for_subscription,
+)
+from tests.frigate.mosquitto import Broker
+
+from .conftest import camera_subentry, state
+
+__all__ = ["frigate", "frigate_authenticated", "mosquitto", "mqtt_entry"]
+
+Setup = Callable[..., Awaitable[MockConfigEntry]]
+PROBLEM = "binary_sensor.door_scan_problem"
+
+
+async def setup_frigate_door(setup_entry: Setup, fake: FakeFrigate, **settings: Any) -> MockConfigEntry:
+    frigate_settings: dict[str, Any] = {
+        CONF_SOURCE: SOURCE_FRIGATE,
+        CONF_FRIGATE_URL: fake.url,
+        CONF_FRIGATE_CAMERA: "front_door",
+        CONF_FRIGATE_SUB_LABEL: True,
+        CONF_FRIGATE_TOPIC_PREFIX: "frigate",
+    }
+    camera = camera_subentry(
+        "camera.door",
+        burst_frames=2,
+        burst_interval=0.2,
+        **(frigate_settings | settings),
+    )
+    return await setup_entry(subentries=[camera], qps=50)
+
+
+def parts(entry: MockConfigEntry) -> tuple[CameraScanner, FrigateSource]:
+    (scanner,) = entry.runtime_data.scanners.values()
+    (source,) = entry.runtime_data.frigate_sources.values()
+    return scanner, source
+
+
+def baidu_calls(entry: MockConfigEntry) -> int:
+    return sum(int(count) for count in entry.runtime_data.client.call_counts.values())
+
+
+async def test_a_person_event_makes_one_visit_of_snapshots_and_names_the_event(
+    hass: HomeAssistant, mqtt_entry: MockConfigEntry, mosquitto: Broker, frigate: FakeFrigate, setup_entry: Setup
+) -> None:
+    entry = await setup_frigate_door(setup_entry, frigate)
+    scanner, source = parts(entry)
+    await wait_for_subscription(mosquitto, "frigate/events")
+    calls_before = baidu_calls(entry)
+    event = frigate.add_event("front_door", "probe/obama.jpg")
+
+    started = time.perf_counter()
+    await publish(hass, mosquitto, "frigate/events", event.message("new"))
+    await until(lambda: frigate.sub_label_calls, lambda: "no sub_label call arrived")
+    latency = time.perf_counter() - started
+    # Frigate's updates while the visit runs start nothing more.
+    await publish(hass, mosquitto, "frigate/events", event.message("update"))
+    await hass.async_block_till_done()
+
+    (call,) = frigate.sub_label_calls
+    person = entry.runtime_data.people.get("obama")
+    assert person is not None
+    assert call.event_id == event.id
+    assert call.status == 200
+    assert isinstance(call.body, dict)
+    assert call.body["subLabel"] == person.name
+    assert 0.8 < call.body["subLabelScore"] <= 1
+    assert event.sub_label is not None
+    assert event.sub_label[0] == person.name
+    assert scanner.visits == 1
+    assert source.visits_started == 1
+    assert scanner.last_visit is not None
+    assert "obama" in scanner.last_visit.known
+    # Every frame came from the event's snapshot endpoint, asked as SNAPSHOT_PARAMS say.
+    assert [event_id for event_id, _ in frigate.snapshot_requests] == [event.id]
+    assert frigate.snapshot_requests[0][1]["crop"] == "1"
+    baidu = baidu_calls(entry) - calls_before
+    assert baidu == 1  # one identify: the first frame named the person
+    assert state(hass, PROBLEM).state == "off"
+    print(
+        f"\nFrigate event: {len(frigate.snapshot_requests)} snapshot + {len(frigate.sub_label_calls)} sub_label "
+        f"calls to Frigate, {baidu} to Baidu; MQTT message → sub_label {latency * 1000:.0f} ms"
+    )
+
+
+async def test_a_stranger_gets_no_sub_label(
+    hass: HomeAssistant, mqtt_entry: MockConfigEntry, mosquitto: Broker, frigate: FakeFrigate, setup_entry: Setup
+) -> None:
+    entry = await setup_frigate_door(setup_entry, frigate)
+    scanner, _ = parts(entry)
+    await wait_for_subscription(mosquitto, "frigate/events")
+    event = frigate.add_event("front_door", "probe/stranger_lin_manuel_miranda.png")
+
+    await publish(hass, mosquitto, "frigate/events", event.message("new"))
+    await until(lambda: scanner.visits == 1, lambda: "the visit did not end")
+    await hass.async_block_till_done()
+
+    assert scanner.last_visit is not None
+    assert scanner.last_visit.frames_scanned >= 1
+    assert not scanner.last_visit.known
+    assert scanner.last_visit.most_faces >= 1
+    assert not frigate.sub_label_calls
+    # The visit stayed within its frame budget (2), each frame Frigate's snapshot.
+    assert 1 <= len(frigate.snapshot_requests) <= 2
+
+
+async def test_other_cameras_zones_and_false_positives_start_nothing(
+    hass: HomeAssistant, mqtt_entry: MockConfigEntry, mosquitto: Broker, frigate: FakeFrigate, setup_entry: Setup
+) -> None:
+    frigate.cameras["garden"] = []
+    entry = await setup_frigate_door(setup_entry, frigate, frigate_zones=["porch"])
+    scanner, source = parts(entry)
+    await wait_for_subscription(mosquitto, "frigate/events")
+    for event in (
+        frigate.add_event("garden", "probe/obama.jpg"),
+        frigate.add_event("front_door", "probe/obama.jpg", zones=[]),
+        frigate.add_event("front_door", "probe/obama.jpg", zones=["porch"], false_positive=True),
+    ):
+        await publish(hass, mosquitto, "frigate/events", event.message("new"))
+    inside = frigate.add_event("front_door", "probe/obama.jpg", zones=["porch"])
+    await publish(hass, mosquitto, "frigate/events", inside.message("new"))
+    await until(lambda: frigate.sub_label_calls, lambda: "the event in the zone made no visit")
+
+    assert source.visits_started == 1
+    assert {event_id for event_id, _ in frigate.snapshot_requests} == {inside.id}
+    assert scanner.visits == 1
+
+
+async def test_frigate_unreachable_shows_a_scan_problem(
+    hass: HomeAssistant, mqtt_entry: MockConfigEntry, mosquitto: Broker, frigate: FakeFrigate, setup_entry: Setup
+) -> None:
+    entry = await setup_frigate_door(setup_entry, frigate)
+    scanner, _ = parts(entry)
+    await wait_for_subscription(mosquitto, "frigate/events")
+    event = frigate.add_event("front_door", "probe/obama.jpg")
+    await frigate.stop()
+
+    await publish(hass, mosquitto, "frigate/events", event.message("new"))
+    await until(lambda: scanner.visits == 1, lambda: "the visit did not end")
+    await hass.async_block_till_done()
+
+    problem = state(hass, PROBLEM)
+    assert problem.state == "on"
+    assert problem.attributes["reason"] == "frigate_unavailable"
+    assert not frigate.sub_label_calls
+
+
+async def test_without_write_back_nothing_is_written(
+    hass: HomeAssistant, mqtt_entry: MockConfigEntry, mosquitto: Broker, frigate: FakeFrigate, setup_entry: Setup
+) -> None:
+    entry = await setup_frigate_door(setup_entry, frigate, frigate_sub_label=False)
+    scanner, _ = parts(entry)
+    await wait_for_subscription(mosquitto, "frigate/events")
+    event = frigate.add_event("front_door", "probe/obama.jpg")
+
+    await publish(hass, mosquitto, "frigate/events", event.message("new"))
+    await until(lambda: scanner.visits == 1, lambda: "the visit did not end")
+    await hass.async_block_till_done()
+
+    assert scanner.last_visit is not None
+    assert "obama" in scanner.last_visit.known
+    assert not frigate.sub_label_calls
+
+
+async def test_the_authenticated_port_logs_in_and_writes_as_its_user(
+    hass: HomeAssistant,
+    mqtt_entry: MockConfigEntry,
+    mosquitto: Broker,
+    frigate_authenticated: FakeFrigate,
+    setup_entry: Setup,
+) -> None:
+    fake = frigate_authenticated
+    await setup_frigate_door(
+        setup_entry, fake, frigate_username="admin", frigate_password="correct horse", frigate_verify_ssl=False
+    )
+    await wait_for_subscription(mosquitto, "frigate/events")
+    event = fake.add_event("front_door", "probe/obama.jpg")
+
+    await publish(hass, mosquitto, "frigate/events", event.message("new"))
+    await until(lambda: fake.sub_label_calls, lambda: "no sub_label call arrived")
+
+    (call,) = fake.sub_label_calls
+    assert (call.user, call.status) == ("admin", 200)
+    assert fake.logins == ["admin"]  # one login for the config, the snapshot and the sub_label
+
+
+async def test_the_camera_form_takes_frigate_from_the_frigate_integration(
+    hass: HomeAssistant, frigate_authenticated: FakeFrigate, setup_entry: Setup
+) -> None:
+    fake = frigate_authenticated
+    # The Frigate integration's entry, as its config flow keeps it (frigate.md §3.1).
+    MockConfigEntry(
+        domain="frigate",
+        title="Frigate",
+        data={"url": fake.url, "validate_ssl": False, "username": "admin", "password": "wrong"},
+    ).add_to_hass(hass)
+    entry = await setup_entry(subentries=[])
+    result = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, SUBENTRY_CAMERA), context={"source": SOURCE_USER}
+    )
+    camera = dict(camera_subentry("camera.door")["data"]) | {CONF_SOURCE: SOURCE_FRIGATE}
+    result = await hass.config_entries.subentries.async_configure(result["flow_id"], camera)
+    assert result["step_id"] == "frigate"
+    schema = result["data_schema"]
+    assert schema is not None
+    suggested = {str(key): key.description["suggested_value"] for key in schema.schema if key.description}
+    assert suggested[CONF_FRIGATE_URL] == fake.url
+    assert suggested["frigate_username"] == "admin"
+    answers = {
+        CONF_FRIGATE_URL: fake.url,
+        "frigate_username": "admin",
+        "frigate_password": "wrong",
+        "frigate_verify_ssl": False,
+        CONF_FRIGATE_CAMERA: "front_door",
+        "frigate_zones": [],
+        CONF_FRIGATE_SUB_LABEL: True,
+        "frigate_sub_label_policy": "keep_frigate",
+    }
+    result = await hass.config_entries.subentries.async_configure(result["flow_id"], answers)
+    assert result["errors"] == {"base": "frigate_invalid_auth"}
+    answers["frigate_password"] = "correct horse"
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], answers | {CONF_FRIGATE_CAMERA: "garage"}
+    )
+    assert result["errors"] == {CONF_FRIGATE_CAMERA: "frigate_unknown_camera"}
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], answers | {"frigate_zones": ["porch"]}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    data = result["data"]
+    assert data[CONF_SOURCE] == SOURCE_FRIGATE
+    assert data[CONF_FRIGATE_TOPIC_PREFIX] == "frigate"
+    assert data["frigate_zones"] == ["porch"]
+    await hass.async_block_till_done()
+    (source,) = entry.runtime_data.frigate_sources.values()
+    assert source.rule.zones == {"porch"}
