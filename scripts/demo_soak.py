@@ -28,6 +28,7 @@ from pathlib import Path
 import aiohttp
 
 from custom_components.baidu_face.const import EVENT_RECOGNIZED, EVENT_UNKNOWN_FACE
+from scripts import door_latency
 from scripts.demo import DEMO_PASSWORD, DEMO_USER, ROOT, USAGE_SENSORS
 from scripts.hass_driver import HassClient, HassError, HassUnavailable
 
@@ -167,6 +168,8 @@ async def soak(args: argparse.Namespace) -> int:
         await process.wait()
         await reader
     report(run, samples, ended_by_itself)
+    print("\nTrigger → announcement, from the recorder (scripts/door_latency.py):")
+    print("\n".join(door_latency.table(door_latency.latencies(args.state / "ha" / door_latency.DATABASE))))
     return 1 if ended_by_itself else 0
 
 

@@ -31,6 +31,7 @@ from homeassistant.util.dt import parse_datetime
 from homeassistant.util.yaml import parse_yaml
 
 from custom_components.baidu_face.const import EVENT_RECOGNIZED, EVENT_UNKNOWN_FACE
+from scripts import door_latency
 from scripts.demo import CAMERAS, DEMO_PASSWORD, DEMO_USER, GROUP, Demo
 from scripts.demo_dashboard import URL_PATH, VISITOR_NAME, VISITOR_UID, read_registries
 from scripts.hass_driver import HassClient, HassError
@@ -419,6 +420,11 @@ async def test_a_first_run_shows_everyone_quietly_then_stops_on_sigterm(
     assert [line for line in noise if not any(expected in line for expected in EXPECTED_WARNINGS)] == []
     assert not any(line.startswith("Traceback") for line in log)
     assert "Traceback" not in "".join(demo.lines)
+
+    # The door's latency, as scripts/door_latency.py reads it from the recorder of a run.
+    found = door_latency.latencies(state / "ha" / door_latency.DATABASE)
+    assert {latency.camera for latency in found if latency.event_type == EVENT_RECOGNIZED} == {"camera.front_door"}
+    print("\n".join(door_latency.table(found)))
 
     # README's examples name entities the demo has, and its identify example works as
     # written: default groups are set.
