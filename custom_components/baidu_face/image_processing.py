@@ -100,7 +100,7 @@ class BaiduFaceCamera(CameraEntity, ImageProcessingFaceEntity):
     @property
     @override
     def state(self) -> str | int | None:
-        """Return the best known face's name, nobody or stranger (identify), or the face count; unknown while scans fail.
+        """Return the best known face's name, nobody or stranger (identify) or the face count; unknown: not known.
 
         Home Assistant's own state is the name or unknown, which cannot tell an empty
         doorway from a stranger, nor either from a failed scan.
