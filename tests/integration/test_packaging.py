@@ -162,3 +162,33 @@ def test_the_logo_reads_baidu_face_at_device_page_size() -> None:
     assert most_ink(alpha.crop((width - 2, 0, width, DEVICE_PAGE_LOGO))) <= 16
     # Solid strokes: some pixels of the letters are fully inked at this size, not only grey edges.
     assert most_ink(alpha.crop((DEVICE_PAGE_LOGO, 0, width, DEVICE_PAGE_LOGO))) == 255
+
+
+# British spellings Home Assistant's style guide replaces ("Enroll", "recognized").
+BRITISH = re.compile(r"\b(?:enrol|enrols|enrolment|recognis(?:e|ed|es|ing|ation))\b", re.IGNORECASE)
+
+
+def strings(tree: Any) -> list[str]:
+    """Return every string value of a translation tree (its keys are code, not UI)."""
+    if isinstance(tree, dict):
+        return [text for value in tree.values() for text in strings(value)]
+    return [tree] if isinstance(tree, str) else []
+
+
+def test_the_ui_and_the_docs_speak_american_english() -> None:
+    """Issue 23: "Enroll a kept face" stood next to "Enrol as Visitor"."""
+    root = INTEGRATION.parents[1]
+    english = json.loads((INTEGRATION / "translations" / "en.json").read_text())
+    texts = {"en.json": "\n".join(strings(english))}
+    for path in [
+        INTEGRATION / "services.yaml",
+        *sorted((root / "blueprints").rglob("*.yaml")),
+        root / "README.md",
+        root / "DOCS.md",
+        root / "CHANGELOG.md",
+        *sorted(path for path in (root / "docs").glob("*.md") if not path.name.endswith(".zh-Hans.md")),
+    ]:
+        # Code spans name entity ids, which keep their first spelling (`…_recognised_person`).
+        texts[path.name] = re.sub(r"`[^`\n]*`", "", path.read_text(encoding="utf-8"))
+    found = {name: BRITISH.findall(text) for name, text in texts.items()}
+    assert {name: words for name, words in found.items() if words} == {}
