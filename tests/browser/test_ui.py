@@ -246,6 +246,12 @@ async def test_the_demo_dashboard_shows_people_and_scans_and_enrols_an_unknown_f
                 await shot(page, "08_dashboard")
                 if await asyncio.to_thread(has_boxes, await last_scan(hass, "front_door")):
                     break
+            # Above the front door's last scan, who is there now, as the frontend words it: a name, or
+            # (each in its turn as the demo plays) Stranger or Nobody, never "Unknown" once visits ran.
+            who = page.locator("hui-vertical-stack-card", has_text="Front door: last scan").locator("hui-tile-card")
+            await expect(who).to_contain_text("Recognized person")
+            await expect(who).to_contain_text(re.compile(r"\b(Stranger|Nobody)\b"), timeout=SIGHTING_MS)
+            await shot(page, "08a_dashboard_who_is_there")
 
             # The unknown faces the cameras kept, in the Media panel.
             await page.goto(demo.url + "/media-browser")
