@@ -65,7 +65,7 @@ class BaiduFaceCamera(CameraEntity, ImageProcessingFaceEntity):
         settings = scanner.settings
         super().__init__(entry, scanner, settings.mode)
         self._attr_camera_entity = settings.camera
-        # With a confidence, the state is the best face's name; without, the face count.
+        # With a confidence, Home Assistant's state is the best known face's name; without, the face count.
         self._attr_confidence = settings.threshold if settings.identify else None
         self.subentry_id = scanner.subentry_id
         self._presence: Presence | None = None
