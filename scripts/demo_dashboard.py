@@ -1,8 +1,9 @@
-"""The demo's dashboard: the people of the face set, what the cameras saw, and a button to enrol a stranger.
+"""The demo's dashboard: the people of the face set, who each camera sees and saw, and a button to enroll a stranger.
 
 Built from what Home Assistant has, through its own APIs: the device and entity registries
-say who the people are (devices of model "Person") and which cameras have "Last scan" and
-"Last unknown face" images; the dashboard is a storage-mode Lovelace dashboard
+say who the people are (devices of model "Person") and which cameras have a recognition
+entity (its state: a name, Stranger or Nobody; a detecting camera's face count) and "Last
+scan" and "Last unknown face" images; the dashboard is a storage-mode Lovelace dashboard
 (`lovelace/dashboards/create`, `lovelace/config/save`), and each camera's "Enrol" button
 runs a script (`/api/config/script/config/<id>`) because a card's action cannot read an
 attribute. Saving the same configuration again changes nothing, so every run (and every
@@ -28,6 +29,7 @@ VISITOR_NAME = "Visitor"
 PERSON_MODEL = "Person"
 LAST_SCAN = "_last_scan"
 LAST_UNKNOWN_FACE = "_last_unknown_face"
+RECOGNITION_DOMAIN = "image_processing"
 # Registry changes that can add or remove a card: a person or a camera came or went.
 REGISTRY_EVENTS = ("device_registry_updated", "entity_registry_updated")
 
@@ -42,12 +44,13 @@ class Person:
 
 @dataclass(frozen=True, slots=True)
 class Camera:
-    """A camera's device and its images (an identifying camera also has a last unknown face)."""
+    """A camera's device, its recognition entity and its images (an identifying camera also has a last unknown face)."""
 
     name: str
     slug: str
     last_scan: str
     last_unknown_face: str | None
+    recognition: str | None
 
 
 def enrol_script(camera: Camera) -> str:
@@ -73,13 +76,18 @@ def script_config(camera: Camera, groups: list[str]) -> dict[str, Any]:
 
 
 def dashboard_config(people: Iterable[Person], cameras: Iterable[Camera]) -> dict[str, Any]:
-    """Return the dashboard: a card per person, each camera's last scan, each last unknown face with its button."""
+    """Return the dashboard: a card per person, each camera's who-is-there and last scan, each last unknown face."""
     cards: list[dict[str, Any]] = [
         {"type": "entities", "title": person.name, "entities": list(person.rows)} for person in people
     ]
     for camera in cameras:
-        scan = {"type": "picture-entity", "entity": camera.last_scan, "name": f"{camera.name}: last scan"}
-        cards.append(scan | {"show_state": False})
+        scan: dict[str, Any] = {"type": "picture-entity", "entity": camera.last_scan, "show_state": False}
+        scan["name"] = f"{camera.name}: last scan"
+        if camera.recognition is None:
+            cards.append(scan)
+        else:
+            # Who is there now, in Home Assistant's language, above what the camera last saw.
+            cards.append({"type": "vertical-stack", "cards": [{"type": "tile", "entity": camera.recognition}, scan]})
         if camera.last_unknown_face is None:
             continue
         button = {
@@ -122,8 +130,9 @@ async def read_registries(hass: HassClient) -> tuple[list[Person], list[Camera]]
         scans = [e for e in entity_ids if e.startswith("image.") and e.endswith(LAST_SCAN)]
         if scans:
             unknown = next((e for e in entity_ids if e.startswith("image.") and e.endswith(LAST_UNKNOWN_FACE)), None)
+            recognition = next((e for e in entity_ids if e.startswith(f"{RECOGNITION_DOMAIN}.")), None)
             slug = scans[0].removeprefix("image.").removesuffix(LAST_SCAN)
-            cameras.append(Camera(name, slug, scans[0], unknown))
+            cameras.append(Camera(name, slug, scans[0], unknown, recognition))
     return sorted(people, key=lambda p: p.name), sorted(cameras, key=lambda c: c.name)
 
 

@@ -83,7 +83,9 @@ def person_device(entry: ConfigEntry, uid: str, name: str, app_device_id: str | 
         name=name,
         manufacturer="Baidu",
         model="Person",
-        entry_type=DeviceEntryType.SERVICE,
+        # A person is not a service ("Service info", "Add service" on their page). None, not
+        # left out: a left-out entry type keeps the service type older versions registered.
+        entry_type=None,
     )
     if app_device_id is not None:
         info["via_device_id"] = app_device_id

@@ -19,16 +19,18 @@ import re
 import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.async_api import Locator, Page, async_playwright, expect
 
+from sample_faces.frames import frame_with
 from scripts.demo import API_KEY, DEMO_PASSWORD, DEMO_USER, SECRET_KEY, Demo
 from scripts.demo_dashboard import VISITOR_NAME, VISITOR_UID
 from scripts.hass_driver import HassClient
-from scripts.photo_player import show
+from scripts.photo_player import show, show_bytes
 from tests.demo.scans import has_boxes, last_scan, wait_for_boxes
-from tests.faces import FACES, build_face_set
+from tests.faces import FACES, STRANGER, build_face_set
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "browser"
@@ -46,6 +48,7 @@ CHROMIUM_FLAGS = [
 
 # The demo's cameras show each photo once in about 80 s: anyone is seen within this.
 SIGHTING_MS = 150_000
+RECOGNITION = "image_processing.front_door_recognised_person"
 
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists() and os.environ.get("CI") != "true",
@@ -99,6 +102,26 @@ async def log_in(page: Page, demo: Demo, screenshot: str | None = None) -> None:
     await page.wait_for_url(lambda url: "auth_callback" not in url and "/auth/" not in url)
     # The tokens are stored once the sidebar is up: a page opened earlier asks to log in again.
     await expect(page.locator("ha-sidebar")).to_be_visible()
+
+
+async def set_language(page: Page, language: str) -> None:
+    """Set the signed-in user's language (as their profile page does), then load the page again in it."""
+    await page.evaluate(
+        """language => document.querySelector("home-assistant").hass.connection.sendMessagePromise({
+            type: "frontend/set_user_data", key: "language",
+            value: {language, number_format: "language", time_format: "language", date_format: "language",
+                    time_zone: "local", first_weekday: "language"},
+        })""",
+        language,
+    )
+    await page.evaluate("language => localStorage.setItem('selectedLanguage', JSON.stringify(language))", language)
+    await page.reload()
+
+
+async def scan_front_door(hass: HassClient) -> dict[str, Any]:
+    """Scan the front door once; the recognition entity's state after it."""
+    await hass.action("image_processing", "scan", {"entity_id": RECOGNITION})
+    return await hass.state(RECOGNITION)
 
 
 async def test_add_the_integration_and_a_camera_then_see_who_is_at_the_door(
@@ -159,8 +182,26 @@ async def test_add_the_integration_and_a_camera_then_see_who_is_at_the_door(
             await page.get_by_role("textbox", name="Filter entities").fill("image_processing.front_door")
             await expect(page.get_by_text("Obama").first).to_be_visible()
             await shot(page, "07_recognised")
-            state = await hass.state("image_processing.front_door_recognised_person")
+            state = await hass.state(RECOGNITION)
             assert [face["uid"] for face in state["attributes"]["faces"]] == ["obama"]
+
+            # Who is there, on the camera's device page, in English and Chinese (issue 23: a stranger
+            # and an empty doorway were both "Unknown").
+            (entity,) = await hass.websocket({"type": "config/entity_registry/get", "entity_id": RECOGNITION})
+            device_page = f"{demo.url}/config/devices/device/{entity['device_id']}"
+            show(demo.frame("front_door"), FACES / STRANGER)
+            assert (await scan_front_door(hass))["state"] == "stranger"
+            await page.goto(device_page)
+            await expect(page.get_by_text("Stranger", exact=True).first).to_be_visible()
+            await shot(page, "07a_stranger")
+            show_bytes(demo.frame("front_door"), frame_with([])[0])
+            assert (await scan_front_door(hass))["state"] == "nobody"
+            await expect(page.get_by_text("Nobody", exact=True).first).to_be_visible()
+            await shot(page, "07b_nobody")
+            await set_language(page, "zh-Hans")
+            await expect(page.get_by_text("无人", exact=True).first).to_be_visible()
+            await shot(page, "07c_nobody_zh_hans")
+            await set_language(page, "en")
         finally:
             await shot(page, "99_last_page")
             await browser.close()
@@ -205,6 +246,12 @@ async def test_the_demo_dashboard_shows_people_and_scans_and_enrols_an_unknown_f
                 await shot(page, "08_dashboard")
                 if await asyncio.to_thread(has_boxes, await last_scan(hass, "front_door")):
                     break
+            # Above the front door's last scan, who is there now, as the frontend words it: a name, or
+            # (each in its turn as the demo plays) Stranger or Nobody, never "Unknown" once visits ran.
+            who = page.locator("hui-vertical-stack-card", has_text="Front door: last scan").locator("hui-tile-card")
+            await expect(who).to_contain_text("Recognized person")
+            await expect(who).to_contain_text(re.compile(r"\b(Stranger|Nobody)\b"), timeout=SIGHTING_MS)
+            await shot(page, "08a_dashboard_who_is_there")
 
             # The unknown faces the cameras kept, in the Media panel.
             await page.goto(demo.url + "/media-browser")

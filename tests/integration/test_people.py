@@ -90,6 +90,23 @@ async def test_every_person_of_the_face_set_gets_a_device_at_start_up(
     assert state(hass, LAST_SEEN).attributes["uid"] == "obama"
 
 
+async def test_a_person_is_a_device_not_a_service_and_the_app_is_a_service(
+    hass: HomeAssistant, setup_entry: Setup
+) -> None:
+    """Issue 23: a person's page said "Service info" and offered "Add service"; older versions registered them so."""
+    registry = dr.async_get(hass)
+    ours = await setup_entry()
+    obama = people_devices(hass, ours)["obama"]
+    assert obama.entry_type is None
+    # A device an older version made a service is no service after the next start.
+    registry.async_update_device(obama.id, entry_type=dr.DeviceEntryType.SERVICE)
+    await restart(hass, ours)
+    assert people_devices(hass, ours)["obama"].entry_type is None
+    app = registry.async_get_device_by_identifier((DOMAIN, ours.entry_id), ours.entry_id)
+    assert app is not None
+    assert app.entry_type is dr.DeviceEntryType.SERVICE
+
+
 async def test_a_recognition_sets_last_seen_seen_recently_and_last_seen_at(
     hass: HomeAssistant, setup_entry: Setup, door_camera: Show
 ) -> None:

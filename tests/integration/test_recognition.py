@@ -224,7 +224,7 @@ async def test_only_strangers_give_one_unknown_face_event(
     assert event.data["frames_scanned"] == 2
     assert event.data["faces"] == 1
     assert event.data["score"] < 80
-    assert state(hass, IDENTIFY).state == "unknown"
+    assert state(hass, IDENTIFY).state == "stranger"
 
 
 async def test_detect_stops_at_the_first_face(
