@@ -1,7 +1,7 @@
 """The demo's dashboard: the people of the face set, what the cameras saw, and a button to enrol a stranger.
 
 Built from what Home Assistant has, through its own APIs: the device and entity registries
-say who the people are (devices of model "Person") and which cameras have "Last scan" and
+say who the people are (devices of model id "person"; the model itself is in Home Assistant's language) and which cameras have "Last scan" and
 "Last unknown face" images; the dashboard is a storage-mode Lovelace dashboard
 (`lovelace/dashboards/create`, `lovelace/config/save`), and each camera's "Enrol" button
 runs a script (`/api/config/script/config/<id>`) because a card's action cannot read an
@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from custom_components.baidu_face.const import DOMAIN
+from custom_components.baidu_face.entity import PERSON_MODEL_ID
 from scripts.hass_driver import HassClient
 
 URL_PATH = "baidu-face"
@@ -25,7 +26,6 @@ ICON = "mdi:face-recognition"
 # Whom a camera's last unknown face becomes when its dashboard button is pressed.
 VISITOR_UID = "visitor"
 VISITOR_NAME = "Visitor"
-PERSON_MODEL = "Person"
 LAST_SCAN = "_last_scan"
 LAST_UNKNOWN_FACE = "_last_unknown_face"
 # Registry changes that can add or remove a card: a person or a camera came or went.
@@ -114,7 +114,7 @@ async def read_registries(hass: HassClient) -> tuple[list[Person], list[Camera]]
     for device_id, device_entities in by_device.items():
         device = ours[device_id]
         name = device["name_by_user"] or device["name"]
-        if device["model"] == PERSON_MODEL:
+        if device["model_id"] == PERSON_MODEL_ID:
             rows = [_row(entity) for entity in sorted(device_entities, key=lambda e: _card_order(e["entity_id"]))]
             people.append(Person(name, tuple(rows)))
             continue
