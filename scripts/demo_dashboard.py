@@ -1,8 +1,8 @@
 """The demo's dashboard: the people of the face set, what the cameras saw, and a button to enrol a stranger.
 
 Built from what Home Assistant has, through its own APIs: the device and entity registries
-say who the people are (devices of model id "person"; the model itself is in Home Assistant's language) and which cameras have "Last scan" and
-"Last unknown face" images; the dashboard is a storage-mode Lovelace dashboard
+say who the people are (devices of model id "person": the model is in Home Assistant's language)
+and which cameras have "Last scan" and "Last unknown face" images; the dashboard is a storage-mode Lovelace dashboard
 (`lovelace/dashboards/create`, `lovelace/config/save`), and each camera's "Enrol" button
 runs a script (`/api/config/script/config/<id>`) because a card's action cannot read an
 attribute. Saving the same configuration again changes nothing, so every run (and every

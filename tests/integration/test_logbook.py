@@ -1,4 +1,4 @@
-"""Given a door camera, when a visit recognises someone, then Activity says so in one line, in Home Assistant's language."""
+"""Given a door camera, when a visit recognizes someone, then Activity says so in one line, in the server's language."""
 
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
-from homeassistant.components.recorder import Recorder
+from homeassistant.components.recorder.core import Recorder
 from homeassistant.const import EVENT_LOGBOOK_ENTRY
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
+from homeassistant.util.yaml import parse_yaml
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 from pytest_homeassistant_custom_component.components.recorder.common import async_wait_recording_done
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
@@ -33,15 +33,15 @@ Show = Callable[[str], Awaitable[None]]
 
 @pytest.fixture(autouse=True)
 def auto_enable_custom_integrations(recorder_mock: Recorder, enable_custom_integrations: None) -> None:
-    """The recorder before Home Assistant starts (the logbook reads what it recorded)."""
-    return None
+    """Start the recorder before Home Assistant (the logbook reads what it recorded)."""
 
 
 def readme_logbook(readme: str) -> dict[str, Any]:
     """Return the logbook configuration README gives for a quiet Activity (what the demo uses too)."""
     blocks = re.findall(r"```yaml\n(logbook:\n.*?)```", (ROOT / readme).read_text(encoding="utf-8"), re.S)
     assert len(blocks) == 1, readme
-    config: dict[str, Any] = yaml.safe_load(blocks[0])
+    config = parse_yaml(blocks[0])
+    assert isinstance(config, dict)
     return config
 
 
@@ -101,7 +101,10 @@ async def test_a_recognition_is_one_line_in_activity(
     lines = await activity(hass, hass_client, since)
 
     ours = [line for line in lines if line.get("domain") == DOMAIN]
-    assert [(line["name"], line["entity_id"]) for line in ours] == [("Obama", "camera.door"), ("Unknown face", "camera.door")]
+    assert [(line["name"], line["entity_id"]) for line in ours] == [
+        ("Obama", "camera.door"),
+        ("Unknown face", "camera.door"),
+    ]
     assert re.fullmatch(r"recognized at Door \(score 9\d\.\d\)", ours[0]["message"]), ours[0]
     assert re.fullmatch(r"seen at Door \(best score \d\d\.\d\)", ours[1]["message"]), ours[1]
     others = [line["entity_id"] for line in lines if line.get("domain") != DOMAIN]
@@ -125,8 +128,9 @@ async def test_activity_and_devices_speak_home_assistants_language(
     await door_camera(STRANGER)
     await visit(hass)
     assert [line.data["name"] for line in lines] == ["Obama", "未知人脸"]
-    assert re.fullmatch(r"在Door被识别（分数 9\d\.\d）", lines[0].data["message"]), lines[0].data
-    assert re.fullmatch(r"出现在Door（最高分数 \d\d\.\d）", lines[1].data["message"]), lines[1].data
+    # Chinese punctuation: full-width parentheses.
+    assert re.fullmatch(r"在Door被识别（分数 9\d\.\d）", lines[0].data["message"]), lines[0].data  # noqa: RUF001
+    assert re.fullmatch(r"出现在Door（最高分数 \d\d\.\d）", lines[1].data["message"]), lines[1].data  # noqa: RUF001
     models = {device.model for device in dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)}
     assert models == {"人脸识别 API V3", "人脸识别", "人员"}
     # What tells a person's device apart whatever the language (the actions' device selectors filter on it).
