@@ -20,6 +20,7 @@ from pytest_homeassistant_custom_component.components.recorder.common import asy
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.baidu_face.const import DOMAIN
+from scripts.demo import QUIET_ACTIVITY
 from tests.faces import STRANGER, blank_image
 
 from .conftest import camera_subentry
@@ -87,6 +88,8 @@ async def test_a_recognition_is_one_line_in_activity(
     configured: bool,
 ) -> None:
     assert readme_logbook("README.md") == readme_logbook("README.zh-Hans.md")
+    # The demo keeps Activity as README says.
+    assert tuple(readme_logbook("README.md")["logbook"]["exclude"]["entity_globs"]) == QUIET_ACTIVITY
     config = readme_logbook("README.md") if configured else {"logbook": {}}
     assert await async_setup_component(hass, "logbook", config)
     await setup_door(setup_entry)
