@@ -28,7 +28,7 @@ from scripts.demo_dashboard import VISITOR_NAME, VISITOR_UID
 from scripts.hass_driver import HassClient
 from scripts.photo_player import show
 from tests.demo.scans import has_boxes, last_scan, wait_for_boxes
-from tests.faces import FACES, build_face_set
+from tests.faces import FACES, PEOPLE, build_face_set
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "browser"
@@ -271,10 +271,10 @@ async def test_in_chinese_activity_media_devices_and_the_dashboard_speak_chinese
             await expect(folders.filter(has_text="已识别")).to_be_visible()
             await shot(page, "21_media_zh")
             await folders.filter(has_text="已识别").click()
-            # A recognized face's item is titled by the person's name.
-            await expect(page.locator("ha-media-player-browse .child", has_text="Obama").first).to_be_visible(
-                timeout=SIGHTING_MS
-            )
+            # A recognized face's item is titled by the person's name ("Kit Harington", not kit_harington).
+            names = "|".join(person.replace("_", " ").title() for person in PEOPLE)
+            item = page.locator("ha-media-player-browse .child", has_text=re.compile(rf"^\s*({names}) · "))
+            await expect(item.first).to_be_visible()
             await shot(page, "22_media_recognized_zh")
 
             (devices,) = await hass.websocket({"type": "config/device_registry/list"})
