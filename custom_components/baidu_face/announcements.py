@@ -23,7 +23,7 @@ from .const import DOMAIN, EVENT_RECOGNIZED, EVENT_UNKNOWN_FACE
 from .kept_face_view import image_url
 from .kept_faces import KeptFace
 from .seen import SeenFace, box_attributes
-from .texts import camera_name, text
+from .texts import text
 from .visits import Visit
 
 
@@ -74,18 +74,20 @@ class Announcement:
         return attributes | self._crop() | {"frames": self.frames_scanned}
 
     def logbook_entry(self, hass: HomeAssistant) -> dict[str, Any]:
-        """Return its line in Activity, in Home Assistant's language: who, where, the score.
+        """Return its line in Activity, in Home Assistant's language: who, on which camera, the score.
 
         A logbook entry on the camera rather than a description of the bus event:
         a described event belongs to the recognition entity its data names, so
         excluding that entity's states from the logbook (README) would drop the
         line too; the camera's own state rarely changes.
         """
-        placeholders = {"camera": camera_name(hass, self.camera), "score": f"{self.face.score:.1f}"}
+        # Activity shows the camera's name before the message: the message names the person.
+        score = f"{self.face.score:.1f}"
         if self.recognized:
-            name, message = self.face.name or self.face.uid or "", text(hass, "recognized_line", **placeholders)
+            name = self.face.name or self.face.uid or ""
+            message = text(hass, "recognized_line", name=name, score=score)
         else:
-            name, message = text(hass, "unknown_face"), text(hass, "unknown_face_line", **placeholders)
+            name, message = text(hass, "unknown_face"), text(hass, "unknown_face_line", score=score)
         return {ATTR_NAME: name, "message": message, ATTR_DOMAIN: DOMAIN, ATTR_ENTITY_ID: self.camera}
 
     def _crop(self) -> dict[str, str]:

@@ -260,7 +260,7 @@ async def test_in_chinese_activity_media_devices_and_the_dashboard_speak_chinese
             await log_in(page, demo)
             # Activity: one line per announcement, in Chinese, on its camera.
             await page.goto(demo.url + "/logbook")
-            line = page.get_by_text(re.compile(r"在Front door被识别（分数 \d+\.\d）")).first  # noqa: RUF001
+            line = page.get_by_text(re.compile(r"认出了 .+（分数 \d+\.\d）")).first  # noqa: RUF001
             await expect(line).to_be_visible(timeout=SIGHTING_MS)
             await shot(page, "20_activity_zh")
 

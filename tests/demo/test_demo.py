@@ -400,7 +400,9 @@ async def test_a_first_run_shows_everyone_quietly_then_stops_on_sigterm(
     # flips nor the integration's state changes (README's logbook exclusion).
     ours = [line for line in lines if line.get("domain") == DOMAIN]
     assert {line["entity_id"] for line in ours} <= {"camera.front_door", "camera.hallway"}
-    assert all(re.fullmatch(r"(recognized|seen) at .+ \((best )?score \d+\.\d\)", line["message"]) for line in ours)
+    assert all(
+        re.fullmatch(r"(recognized .+|saw an unknown face) \((best )?score \d+\.\d\)", line["message"]) for line in ours
+    )
     noisy = [line["entity_id"] for line in lines if line.get("entity_id", "").endswith(("_motion", "_face", "_faces"))]
     assert noisy == []
     print(f"first run: Activity {len(lines)} lines, {len(ours)} of them announcements")

@@ -108,8 +108,9 @@ async def test_a_recognition_is_one_line_in_activity(
         ("Obama", "camera.door"),
         ("Unknown face", "camera.door"),
     ]
-    assert re.fullmatch(r"recognized at Door \(score 9\d\.\d\)", ours[0]["message"]), ours[0]
-    assert re.fullmatch(r"seen at Door \(best score \d\d\.\d\)", ours[1]["message"]), ours[1]
+    # Activity shows each line as "<camera's name> <message>": "Door recognized Obama (score 97.4)".
+    assert re.fullmatch(r"recognized Obama \(score 9\d\.\d\)", ours[0]["message"]), ours[0]
+    assert re.fullmatch(r"saw an unknown face \(best score \d\d\.\d\)", ours[1]["message"]), ours[1]
     others = [line["entity_id"] for line in lines if line.get("domain") != DOMAIN]
     print(f"\nActivity, {'README' if configured else 'default'} logbook configuration: {len(lines)} lines for 3 visits")
     if configured:
@@ -132,8 +133,8 @@ async def test_activity_and_devices_speak_home_assistants_language(
     await visit(hass)
     assert [line.data["name"] for line in lines] == ["Obama", "未知人脸"]
     # Chinese punctuation: full-width parentheses.
-    assert re.fullmatch(r"在Door被识别（分数 9\d\.\d）", lines[0].data["message"]), lines[0].data  # noqa: RUF001
-    assert re.fullmatch(r"出现在Door（最高分数 \d\d\.\d）", lines[1].data["message"]), lines[1].data  # noqa: RUF001
+    assert re.fullmatch(r"认出了 Obama（分数 9\d\.\d）", lines[0].data["message"]), lines[0].data  # noqa: RUF001
+    assert re.fullmatch(r"看到一张陌生人脸（最高分数 \d\d\.\d）", lines[1].data["message"]), lines[1].data  # noqa: RUF001
     models = {device.model for device in dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)}
     assert models == {"人脸识别 API V3", "人脸识别", "人员"}
     # What tells a person's device apart whatever the language (the actions' device selectors filter on it).
