@@ -4,11 +4,12 @@ A real Home Assistant with the integration and two cameras at doorways: each sho
 noisy doorway, then a person for a few seconds, and has a motion sensor that turns on when
 someone steps in (and now and then when nobody does): the cameras' trigger.
 
-    scripts/demo [--photos DIR] [--port 8123] [--baidu-port 8300] [--state DIR]
+    scripts/demo [--photos DIR] [--port 8123] [--baidu-port 8300] [--state DIR] [--language zh-Hans]
 
 DIR holds `enroll/<person>_<n>.jpg` and `probe/*.jpg|png` (like sample_faces/): every
 person in enroll/ is registered through the integration's own action, and the cameras
-play probe/. A second run reuses the state directory and follows the ports given.
+play probe/. A second run reuses the state directory and follows the ports given. --language
+is Home Assistant's (the server's): entity names, Activity, Media and the dashboard follow it.
 Ctrl-C (or SIGTERM) stops everything; nothing else does: the demo keeps its token fresh,
 starts again a process that ended (Home Assistant restarted from its UI, or crashed; the
 local server), waits for Home Assistant to answer again and plays on.
@@ -52,7 +53,7 @@ from custom_components.baidu_face.const import (
 )
 from sample_faces import FOLDER as SAMPLE_FACES
 from sample_faces import enrolment_photos
-from scripts.demo_dashboard import Dashboard
+from scripts.demo_dashboard import LANGUAGES, Dashboard
 from scripts.hass_driver import (
     CONFIG_FLOW,
     OPTIONS_FLOW,
@@ -101,6 +102,7 @@ CONFIGURATION = """\
 homeassistant:
   name: Baidu Face demo
   country: CN  # else Home Assistant raises a repair issue asking for it
+  language: {language}
   allowlist_external_dirs:
     - {photos}
 frontend:
@@ -108,8 +110,12 @@ config:
 recorder:
   purge_keep_days: 3
 history:
+# Activity: one line per announcement (README), and not every flip of the demo's motion sensors.
 logbook:
-automation: !include automations.yaml
+  exclude:
+    entities:
+{motion_sensor_ids}    entity_globs:
+{quiet_activity}automation: !include automations.yaml
 # The dashboard's Enrol buttons run scripts the demo writes through Home Assistant's API.
 script: !include scripts.yaml
 # The Media panel, where the faces the cameras kept can be browsed.
@@ -140,6 +146,18 @@ QUIET_FFMPEG = """\
 def motion_sensor(camera: str) -> str:
     """Return a demo camera's motion sensor."""
     return f"binary_sensor.{camera}_motion"
+
+
+# README's logbook exclusion: what Home Assistant writes for the integration's state changes,
+# which the one line per announcement already says.
+QUIET_ACTIVITY = (
+    "image_processing.*_recognised_person",
+    "image_processing.*_faces",
+    "event.*_face",
+    "sensor.*_last_seen",
+    "sensor.*_last_seen_at",
+    "binary_sensor.*_seen_recently",
+)
 
 
 # Each camera's motion sensor: the photo player sets it with an event over REST, as a
@@ -198,6 +216,7 @@ class Demo:
     baidu_port: int = 8300
     # False leaves adding the integration, and scanning, to a person (or the browser test).
     configure_integration: bool = True
+    language: str = "en"  # Home Assistant's
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     # How each process was started (to start it again), and when.
     commands: dict[str, tuple[tuple[str, ...], dict[str, str] | None]] = field(default_factory=dict)
@@ -353,7 +372,12 @@ class Demo:
         if quiet_ffmpeg:
             log("no ffmpeg on this machine; the demo needs none (Home Assistant only asks for its version)")
         configuration = CONFIGURATION.format(
-            photos=photos.resolve(), motion_sensors=MOTION_SENSORS, quiet_ffmpeg=quiet_ffmpeg
+            photos=photos.resolve(),
+            language=self.language,
+            motion_sensors=MOTION_SENSORS,
+            motion_sensor_ids="".join(f"      - {motion_sensor(camera)}\n" for camera in CAMERAS),
+            quiet_activity="".join(f'      - "{glob}"\n' for glob in QUIET_ACTIVITY),
+            quiet_ffmpeg=quiet_ffmpeg,
         )
         (self.config / "configuration.yaml").write_text(configuration)
         automations = self.config / "automations.yaml"
@@ -566,7 +590,7 @@ class Demo:
                     return
                 await self.configure(hass)
                 await self.enrol(hass)
-                self.dashboard = Dashboard(hass, [GROUP])
+                self.dashboard = Dashboard(hass, [GROUP], self.language)
                 await self.dashboard.update()
                 keeper = asyncio.create_task(self.keep_going(hass, self.dashboard.keep_updated))
                 keeper.add_done_callback(_said_if_failed)
@@ -627,7 +651,7 @@ async def report_sightings(hass: HassClient, demo: Demo, started: float, ready: 
 
 async def until_stopped(args: argparse.Namespace, started: float) -> None:
     """Run the demo until cancelled."""
-    demo = Demo(args.state.resolve(), args.photos, args.port, args.baidu_port)
+    demo = Demo(args.state.resolve(), args.photos, args.port, args.baidu_port, language=args.language)
     async with demo.running() as hass:
         ready = time.monotonic()
         log(f"ready {ready - started:.0f} s after the command")
@@ -659,6 +683,7 @@ async def run(argv: list[str] | None = None) -> int:
     parser.add_argument("--state", type=Path, default=ROOT / "state", help="where the demo keeps its state")
     parser.add_argument("--port", type=int, default=8123, help="Home Assistant's port on 127.0.0.1")
     parser.add_argument("--baidu-port", type=int, default=8300, help="the local Baidu server's port on 127.0.0.1")
+    parser.add_argument("--language", choices=LANGUAGES, default="en", help="Home Assistant's language")
     args = parser.parse_args(argv)
 
     main = asyncio.current_task()

@@ -12,6 +12,7 @@ from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.typing import ConfigType
 from homeassistant.setup import async_setup_component
 
+from . import texts
 from .api import (
     BaiduFaceAuthenticationError,
     BaiduFaceError,
@@ -58,6 +59,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: BaiduFaceConfigEntry) ->
         raise ConfigEntryNotReady(
             translation_domain=DOMAIN, translation_key="setup_not_ready", translation_placeholders={"error": str(err)}
         ) from err
+    # The devices' models and the Activity lines are in Home Assistant's language.
+    await texts.async_load(hass)
     faces = await FaceStore.async_load(
         hass,
         entry.entry_id,

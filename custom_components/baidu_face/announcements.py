@@ -2,8 +2,8 @@
 
 An `Announcement` is made once per person or stranger. Its `event_data` is the
 bus event automations trigger on (`baidu_face_recognized`,
-`baidu_face_unknown_face`) and the logbook describes (`announced` reads it back);
-its `event_attributes` are what the camera's event entity shows of it.
+`baidu_face_unknown_face`); its `event_attributes` are what the camera's event
+entity shows of it; its `logbook_entry` is its one line in Activity.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from homeassistant.components.image_processing.const import DOMAIN as IMAGE_PROCESSING_DOMAIN
-from homeassistant.const import ATTR_ENTITY_ID
-from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.const import ATTR_DOMAIN, ATTR_ENTITY_ID, ATTR_NAME, EVENT_LOGBOOK_ENTRY
+from homeassistant.core import CALLBACK_TYPE, Context, HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
 
@@ -23,6 +23,7 @@ from .const import DOMAIN, EVENT_RECOGNIZED, EVENT_UNKNOWN_FACE
 from .kept_face_view import image_url
 from .kept_faces import KeptFace
 from .seen import SeenFace, box_attributes
+from .texts import text
 from .visits import Visit
 
 
@@ -72,19 +73,28 @@ class Announcement:
             attributes["faces"] = self.faces
         return attributes | self._crop() | {"frames": self.frames_scanned}
 
+    def logbook_entry(self, hass: HomeAssistant) -> dict[str, Any]:
+        """Return its line in Activity, in Home Assistant's language: who, on which camera, the score.
+
+        A logbook entry on the camera rather than a description of the bus event:
+        a described event belongs to the recognition entity its data names, so
+        excluding that entity's states from the logbook (README) would drop the
+        line too; the camera's own state rarely changes.
+        """
+        # Activity shows the camera's name before the message: the message names the person.
+        score = f"{self.face.score:.1f}"
+        if self.recognized:
+            name = self.face.name or self.face.uid or ""
+            message = text(hass, "recognized_line", name=name, score=score)
+        else:
+            name, message = text(hass, "unknown_face"), text(hass, "unknown_face_line", score=score)
+        return {ATTR_NAME: name, "message": message, ATTR_DOMAIN: DOMAIN, ATTR_ENTITY_ID: self.camera}
+
     def _crop(self) -> dict[str, str]:
         """Return the kept crop's id and URL (nothing when the face was not kept)."""
         if self.face_id is None or self.image_url is None:
             return {}
         return {"face_id": self.face_id, "image_url": self.image_url}
-
-
-def announced(data: Mapping[str, Any]) -> tuple[str | None, float, str | None]:
-    """Return whom an announcement's bus data names (None: a stranger), its score and its recognition entity.
-
-    The logbook reads events back, also ones stored by earlier versions.
-    """
-    return data.get("user_info") or data.get("uid"), data.get("score", 0), data.get(ATTR_ENTITY_ID)
 
 
 type AnnouncementListener = Callable[[Announcement], None]
@@ -155,6 +165,9 @@ class Announcer:
         )
 
     def _fire(self, announcement: Announcement) -> None:
-        self._hass.bus.async_fire(announcement.event_type, announcement.event_data())
+        # One context: the Activity line and the event are the same announcement.
+        context = Context()
+        self._hass.bus.async_fire(announcement.event_type, announcement.event_data(), context=context)
+        self._hass.bus.async_fire(EVENT_LOGBOOK_ENTRY, announcement.logbook_entry(self._hass), context=context)
         for listener in list(self._listeners):
             listener(announcement)

@@ -23,31 +23,34 @@ from .const import DOMAIN
 from .people import Person, person_identifier, signal_person_added, signal_person_updated
 from .runtime import BaiduFaceConfigEntry
 from .scanner import CameraScanner
+from .texts import text
+
+# Models are in Home Assistant's language (texts.py; the registry translates names only),
+# so what tells the devices apart is the model id: the selectors filter on PERSON_MODEL_ID.
+PERSON_MODEL_ID = "person"
 
 
-def service_device(entry: ConfigEntry, model: str) -> DeviceInfo:
-    """Return the device of the Baidu app an entry connects to."""
+def app_device(hass: HomeAssistant, entry: BaiduFaceConfigEntry) -> DeviceInfo:
+    """Return the device of a loaded entry's Baidu app, its model naming the API version in use."""
+    version = entry.runtime_data.client.api_version.value
     return DeviceInfo(
         identifiers={(DOMAIN, entry.entry_id)},
         name=entry.title,
         manufacturer="Baidu",
-        model=model,
+        model=text(hass, "model_app", version=version.upper()),
+        model_id=f"face_api_{version}",
         entry_type=DeviceEntryType.SERVICE,
     )
 
 
-def app_device(entry: BaiduFaceConfigEntry) -> DeviceInfo:
-    """Return the device of a loaded entry's Baidu app, its model naming the API version in use."""
-    return service_device(entry, f"Face API {entry.runtime_data.client.api_version.value.upper()}")
-
-
-def camera_device(entry: ConfigEntry, subentry: ConfigSubentry) -> DeviceInfo:
+def camera_device(hass: HomeAssistant, subentry: ConfigSubentry) -> DeviceInfo:
     """Return the device of one camera subentry (its recognition entities hang on it)."""
     return DeviceInfo(
         identifiers={(DOMAIN, subentry.subentry_id)},
         name=subentry.title,
         manufacturer="Baidu",
-        model="Face recognition",
+        model=text(hass, "model_camera"),
+        model_id="camera",
         entry_type=DeviceEntryType.SERVICE,
     )
 
@@ -69,10 +72,12 @@ class CameraEntity(Entity):
         self._scanner = scanner
         self._attr_translation_key = key
         self._attr_unique_id = scanner.unique_id(key)
-        self._attr_device_info = camera_device(entry, entry.subentries[scanner.subentry_id])
+        self._attr_device_info = camera_device(scanner.hass, entry.subentries[scanner.subentry_id])
 
 
-def person_device(entry: ConfigEntry, uid: str, name: str, app_device_id: str | None = None) -> DeviceInfo:
+def person_device(
+    hass: HomeAssistant, entry: ConfigEntry, uid: str, name: str, app_device_id: str | None = None
+) -> DeviceInfo:
     """Return the device of one person of the face set (their last-seen entities hang on it).
 
     It is reached via the app's device when its registry id is given (Home
@@ -82,7 +87,8 @@ def person_device(entry: ConfigEntry, uid: str, name: str, app_device_id: str | 
         identifiers={(DOMAIN, person_identifier(entry.entry_id, uid))},
         name=name,
         manufacturer="Baidu",
-        model="Person",
+        model=text(hass, "model_person"),
+        model_id=PERSON_MODEL_ID,
         # A person is not a service ("Service info", "Add service" on their page). None, not
         # left out: a left-out entry type keeps the service type older versions registered.
         entry_type=None,
@@ -151,10 +157,10 @@ def async_add_person_entities(
     here first: the platforms set up in any order).
     """
     people = entry.runtime_data.people
-    app = dr.async_get(hass).async_get_or_create(config_entry_id=entry.entry_id, **app_device(entry))
+    app = dr.async_get(hass).async_get_or_create(config_entry_id=entry.entry_id, **app_device(hass, entry))
 
     def entities(person: Person) -> Iterable[Entity]:
-        return make(entry, person, person_device(entry, person.uid, person.name, app.id))
+        return make(entry, person, person_device(hass, entry, person.uid, person.name, app.id))
 
     async_add_entities(entity for person in people for entity in entities(person))
 
@@ -164,12 +170,6 @@ def async_add_person_entities(
             async_add_entities(entities(person))
 
     entry.async_on_unload(async_dispatcher_connect(hass, signal_person_added(entry.entry_id), added))
-
-
-def camera_name(hass: HomeAssistant, camera: str) -> str:
-    """Return a camera entity's friendly name (its entity id when it is gone)."""
-    state = hass.states.get(camera)
-    return state.name if state is not None else camera
 
 
 def area_name(hass: HomeAssistant, entity_id: str) -> str | None:

@@ -30,7 +30,7 @@ from scripts.demo_dashboard import VISITOR_NAME, VISITOR_UID
 from scripts.hass_driver import HassClient
 from scripts.photo_player import show, show_bytes
 from tests.demo.scans import has_boxes, last_scan, wait_for_boxes
-from tests.faces import FACES, STRANGER, build_face_set
+from tests.faces import FACES, PEOPLE, STRANGER, build_face_set
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "browser"
@@ -269,6 +269,72 @@ async def test_the_demo_dashboard_shows_people_and_scans_and_enrols_an_unknown_f
             await shot(page, "10_enrolled")
             last_seen = await hass.state(f"sensor.{VISITOR_UID}_last_seen")
             assert last_seen["attributes"]["camera_entity_id"] == "camera.front_door"
+        finally:
+            await shot(page, "99_last_page")
+            await browser.close()
+
+
+@pytest.fixture
+async def chinese_demo(socket_enabled: None, tmp_path: Path) -> AsyncIterator[tuple[Demo, HassClient]]:
+    """Run the demo with Home Assistant (the server) in Chinese: scripts/demo --language zh-Hans."""
+    demo = Demo(tmp_path / "state", FACES, port=free_port(), baidu_port=free_port(), language="zh-Hans")
+    async with demo.running() as hass:
+        player = asyncio.create_task(demo.player(hass).play())
+        try:
+            yield demo, hass
+        finally:
+            player.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await player
+
+
+async def test_in_chinese_activity_media_devices_and_the_dashboard_speak_chinese(
+    chinese_demo: tuple[Demo, HassClient],
+) -> None:
+    demo, hass = chinese_demo
+    assert demo.dashboard is not None
+    for old in ARTIFACTS.glob("2*.png"):
+        old.unlink()
+    # The user's profile in Chinese too (the frontend's own words); what the integration writes
+    # follows the server's language alone.
+    language = {"language": "zh-Hans", "number_format": "language", "time_format": "language"}
+    await hass.websocket({"type": "frontend/set_user_data", "key": "language", "value": language})
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
+        page = await browser.new_page(viewport={"width": 1280, "height": 1000})
+        page.set_default_timeout(30_000)
+        try:
+            await log_in(page, demo)
+            # Activity: one line per announcement, in Chinese, on its camera.
+            await page.goto(demo.url + "/logbook")
+            line = page.get_by_text(re.compile(r"认出了 .+（分数 \d+\.\d）")).first  # noqa: RUF001
+            await expect(line).to_be_visible(timeout=SIGHTING_MS)
+            await shot(page, "20_activity_zh")
+
+            await page.goto(demo.url + "/media-browser")
+            folders = page.locator("ha-media-player-browse .child")
+            await folders.filter(has_text="Baidu Face").click()
+            await expect(folders.filter(has_text="未知人脸")).to_be_visible()
+            await expect(folders.filter(has_text="已识别")).to_be_visible()
+            await shot(page, "21_media_zh")
+            await folders.filter(has_text="已识别").click()
+            # A recognized face's item is titled by the person's name ("Kit Harington", not kit_harington).
+            names = "|".join(person.replace("_", " ").title() for person in PEOPLE)
+            item = page.locator("ha-media-player-browse .child", has_text=re.compile(rf"^\s*({names}) · "))
+            await expect(item.first).to_be_visible()
+            await shot(page, "22_media_recognized_zh")
+
+            (devices,) = await hass.websocket({"type": "config/device_registry/list"})
+            obama = next(device for device in devices if device["name"] == "Obama")
+            assert obama["model"] == "人员"
+            await page.goto(f"{demo.url}/config/devices/device/{obama['id']}")
+            await expect(page.get_by_text("人员").first).to_be_visible()
+            await shot(page, "23_person_device_zh")
+
+            await page.goto(demo.url + demo.dashboard.path)
+            await expect(page.get_by_text("Front door：上次扫描")).to_be_visible()  # noqa: RUF001
+            await expect(page.get_by_text("注册为访客")).to_be_visible()
+            await shot(page, "24_dashboard_zh")
         finally:
             await shot(page, "99_last_page")
             await browser.close()

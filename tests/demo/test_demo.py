@@ -30,7 +30,7 @@ import pytest
 from homeassistant.util.dt import parse_datetime
 from homeassistant.util.yaml import parse_yaml
 
-from custom_components.baidu_face.const import EVENT_RECOGNIZED, EVENT_UNKNOWN_FACE
+from custom_components.baidu_face.const import DOMAIN, EVENT_RECOGNIZED, EVENT_UNKNOWN_FACE
 from scripts import door_latency
 from scripts.demo import CAMERAS, DEMO_PASSWORD, DEMO_USER, GROUP, Demo
 from scripts.demo_dashboard import URL_PATH, VISITOR_NAME, VISITOR_UID, read_registries
@@ -390,11 +390,23 @@ async def test_a_first_run_shows_everyone_quietly_then_stops_on_sigterm(
     since = time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(time.time() - 600))
     wanted = {person.replace("_", " ").title() for person in PEOPLE} | {"Unknown face"}
     seen: set[str] = set()
+    lines: list[dict[str, Any]] = []
     while not wanted <= seen:
         assert time.monotonic() - ready < SIGHTING_SECONDS, f"after 2 minutes the logbook names only {seen}"
         await asyncio.sleep(5)
-        seen = {line.get("name", "") for line in await hass.logbook(since) if "saw" in line.get("message", "")}
+        lines = await hass.logbook(since)
+        seen = {line.get("name", "") for line in lines if line.get("domain") == DOMAIN}
     print(f"\nfirst run: everyone in the logbook {time.monotonic() - ready:.0f} s after ready")
+    # A quiet Activity: one line per announcement, on its camera; neither the motion sensors'
+    # flips nor the integration's state changes (README's logbook exclusion).
+    ours = [line for line in lines if line.get("domain") == DOMAIN]
+    assert {line["entity_id"] for line in ours} <= {"camera.front_door", "camera.hallway"}
+    assert all(
+        re.fullmatch(r"(recognized .+|saw an unknown face) \((best )?score \d+\.\d\)", line["message"]) for line in ours
+    )
+    noisy = [line["entity_id"] for line in lines if line.get("entity_id", "").endswith(("_motion", "_face", "_faces"))]
+    assert noisy == []
+    print(f"first run: Activity {len(lines)} lines, {len(ours)} of them announcements")
 
     def done(part: str) -> None:
         print(f"first run: {part} {time.monotonic() - ready:.0f} s after ready")
