@@ -47,6 +47,8 @@ _LOGGER = logging.getLogger(__name__)
 STORAGE_VERSION: Final = 1
 # Baidu keeps at most 20 faces per user: that many of a visitor's crops are kept and enrolled.
 MAX_VISITOR_FACES: Final = 20
+# The largest visitor number an action takes (the form offers as much).
+MAX_VISITOR_NUMBER: Final = 1_000_000_000
 _GROUP_PREFIX: Final = f"{DOMAIN}_visitors_"
 _UID_PREFIX: Final = "visitor_"
 
