@@ -263,7 +263,7 @@ class CameraScanner:
         """Keep the visit's faces, match its strangers with the visitors, then announce it with their crops."""
         kept, strangers = await self._async_keep(visit)
         sightings = []
-        if self._visitors is not None and not visit.known:
+        if self._visitors is not None and not visit.known and self._visitors.searches(self.settings.groups):
             # The crops just kept are what a new visitor is registered from: no second crop.
             faces = visit.faces[len(visit.known) :]
             sightings = await self._visitors.async_saw(self.settings.camera, faces, strangers)

@@ -196,24 +196,26 @@ class Visitors:
 
         return async_track_time_interval(self._hass, daily, timedelta(days=1))
 
+    def searches(self, groups: Sequence[str]) -> bool:
+        """Whether a camera searching `groups` searches the visitors too (Baidu searches at most MAX_GROUPS at once)."""
+        return bool(self.limit) and len(groups) < MAX_GROUPS
+
     def search_groups(self, camera: str, groups: Sequence[str]) -> tuple[str, ...]:
         """Return the groups a camera's identify call searches: its own, and the visitors' when there are any.
 
-        Baidu searches at most MAX_GROUPS groups in one call: a camera that
-        already has that many does not search the visitors (said once).
+        A camera that already searches MAX_GROUPS groups does not search the
+        visitors, nor remembers its strangers (said once).
         """
-        if not self._visitors or not self.limit:
-            return tuple(groups)
-        if len(groups) >= MAX_GROUPS:
-            if camera not in self._crowded:
+        if not self.searches(groups):
+            if self.limit and camera not in self._crowded:
                 self._crowded.add(camera)
                 _LOGGER.warning(
-                    "%s searches %d groups, Baidu's most in one call: its strangers are not matched with visitors",
+                    "%s searches %d groups, Baidu's most in one call: its strangers are not remembered as visitors",
                     camera,
                     len(groups),
                 )
             return tuple(groups)
-        return (*groups, self.group)
+        return (*groups, self.group) if self._visitors else tuple(groups)
 
     def crowded(self) -> list[str]:
         """Return the cameras whose groups leave no room for the visitors' (diagnostics)."""
