@@ -46,7 +46,8 @@ async def door(hass: HomeAssistant, tmp_path: Path, door_camera: Any) -> Door:
 
 def usage(entry: MockConfigEntry) -> dict[str, int]:
     """Return today's calls per API, as the usage sensors count them."""
-    return entry.runtime_data.usage.calls(DAY)
+    calls: dict[str, int] = entry.runtime_data.usage.calls(DAY)
+    return calls
 
 
 def spent(entry: MockConfigEntry, before: dict[str, int], api: str) -> int:
