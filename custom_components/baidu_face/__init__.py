@@ -87,7 +87,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: BaiduFaceConfigEntry) ->
     entry.runtime_data = BaiduFaceData(client, usage, faces, await People.async_load(hass, entry, client), visitors)
     usage.async_start()
     entry.async_on_unload(faces.async_start())
-    entry.async_on_unload(visitors.async_start())
+    visitors.async_start()
     for subentry in entry.subentries.values():
         if subentry.subentry_type == SUBENTRY_CAMERA:
             scanner = CameraScanner(hass, entry, subentry, client, faces, visitors)

@@ -17,7 +17,7 @@ CAMERA_REDACT = {CONF_FRIGATE_USERNAME, CONF_FRIGATE_PASSWORD}
 
 
 async def async_get_config_entry_diagnostics(hass: HomeAssistant, entry: BaiduFaceConfigEntry) -> dict[str, Any]:
-    """Return settings, cameras, scanners, API version, calls, usage, kept-face, people and visitor counts; no keys or faces."""
+    """Return settings, cameras, scanners, API version, calls, usage, kept-face, people, visitor counts; no faces."""
     client = entry.runtime_data.client
     scanners = entry.runtime_data.scanners
     usage = entry.runtime_data.usage

@@ -18,6 +18,7 @@ and it never fires `recognized`.
 from __future__ import annotations
 
 import logging
+import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, replace
@@ -158,6 +159,7 @@ class Visitors:
         self._next = max([int(stored.get("next_number") or 1), *(n + 1 for n in self._visitors)])
         # Cameras whose groups leave no room for the visitors group (said once each).
         self._crowded: set[str] = set()
+        self._unsub_daily: CALLBACK_TYPE | None = None
 
     @classmethod
     async def async_load(
@@ -187,14 +189,20 @@ class Visitors:
         return self._visitors.get(int(number)) if uid.startswith(_UID_PREFIX) and number.isdigit() else None
 
     @callback
-    def async_start(self) -> CALLBACK_TYPE:
-        """Forget the visitors unseen too long, once a day; return what stops it."""
+    def async_start(self) -> None:
+        """Forget the visitors unseen too long, once a day, until `async_stop`."""
+        # Home Assistant's interval tracker and its job refer to each other, so they outlive
+        # their cancelling until a garbage collection: held weakly, the stopped visitors (and
+        # their client, whose Baidu token clients share) go at once.
+        visitors = weakref.ref(self)
+        hass = self._hass
 
         @callback
         def daily(_: datetime) -> None:
-            self._hass.async_create_task(self._async_apply_bounds(), "baidu_face visitors")
+            if (alive := visitors()) is not None:
+                hass.async_create_task(alive._async_apply_bounds(), "baidu_face visitors")
 
-        return async_track_time_interval(self._hass, daily, timedelta(days=1))
+        self._unsub_daily = async_track_time_interval(hass, daily, timedelta(days=1))
 
     def searches(self, groups: Sequence[str]) -> bool:
         """Whether a camera searching `groups` searches the visitors too (Baidu searches at most MAX_GROUPS at once)."""
@@ -313,7 +321,10 @@ class Visitors:
             await self._async_save()
 
     async def async_stop(self) -> None:
-        """Save the visitors now."""
+        """Stop the daily check and save the visitors now."""
+        if self._unsub_daily is not None:
+            self._unsub_daily()
+            self._unsub_daily = None
         await self._async_save()
 
     async def _async_save(self) -> None:
