@@ -33,9 +33,12 @@ def async_describe_events(
     @callback
     def unknown(event: Event) -> dict[str, Any]:
         _, score, entity_id = announced(event.data)
+        # A remembered stranger is named as the visitor they are (events of earlier versions name none).
+        visitor = event.data.get("visitor")
+        seen = f"{visitor}, an unknown face (visit {event.data.get('visits', 1)}, " if visitor else "an unknown face ("
         return {
-            LOGBOOK_ENTRY_NAME: "Unknown face",
-            LOGBOOK_ENTRY_MESSAGE: f"saw an unknown face (best score {score:.1f})",
+            LOGBOOK_ENTRY_NAME: visitor or "Unknown face",
+            LOGBOOK_ENTRY_MESSAGE: f"saw {seen}best score {score:.1f})",
             LOGBOOK_ENTRY_ENTITY_ID: entity_id,
         }
 

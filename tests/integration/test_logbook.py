@@ -40,3 +40,13 @@ async def test_logbook_lines_for_recognitions(hass: HomeAssistant) -> None:
         )
     )
     assert stranger["message"] == "saw an unknown face (best score 39.8)"
+    visitor = described["baidu_face_unknown_face"](
+        Event(
+            "baidu_face_unknown_face",
+            {"score": 96.0, "visitor_id": 7, "visitor": "Visitor 7", "visits": 4, "entity_id": "image_processing.x"},
+        )
+    )
+    assert (visitor["name"], visitor["message"]) == (
+        "Visitor 7",
+        "saw Visitor 7, an unknown face (visit 4, best score 96.0)",
+    )
