@@ -206,7 +206,7 @@ class Visitors:
 
     def searches(self, groups: Sequence[str]) -> bool:
         """Whether a camera searching `groups` searches the visitors too (Baidu searches at most MAX_GROUPS at once)."""
-        return bool(self.limit) and len(groups) < MAX_GROUPS
+        return bool(self.limit) and 0 < len(groups) < MAX_GROUPS
 
     def search_groups(self, camera: str, groups: Sequence[str]) -> tuple[str, ...]:
         """Return the groups a camera's identify call searches: its own, and the visitors' when there are any.
@@ -264,19 +264,20 @@ class Visitors:
 
     async def _async_register(self, camera: str, crop: KeptFace, now: datetime) -> Visitor | None:
         """Register a stranger's kept crop as a new visitor (one call); None when it cannot be."""
+        # Taken before the call: two cameras registering at once get a number each.
         visitor = Visitor(self._next, now, now, cameras=(camera,), face_ids=(crop.id,))
+        self._next += 1
         try:
             image = await self._faces.async_read(crop.id)
             await self._client.register_user(visitor.uid, image, [self.group], user_info=visitor.name)
-        except KeyError:
-            return None  # the crop was dropped meanwhile
-        except BaiduFaceQuotaExhaustedError:
-            _LOGGER.debug("A stranger at %s is not remembered: the registration quota or budget is spent", camera)
-            return None
-        except BaiduFaceError as err:
-            _LOGGER.warning("A stranger at %s is not remembered: %s", camera, err)
-            return None
-        self._next += 1
+        except (KeyError, BaiduFaceError) as err:
+            if self._next == visitor.number + 1:
+                self._next = visitor.number  # nobody took the next number meanwhile: no gap
+            if isinstance(err, BaiduFaceQuotaExhaustedError):
+                _LOGGER.debug("A stranger at %s is not remembered: the registration quota or budget is spent", camera)
+            elif isinstance(err, BaiduFaceError):
+                _LOGGER.warning("A stranger at %s is not remembered: %s", camera, err)
+            return None  # KeyError: the crop was dropped meanwhile
         self._put(visitor)
         return visitor
 
