@@ -5,9 +5,10 @@ camera's interval, or when `image_processing.scan` is called. It scans a burst
 of frames a few seconds apart and stops at the first confident recognition
 (identify) or face (detect). A frame that looks like the last frame sent is not
 sent (change_gate.py). When the visit ends its frames' results are combined
-(visits.py), its faces are kept (kept_faces.py), each person is announced once, not
-again within the cool-down (announcements.py), and the camera's entities, which
-listen, update.
+(visits.py), its faces are kept (kept_faces.py), its strangers are told apart as
+visitors (visitors.py: their group is searched in the same identify call), each
+person is announced once, not again within the cool-down (announcements.py), and
+the camera's entities, which listen, update.
 """
 
 from __future__ import annotations

@@ -225,10 +225,6 @@ class Visitors:
             return tuple(groups)
         return (*groups, self.group) if self._visitors else tuple(groups)
 
-    def crowded(self) -> list[str]:
-        """Return the cameras whose groups leave no room for the visitors' (diagnostics)."""
-        return sorted(self._crowded)
-
     async def async_saw(
         self, camera: str, faces: Sequence[SeenFace], crops: Sequence[KeptFace | None]
     ) -> list[VisitorSighting]:
