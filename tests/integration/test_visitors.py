@@ -21,6 +21,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 from custom_components.baidu_face.const import (
     CONF_DAILY_BUDGET,
     CONF_GROUPS,
+    CONF_MAX_VISITORS,
     CONF_VISITOR_DAYS,
     EVENT_RECOGNIZED,
     EVENT_UNKNOWN_FACE,
@@ -259,3 +260,16 @@ async def test_a_camera_with_ten_groups_does_not_remember_strangers(
     assert (stranger.data["remembered"], stranger.data["visitor_id"]) == (False, None)
     assert spent(entry, before, ADD) == 0
     assert entry.runtime_data.visitors.diagnostics()["cameras_without_room"] == 1
+
+
+async def test_beyond_the_most_visitors_the_longest_unseen_goes_from_the_face_set_too(
+    hass: HomeAssistant, setup_entry: Setup, door: Door
+) -> None:
+    entry = await setup_door(setup_entry, hass, "v3", **{CONF_MAX_VISITORS: 1})
+    assert (await door.look(STRANGER)).data["visitor_id"] == 1
+    # Obama leaves the face set: now he is a stranger too.
+    await act(hass, "delete_user", {"uid": "obama"})
+    second = await door.look("probe/obama.jpg")
+    assert (second.data["visitor_id"], second.data["visits"]) == (2, 1)
+    assert [v.number for v in entry.runtime_data.visitors] == [2]
+    assert await visitors_in_face_set(hass, entry) == ["visitor_2"]
