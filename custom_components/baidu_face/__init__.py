@@ -19,7 +19,18 @@ from .api import (
     BaiduFacePermissionError,
     BaiduFaceQuotaExhaustedError,
 )
-from .const import CONF_KEPT_DAYS, CONF_KEPT_FACES, DEFAULT_KEPT_DAYS, DEFAULT_KEPT_FACES, DOMAIN, SUBENTRY_CAMERA
+from .const import (
+    CONF_KEPT_DAYS,
+    CONF_KEPT_FACES,
+    CONF_MAX_VISITORS,
+    CONF_VISITOR_DAYS,
+    DEFAULT_KEPT_DAYS,
+    DEFAULT_KEPT_FACES,
+    DEFAULT_MAX_VISITORS,
+    DEFAULT_VISITOR_DAYS,
+    DOMAIN,
+    SUBENTRY_CAMERA,
+)
 from .frigate_source import FrigateSource, is_frigate_camera
 from .kept_face_view import KeptFaceView
 from .kept_faces import FaceStore, async_forget_faces
@@ -28,6 +39,7 @@ from .runtime import BaiduFaceConfigEntry, BaiduFaceData, create_client
 from .scanner import CameraScanner
 from .services import async_setup_services
 from .usage import Usage, async_forget_usage
+from .visitors import Visitors, async_forget_visitors
 
 PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.BUTTON, Platform.EVENT, Platform.IMAGE, Platform.SENSOR]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
@@ -67,12 +79,21 @@ async def async_setup_entry(hass: HomeAssistant, entry: BaiduFaceConfigEntry) ->
         int(entry.options.get(CONF_KEPT_FACES, DEFAULT_KEPT_FACES)),
         int(entry.options.get(CONF_KEPT_DAYS, DEFAULT_KEPT_DAYS)),
     )
-    entry.runtime_data = BaiduFaceData(client, usage, faces, await People.async_load(hass, entry, client))
+    visitors = await Visitors.async_load(
+        hass,
+        entry,
+        client,
+        faces,
+        int(entry.options.get(CONF_MAX_VISITORS, DEFAULT_MAX_VISITORS)),
+        int(entry.options.get(CONF_VISITOR_DAYS, DEFAULT_VISITOR_DAYS)),
+    )
+    entry.runtime_data = BaiduFaceData(client, usage, faces, await People.async_load(hass, entry, client), visitors)
     usage.async_start()
     entry.async_on_unload(faces.async_start())
+    visitors.async_start()
     for subentry in entry.subentries.values():
         if subentry.subentry_type == SUBENTRY_CAMERA:
-            scanner = CameraScanner(hass, entry, subentry, client, faces)
+            scanner = CameraScanner(hass, entry, subentry, client, faces, visitors)
             entry.runtime_data.scanners[subentry.subentry_id] = scanner
             if is_frigate_camera(dict(subentry.data)):
                 source = FrigateSource(hass, entry, scanner, dict(subentry.data))
@@ -106,11 +127,14 @@ async def async_unload_entry(hass: HomeAssistant, entry: BaiduFaceConfigEntry) -
     cameras_unloaded = await hass.data[IMAGE_PROCESSING].async_unload_entry(entry)
     await entry.runtime_data.usage.async_stop()
     await entry.runtime_data.people.async_stop()
+    await entry.runtime_data.visitors.async_stop()
     return platforms_unloaded and cameras_unloaded
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: BaiduFaceConfigEntry) -> None:
-    """Forget the entry's saved usage, the faces it kept and its people."""
+    """Forget the entry's saved usage, the faces it kept, its people and its visitors (in the face set too)."""
+    # The entry is unloaded: a client of its own deletes the visitors' group.
+    await async_forget_visitors(hass, entry.entry_id, create_client(hass, dict(entry.data), dict(entry.options)))
     await async_forget_usage(hass, entry.entry_id)
     await async_forget_faces(hass, entry.entry_id)
     await async_forget_people(hass, entry.entry_id)

@@ -1,5 +1,9 @@
 """What a camera announces when a visit ends: each person recognised (once per cool-down), else a stranger.
 
+A stranger is told as the visitor they are (visitors.py): their number, visits
+so far, first sighting, whether they are ignored (then nothing is announced)
+and whether they are remembered at all.
+
 An `Announcement` is made once per person or stranger. Its `event_data` is the
 bus event automations trigger on (`baidu_face_recognized`,
 `baidu_face_unknown_face`); its `event_attributes` are what the camera's event
@@ -24,6 +28,7 @@ from .kept_face_view import image_url
 from .kept_faces import KeptFace
 from .seen import SeenFace, box_attributes
 from .texts import text
+from .visitors import Visitor, VisitorSighting
 from .visits import Visit
 
 
@@ -42,6 +47,8 @@ class Announcement:
     # An unknown face's: how many faces nobody known explains, and each one's kept crop.
     faces: int = 0
     face_ids: tuple[str, ...] = ()
+    # An unknown face's visitor (None: not remembered, see `remembered`).
+    visitor: Visitor | None = None
 
     @property
     def recognized(self) -> bool:
@@ -62,7 +69,7 @@ class Announcement:
             data["faces"] = self.faces
         data |= {"score": face.score, "box": box_attributes(face.box), **self._crop()}
         if not self.recognized:
-            data["face_ids"] = list(self.face_ids)
+            data |= {"face_ids": list(self.face_ids), **self._visitor()}
         return data
 
     def event_attributes(self) -> dict[str, Any]:
@@ -70,7 +77,7 @@ class Announcement:
         attributes: dict[str, Any] = {"uid": self.face.uid, "name": self.face.name} if self.recognized else {}
         attributes |= {"score": self.face.score, "box": box_attributes(self.face.box)}
         if not self.recognized:
-            attributes["faces"] = self.faces
+            attributes |= {"faces": self.faces, **self._visitor()}
         return attributes | self._crop() | {"frames": self.frames_scanned}
 
     def logbook_entry(self, hass: HomeAssistant) -> dict[str, Any]:
@@ -86,9 +93,34 @@ class Announcement:
         if self.recognized:
             name = self.face.name or self.face.uid or ""
             message = text(hass, "recognized_line", name=name, score=score)
+        elif self.visitor is not None:
+            # A remembered stranger is named as the visitor they are.
+            name = text(hass, "visitor_name", number=self.visitor.number)
+            message = text(hass, "visitor_line", visitor=name, visits=self.visitor.visits, score=score)
         else:
             name, message = text(hass, "unknown_face"), text(hass, "unknown_face_line", score=score)
         return {ATTR_NAME: name, "message": message, ATTR_DOMAIN: DOMAIN, ATTR_ENTITY_ID: self.camera}
+
+    def _visitor(self) -> dict[str, Any]:
+        """Return who a stranger is: their visitor id and name, visits so far, first sighting, ignored, remembered."""
+        visitor = self.visitor
+        if visitor is None:
+            return {
+                "visitor_id": None,
+                "visitor": None,
+                "visits": 1,
+                "first_seen": None,
+                "ignored": False,
+                "remembered": False,
+            }
+        return {
+            "visitor_id": visitor.number,
+            "visitor": visitor.name,
+            "visits": visitor.visits,
+            "first_seen": visitor.first_seen.isoformat(),
+            "ignored": visitor.ignored,
+            "remembered": True,
+        }
 
     def _crop(self) -> dict[str, str]:
         """Return the kept crop's id and URL (nothing when the face was not kept)."""
@@ -136,20 +168,30 @@ class Announcer:
         due: Sequence[str],
         kept: Mapping[str, KeptFace | None],
         strangers: Sequence[KeptFace | None],
+        visitors: Sequence[VisitorSighting] = (),
     ) -> None:
         """Announce the people `due`, or (when the visit recognised nobody) its best unknown face.
 
-        `kept` and `strangers` are the crops kept of the people's and the strangers' faces.
+        `kept` and `strangers` are the crops kept of the people's and the strangers' faces,
+        `visitors` who the strangers are; an ignored visitor is not announced.
         """
         entity_id = er.async_get(self._hass).async_get_entity_id(IMAGE_PROCESSING_DOMAIN, DOMAIN, self._unique_id)
         for uid in due:
             self._fire(self._announcement(EVENT_RECOGNIZED, visit, visit.known[uid], kept.get(uid), entity_id))
-        if not visit.known and visit.unknown:
-            best = max(range(len(visit.unknown)), key=lambda index: visit.unknown[index].score)
-            crop = strangers[best] if best < len(strangers) else None
-            announcement = self._announcement(EVENT_UNKNOWN_FACE, visit, visit.unknown[best], crop, entity_id)
-            face_ids = tuple(face.id for face in strangers if face is not None)
-            self._fire(replace(announcement, faces=len(visit.unknown), face_ids=face_ids))
+        if visit.known:
+            return
+
+        def visitor(index: int) -> Visitor | None:
+            return visitors[index].visitor if index < len(visitors) else None
+
+        told = [i for i in range(len(visit.unknown)) if not ((who := visitor(i)) is not None and who.ignored)]
+        if not told:
+            return
+        best = max(told, key=lambda index: visit.unknown[index].score)
+        crop = strangers[best] if best < len(strangers) else None
+        announcement = self._announcement(EVENT_UNKNOWN_FACE, visit, visit.unknown[best], crop, entity_id)
+        face_ids = tuple(face.id for face in strangers if face is not None)
+        self._fire(replace(announcement, faces=len(visit.unknown), face_ids=face_ids, visitor=visitor(best)))
 
     def _announcement(
         self, event_type: str, visit: Visit, face: SeenFace, crop: KeptFace | None, entity_id: str | None

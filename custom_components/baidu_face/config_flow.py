@@ -45,6 +45,7 @@ from .const import (
     CONF_KEPT_DAYS,
     CONF_KEPT_FACES,
     CONF_MAX_FACES,
+    CONF_MAX_VISITORS,
     CONF_MODE,
     CONF_MONTHLY_BUDGET,
     CONF_PLAN,
@@ -55,6 +56,7 @@ from .const import (
     CONF_SOURCE,
     CONF_THRESHOLD,
     CONF_TRIGGERS,
+    CONF_VISITOR_DAYS,
     DEFAULT_BURST_FRAMES,
     DEFAULT_BURST_INTERVAL,
     DEFAULT_CHANGE_THRESHOLD,
@@ -62,8 +64,10 @@ from .const import (
     DEFAULT_KEPT_DAYS,
     DEFAULT_KEPT_FACES,
     DEFAULT_MAX_FACES,
+    DEFAULT_MAX_VISITORS,
     DEFAULT_SCAN_INTERVAL,
     DEFAULT_SEEN_TIMEOUT,
+    DEFAULT_VISITOR_DAYS,
     DOMAIN,
     MODE_DETECT,
     MODE_IDENTIFY,
@@ -110,6 +114,8 @@ _WHOLE_OPTIONS = (
     CONF_MAX_FACES,
     CONF_KEPT_FACES,
     CONF_KEPT_DAYS,
+    CONF_MAX_VISITORS,
+    CONF_VISITOR_DAYS,
     CONF_SEEN_TIMEOUT,
 )
 
@@ -268,6 +274,8 @@ class BaiduFaceOptionsFlow(OptionsFlow):
                 ),
                 vol.Required(CONF_KEPT_FACES, default=DEFAULT_KEPT_FACES): _KEPT_FACES,
                 vol.Required(CONF_KEPT_DAYS, default=DEFAULT_KEPT_DAYS): _KEPT_DAYS,
+                vol.Required(CONF_MAX_VISITORS, default=DEFAULT_MAX_VISITORS): _KEPT_FACES,
+                vol.Required(CONF_VISITOR_DAYS, default=DEFAULT_VISITOR_DAYS): _KEPT_DAYS,
                 vol.Required(CONF_SEEN_TIMEOUT, default=DEFAULT_SEEN_TIMEOUT): _SEEN_TIMEOUT,
             }
         )

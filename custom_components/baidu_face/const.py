@@ -30,6 +30,9 @@ CONF_ATTRIBUTES: Final = "attributes"
 # Faces kept from the cameras (kept_faces.FaceStore): at most this many of each kind, for this many days.
 CONF_KEPT_FACES: Final = "kept_faces"
 CONF_KEPT_DAYS: Final = "kept_days"
+# Strangers remembered as visitors (visitors.Visitors): at most this many, none unseen for longer than this many days.
+CONF_MAX_VISITORS: Final = "max_visitors"
+CONF_VISITOR_DAYS: Final = "visitor_days"
 # A person is "seen recently" for this long after a recognition (people.py).
 CONF_SEEN_TIMEOUT: Final = "seen_timeout"
 
@@ -66,6 +69,8 @@ DEFAULT_COOLDOWN: Final = 60  # seconds before the same person is announced agai
 DEFAULT_KEPT_FACES: Final = 50
 DEFAULT_KEPT_DAYS: Final = 7
 DEFAULT_SEEN_TIMEOUT: Final = 300  # seconds
+DEFAULT_MAX_VISITORS: Final = 100
+DEFAULT_VISITOR_DAYS: Final = 30
 
 EVENT_RECOGNIZED: Final = "baidu_face_recognized"
 EVENT_UNKNOWN_FACE: Final = "baidu_face_unknown_face"

@@ -1,7 +1,7 @@
 """The people of the face set: who they are, where and when each was last seen.
 
 An entry's people are the users of its default groups (of every group when it
-has none), at most `MAX_PEOPLE`. Each has a device with last-seen entities.
+has none, but the visitors' groups: visitors.py), at most `MAX_PEOPLE`. Each has a device with last-seen entities.
 Baidu's V3 group lists give uids only, so names (user_info) are learnt for free
 from recognitions and from the actions that register people, and kept with the
 sightings in a `Store`. The face set is read again at start-up (in the
@@ -29,6 +29,7 @@ from .api import MAX_PAGE, BaiduFaceClient, BaiduFaceError, BaiduFaceGroupNotFou
 from .const import CONF_GROUPS, DOMAIN
 from .scanner import CameraScanner
 from .seen import SeenFace
+from .visitors import is_visitors_group
 from .visits import Visit, VisitListener
 
 _LOGGER = logging.getLogger(__name__)
@@ -206,13 +207,15 @@ class People:
         calls = 0
         watched = self.watched_groups
         if watched is None:
-            groups: list[str] = []
+            listed: list[str] = []
             while True:
-                names = await client.list_groups(len(groups), MAX_PAGE)
+                names = await client.list_groups(len(listed), MAX_PAGE)
                 calls += 1
-                groups += names
+                listed += names
                 if len(names) < MAX_PAGE:
                     break
+            # The entries' own groups of strangers hold no people.
+            groups = [group for group in listed if not is_visitors_group(group)]
         else:
             groups = sorted(watched)
         members: dict[str, tuple[tuple[str, ...], str | None]] = {}

@@ -5,9 +5,10 @@ camera's interval, or when `image_processing.scan` is called. It scans a burst
 of frames a few seconds apart and stops at the first confident recognition
 (identify) or face (detect). A frame that looks like the last frame sent is not
 sent (change_gate.py). When the visit ends its frames' results are combined
-(visits.py), its faces are kept (kept_faces.py), each person is announced once, not
-again within the cool-down (announcements.py), and the camera's entities, which
-listen, update.
+(visits.py), its faces are kept (kept_faces.py), its strangers are told apart as
+visitors (visitors.py: their group is searched in the same identify call), each
+person is announced once, not again within the cool-down (announcements.py), and
+the camera's entities, which listen, update.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from .errors import REASON_CAMERA, problem_reason
 from .kept_faces import RECOGNISED, UNKNOWN, FaceStore, KeptFace, Sighting
 from .seen import SeenFace
 from .triggers import is_active
+from .visitors import Visitors
 from .visits import FrameSource, FrameUnavailableError, Visit, VisitListener
 
 _LOGGER = logging.getLogger(__name__)
@@ -46,14 +48,19 @@ class CameraScanner:
         subentry: ConfigSubentry,
         client: BaiduFaceClient,
         faces: FaceStore,
+        visitors: Visitors | None = None,
     ) -> None:
-        """Take the camera's settings; nothing runs until `async_start`. Visits keep their faces in `faces`."""
+        """Take the camera's settings; nothing runs until `async_start`.
+
+        Visits keep their faces in `faces`, and their strangers are matched with `visitors`.
+        """
         self.hass = hass
         self.entry = entry
         self.settings = CameraSettings.of(entry, subentry)
         self.subentry_id = subentry.subentry_id
         self._client = client
         self._faces = faces
+        self._visitors = visitors
         self._listeners: list[VisitListener] = []
         self._gate = ChangeGate(self.settings.change_threshold)
         # The events name the recognition entity, whose unique id's key is the mode.
@@ -217,11 +224,15 @@ class CameraScanner:
         if not settings.identify:
             faces = await self._client.detect(image, max_faces=settings.max_faces, attributes=settings.attributes)
             return {}, [SeenFace.detected(face) for face in faces]
-        identified = await self._client.identify(image, settings.groups, max_faces=settings.max_faces)
+        groups, visitors = settings.groups, None
+        if self._visitors is not None:
+            # The visitors' group rides on the same call: a returning stranger costs no search.
+            groups, visitors = self._visitors.search_groups(settings.camera, groups), self._visitors.group
+        identified = await self._client.identify(image, groups, max_faces=settings.max_faces)
         known: dict[str, SeenFace] = {}
         unknown: list[SeenFace] = []
         for face in identified:
-            seen = SeenFace.identified(face, settings.threshold)
+            seen = SeenFace.identified(face, settings.threshold, visitors)
             if seen.uid is None:
                 unknown.append(seen)
             elif seen.uid not in known or seen.score > known[seen.uid].score:
@@ -250,9 +261,14 @@ class CameraScanner:
         return dict(zip(visit.known, kept, strict=False)), kept[len(visit.known) :]
 
     async def _async_announce(self, visit: Visit, due: list[str]) -> None:
-        """Keep the visit's faces, then announce it with their crops."""
+        """Keep the visit's faces, match its strangers with the visitors, then announce it with their crops."""
         kept, strangers = await self._async_keep(visit)
-        self.announcer.announce(visit, due, kept, strangers)
+        sightings = []
+        if self._visitors is not None and not visit.known and self._visitors.searches(self.settings.groups):
+            # The crops just kept are what a new visitor is registered from: no second crop.
+            faces = visit.faces[len(visit.known) :]
+            sightings = await self._visitors.async_saw(self.settings.camera, faces, strangers)
+        self.announcer.announce(visit, due, kept, strangers, sightings)
 
     def diagnostics(self) -> dict[str, Any]:
         """Return the scanner's counters and state, for diagnostics (no faces, no names)."""

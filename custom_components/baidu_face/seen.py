@@ -51,6 +51,8 @@ class SeenFace:
     user_info: str | None = None
     # Lets a kept face be enrolled by token (V3) instead of sending its picture again.
     face_token: str | None = None
+    # An unknown face that matched a stranger seen before: the visitor's uid (visitors.py).
+    visitor: str | None = None
     age: float | None = None
     gender: str | None = None
     glasses: str | None = None
@@ -66,11 +68,17 @@ class SeenFace:
         return self.uid is not None
 
     @classmethod
-    def identified(cls, face: IdentifiedFace, threshold: float) -> SeenFace:
-        """Return an identified face: recognised when its best candidate is the same person at `threshold`."""
+    def identified(cls, face: IdentifiedFace, threshold: float, visitors: str | None = None) -> SeenFace:
+        """Return an identified face: recognised when its best candidate is the same person at `threshold`.
+
+        A best candidate of the `visitors` group is no person: the face stays
+        unknown, naming the visitor it is.
+        """
         best = face.best
         if best is None or not is_same_person(best.score, threshold):
             return cls(best.score if best else 0.0, face.box, face_token=face.face_token)
+        if best.group_id == visitors:
+            return cls(best.score, face.box, face_token=face.face_token, visitor=best.uid)
         return cls(
             best.score,
             face.box,

@@ -87,10 +87,10 @@ async def test_a_recognition_is_one_line_in_activity(
     tmp_path: Path,
     configured: bool,
 ) -> None:
-    assert readme_logbook("README.md") == readme_logbook("README.zh-Hans.md")
+    assert readme_logbook("docs/configuration.md") == readme_logbook("docs/configuration.zh-Hans.md")
     # The demo keeps Activity as README says.
-    assert tuple(readme_logbook("README.md")["logbook"]["exclude"]["entity_globs"]) == QUIET_ACTIVITY
-    config = readme_logbook("README.md") if configured else {"logbook": {}}
+    assert tuple(readme_logbook("docs/configuration.md")["logbook"]["exclude"]["entity_globs"]) == QUIET_ACTIVITY
+    config = readme_logbook("docs/configuration.md") if configured else {"logbook": {}}
     assert await async_setup_component(hass, "logbook", config)
     await setup_door(setup_entry)
     await async_wait_recording_done(hass)
