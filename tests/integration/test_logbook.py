@@ -106,11 +106,11 @@ async def test_a_recognition_is_one_line_in_activity(
     ours = [line for line in lines if line.get("domain") == DOMAIN]
     assert [(line["name"], line["entity_id"]) for line in ours] == [
         ("Obama", "camera.door"),
-        ("Unknown face", "camera.door"),
+        ("Visitor 1", "camera.door"),  # the stranger, remembered as a visitor at once
     ]
     # Activity shows each line as "<camera's name> <message>": "Door recognized Obama (score 97.4)".
     assert re.fullmatch(r"recognized Obama \(score 9\d\.\d\)", ours[0]["message"]), ours[0]
-    assert re.fullmatch(r"saw an unknown face \(best score \d\d\.\d\)", ours[1]["message"]), ours[1]
+    assert re.fullmatch(r"saw Visitor 1, an unknown face \(visit 1, best score \d\d\.\d\)", ours[1]["message"]), ours[1]
     others = [line["entity_id"] for line in lines if line.get("domain") != DOMAIN]
     print(f"\nActivity, {'README' if configured else 'default'} logbook configuration: {len(lines)} lines for 3 visits")
     if configured:
@@ -131,10 +131,12 @@ async def test_activity_and_devices_speak_home_assistants_language(
     await visit(hass)
     await door_camera(STRANGER)
     await visit(hass)
-    assert [line.data["name"] for line in lines] == ["Obama", "未知人脸"]
+    assert [line.data["name"] for line in lines] == ["Obama", "访客 1"]
     # Chinese punctuation: full-width parentheses.
     assert re.fullmatch(r"认出了 Obama（分数 9\d\.\d）", lines[0].data["message"]), lines[0].data  # noqa: RUF001
-    assert re.fullmatch(r"看到一张陌生人脸（最高分数 \d\d\.\d）", lines[1].data["message"]), lines[1].data  # noqa: RUF001
+    assert re.fullmatch(r"看到 访客 1，一张陌生人脸（第 1 次来访，最高分数 \d\d\.\d）", lines[1].data["message"]), (
+        lines[1].data
+    )  # noqa: RUF001
     models = {device.model for device in dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)}
     assert models == {"人脸识别 API V3", "人脸识别", "人员"}
     # What tells a person's device apart whatever the language (the actions' device selectors filter on it).
