@@ -9,6 +9,7 @@ from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryError, ConfigEntryNotReady
 from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.typing import ConfigType
 from homeassistant.setup import async_setup_component
 
@@ -19,16 +20,24 @@ from .api import (
     BaiduFaceQuotaExhaustedError,
 )
 from .const import CONF_KEPT_DAYS, CONF_KEPT_FACES, DEFAULT_KEPT_DAYS, DEFAULT_KEPT_FACES, DOMAIN, SUBENTRY_CAMERA
+from .errors import ha_error
 from .frigate_source import FrigateSource, is_frigate_camera
 from .kept_face_view import KeptFaceView
 from .kept_faces import FaceStore, async_forget_faces
-from .people import People, async_forget_people
+from .people import People, async_forget_people, device_person_uid
 from .runtime import BaiduFaceConfigEntry, BaiduFaceData, create_client
 from .scanner import CameraScanner
 from .services import async_setup_services
 from .usage import Usage, async_forget_usage
 
-PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.BUTTON, Platform.EVENT, Platform.IMAGE, Platform.SENSOR]
+PLATFORMS: list[Platform] = [
+    Platform.BINARY_SENSOR,
+    Platform.BUTTON,
+    Platform.DEVICE_TRACKER,
+    Platform.EVENT,
+    Platform.IMAGE,
+    Platform.SENSOR,
+]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
@@ -104,6 +113,25 @@ async def async_unload_entry(hass: HomeAssistant, entry: BaiduFaceConfigEntry) -
     await entry.runtime_data.usage.async_stop()
     await entry.runtime_data.people.async_stop()
     return platforms_unloaded and cameras_unloaded
+
+
+async def async_remove_config_entry_device(
+    hass: HomeAssistant, entry: BaiduFaceConfigEntry, device: dr.DeviceEntry
+) -> bool:
+    """Delete a person's device from the UI: the person leaves the watched groups, their kept crops go.
+
+    A device only would come back at the next read of the face set, so deleting
+    it deletes what makes it (README, "Deleting a person"). The app's and the
+    cameras' devices go with the entry and its cameras, not here.
+    """
+    if (uid := device_person_uid(entry.entry_id, device.identifiers)) is None:
+        return False
+    try:
+        await entry.runtime_data.people.async_delete(uid)
+    except BaiduFaceError as err:
+        raise ha_error(err, "delete_user", sorted(entry.runtime_data.people.watched_groups or ())) from err
+    await entry.runtime_data.faces.async_forget_person(uid)
+    return True
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: BaiduFaceConfigEntry) -> None:

@@ -312,7 +312,7 @@ async def test_person_entities_snapshot(
         for entry in er.async_entries_for_config_entry(entity_registry, mock_config_entry.entry_id)
         if ":person:" in (entry.unique_id or "")
     ]
-    assert len(people) == 6
+    assert len(people) == 8
     for entry in people:
         assert entry == snapshot(name=f"{entry.entity_id}-entry")
         assert hass.states.get(entry.entity_id) == snapshot(name=f"{entry.entity_id}-state")
