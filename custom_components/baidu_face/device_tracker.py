@@ -6,10 +6,10 @@ arrivals far better than departures. A face comes towards the door; on the way
 out a camera sees a back, so "left" can only ever be "not recognised for a
 while". The rule claims no more than that.
 
-How `person.*` combines it with a phone: Home Assistant's person takes, among
-its trackers, the latest-updated connection tracker that puts them in a zone
-(this one while home) first, then a GPS tracker, and one saying not_home
-last. So while this says home, the person is home, whatever a lagging phone
+How `person.*` combines it with a phone: Home Assistant's person follows a
+connection tracker that puts them in a zone (this one while home) first, else
+a GPS tracker, else one saying not_home; of each kind, the one updated last.
+So while this says home, the person is home, whatever a lagging phone
 says: an arrival counts from the door. Once the hour passes, the phone's GPS
 decides again; a person with no phone tracker goes not_home. The hour is the
 cost: someone who leaves right after being recognised stays home for it.
