@@ -219,6 +219,8 @@ async def people_follow_recognitions(hass: HassClient) -> None:
             tracker = await hass.state(f"device_tracker.{person}")
             assert tracker["state"] == "home"
             assert tracker["attributes"]["entity_picture"].startswith("/api/baidu_face/")
+            # The demo's Home Assistant person of the same name follows it.
+            assert (await hass.state(f"person.{person}"))["state"] == "home"
         return True
 
     await poll("Last seen for everyone", SIGHTING_SECONDS, everyone_seen)
