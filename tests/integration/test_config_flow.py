@@ -18,6 +18,7 @@ from custom_components.baidu_face.const import (
     CONF_API_KEY,
     CONF_API_VERSION,
     CONF_ATTRIBUTES,
+    CONF_AWAY_AFTER,
     CONF_CAMERA,
     CONF_DAILY_BUDGET,
     CONF_ENDPOINT,
@@ -200,6 +201,7 @@ async def test_options(hass: HomeAssistant, setup_entry: Setup) -> None:
         CONF_KEPT_FACES: 0,
         CONF_KEPT_DAYS: 3,
         CONF_SEEN_TIMEOUT: 120,
+        CONF_AWAY_AFTER: 240.0,  # as the number selector gives it
     }
     result = await hass.config_entries.options.async_configure(result["flow_id"], options)
     assert result["type"] is FlowResultType.CREATE_ENTRY
@@ -208,6 +210,7 @@ async def test_options(hass: HomeAssistant, setup_entry: Setup) -> None:
     assert entry.state is ConfigEntryState.LOADED
     assert entry.runtime_data.usage.budgets == {"day": 20, "month": 500}
     assert (entry.runtime_data.faces.limit, entry.runtime_data.faces.days) == (0, 3)
+    assert isinstance(entry.options[CONF_AWAY_AFTER], int)  # the selector gives a float; minutes are whole
 
 
 async def test_options_left_empty_follow_the_plan(hass: HomeAssistant, setup_entry: Setup) -> None:

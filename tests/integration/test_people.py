@@ -449,7 +449,7 @@ async def test_a_person_with_the_tracker_is_home_when_recognised_and_follows_the
     assert state(hass, "person.barack").state == "home"
 
 
-async def test_a_tracker_no_person_lists_is_not_linked(
+async def test_only_the_tracker_a_person_lists_is_linked_and_the_link_survives_a_restart(
     hass: HomeAssistant, setup_entry: Setup, hass_storage: dict[str, Any]
 ) -> None:
     entry = await setup_entry("v2")
