@@ -94,13 +94,6 @@ class PersonTracker(SightingWindowEntity, BaseScannerEntity):
         )
         self._relink()
 
-    @override
-    @callback
-    def async_registry_entry_updated(self) -> None:
-        """Link again when the user renamed this tracker (the people list its entity id)."""
-        super().async_registry_entry_updated()
-        self._relink()
-
     @callback
     def _face_changed(self, face: KeptFace) -> None:
         if face.uid == self._uid:
@@ -109,8 +102,11 @@ class PersonTracker(SightingWindowEntity, BaseScannerEntity):
 
     @callback
     def _person_changed(self, _: Event[EventStateChangedData]) -> None:
+        # Any person's change (their state follows this tracker's, too): write only what changed here.
+        shown = self.extra_state_attributes, self._attr_entity_picture
         self._relink()
-        self.async_write_ha_state()
+        if (self.extra_state_attributes, self._attr_entity_picture) != shown:
+            self.async_write_ha_state()
 
     @callback
     def _relink(self) -> None:
