@@ -111,6 +111,10 @@ class PersonTracker(SightingWindowEntity, BaseScannerEntity):
     @callback
     def _relink(self) -> None:
         """Find the Home Assistant person whose trackers include this one (the first by entity id)."""
+        if PERSON_DOMAIN not in self.hass.config.components:
+            # Not set up yet at a start (or not at all): the stored link stands until the people say.
+            self._show_picture()
+            return
         self._linked = next(
             (
                 state

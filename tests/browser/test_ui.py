@@ -194,7 +194,8 @@ async def test_the_demo_dashboard_shows_people_and_scans_and_enrols_an_unknown_f
             await expect(obama.get_by_text("Front door").first).to_be_visible(timeout=SIGHTING_MS)
             # His tracker (for person.*) leads the card: home, its picture the latest crop of him, which
             # the browser loads on its signed link (the crops are for signed-in users: no header here).
-            await expect(obama).to_contain_text(re.compile(r"Presence\s*Home"), timeout=SIGHTING_MS)
+            # The row puts its state before its name.
+            await expect(obama).to_contain_text(re.compile(r"Home\s*Presence"), timeout=SIGHTING_MS)
             badge = obama.locator("state-badge").first
             await expect(badge).to_have_attribute("style", re.compile(r"/api/baidu_face/.+authSig="))
             tracker = await hass.state("device_tracker.obama")

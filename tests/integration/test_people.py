@@ -461,8 +461,12 @@ async def test_only_the_tracker_a_person_lists_is_linked_and_the_link_survives_a
     assert (devices["biden"].name, devices["obama"].name) == ("Joe", "Obama")
     assert state(hass, TRACKER).attributes["person_entity_id"] is None
     assert "entity_picture" not in state(hass, TRACKER).attributes
-    # The link is kept, so a restart does not flick the name back before the people load.
-    await restart(hass, entry)
+    # The link is stored, so a start does not flick the name back before Home Assistant's people load.
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    stored = {p["uid"]: p for p in hass_storage[f"{DOMAIN}.people.{entry.entry_id}"]["data"]["people"]}
+    assert (stored["biden"]["linked_name"], stored["obama"]["linked_name"]) == ("Joe", None)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
     assert people_devices(hass, entry)["biden"].name == "Joe"
 
 
