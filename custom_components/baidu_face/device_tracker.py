@@ -31,10 +31,11 @@ from homeassistant.components.device_tracker.entity import BaseScannerEntity
 from homeassistant.components.http.auth import async_sign_path
 from homeassistant.components.person.const import DOMAIN as PERSON_DOMAIN
 from homeassistant.components.person.const import PersonEntityStateAttribute
-from homeassistant.const import ATTR_ENTITY_PICTURE, EVENT_STATE_CHANGED
+from homeassistant.const import ATTR_ENTITY_PICTURE, EVENT_COMPONENT_LOADED, EVENT_STATE_CHANGED
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, State, callback, split_entity_id
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.setup import EventComponentLoaded
 
 from .const import CONF_AWAY_AFTER, DEFAULT_AWAY_AFTER
 from .entity import SightingWindowEntity, async_add_person_entities
@@ -89,8 +90,11 @@ class PersonTracker(SightingWindowEntity, BaseScannerEntity):
         """Follow the kept crops and the Home Assistant people, and show the picture and link now."""
         await super().async_added_to_hass()
         self.async_on_remove(self._entry.runtime_data.faces.async_add_listener(self._face_changed))
+        bus = self.hass.bus
+        self.async_on_remove(bus.async_listen(EVENT_STATE_CHANGED, self._person_changed, event_filter=_is_person))
+        # Their states are written before the component counts as set up: look again once it does.
         self.async_on_remove(
-            self.hass.bus.async_listen(EVENT_STATE_CHANGED, self._person_changed, event_filter=_is_person)
+            bus.async_listen(EVENT_COMPONENT_LOADED, self._person_changed, event_filter=_is_person_component)
         )
         self._relink()
 
@@ -101,7 +105,7 @@ class PersonTracker(SightingWindowEntity, BaseScannerEntity):
             self.async_write_ha_state()
 
     @callback
-    def _person_changed(self, _: Event[EventStateChangedData]) -> None:
+    def _person_changed(self, _: Event[Any]) -> None:
         # Any person's change (their state follows this tracker's, too): write only what changed here.
         shown = self.extra_state_attributes, self._attr_entity_picture
         self._relink()
@@ -148,3 +152,8 @@ class PersonTracker(SightingWindowEntity, BaseScannerEntity):
 @callback
 def _is_person(data: EventStateChangedData) -> bool:
     return split_entity_id(data["entity_id"])[0] == PERSON_DOMAIN
+
+
+@callback
+def _is_person_component(data: EventComponentLoaded) -> bool:
+    return data["component"] == PERSON_DOMAIN
