@@ -493,10 +493,12 @@ async def test_deleting_a_persons_device_takes_them_out_of_the_face_set_and_drop
     assert crop is not None
     assert await async_setup_component(hass, "config", {})
     ws = await hass_ws_client(hass)
+    before = sent(baidu)
 
     response = await remove_device(hass, ws, people_devices(hass, entry)["obama"].id)
 
     assert response["success"], response
+    assert sent(baidu) == before + 1  # one delete_user, from the entry's one group
     assert "obama" not in people_devices(hass, entry)
     assert hass.states.get(TRACKER) is None
     assert er.async_get(hass).async_get(LAST_SEEN) is None
