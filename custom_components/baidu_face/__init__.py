@@ -7,7 +7,7 @@ from homeassistant.components.image_processing.const import DOMAIN as IMAGE_PROC
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryError, ConfigEntryNotReady
+from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryError, ConfigEntryNotReady, HomeAssistantError
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.typing import ConfigType
@@ -126,6 +126,9 @@ async def async_remove_config_entry_device(
     """
     if (uid := device_person_uid(entry.entry_id, device.identifiers)) is None:
         return False
+    if entry.state is not ConfigEntryState.LOADED:
+        # Deleting them takes a call to Baidu, which only a running entry makes.
+        raise HomeAssistantError(translation_domain=DOMAIN, translation_key="delete_person_not_loaded")
     try:
         await entry.runtime_data.people.async_delete(uid)
     except BaiduFaceError as err:

@@ -11,6 +11,7 @@ from unittest.mock import MagicMock
 
 import pytest
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import area_registry as ar
 from homeassistant.helpers import device_registry as dr
@@ -547,3 +548,10 @@ async def test_a_device_whose_deletion_cannot_reach_baidu_stays_and_says_why(
     assert response["error"]["message"].startswith("Could not reach Baidu Face")
     assert "biden" in people_devices(hass, entry)
     assert state(hass, "device_tracker.biden").state == "not_home"
+    # Not running (its start failed): nothing can be deleted at Baidu, and the dialog says so.
+    await hass.config_entries.async_reload(entry.entry_id)
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    response = await remove_device(hass, ws, people_devices(hass, entry)["biden"].id)
+    assert not response["success"]
+    assert response["error"]["message"].startswith("A person can be deleted while Baidu Face is running only")
+    assert "biden" in people_devices(hass, entry)
