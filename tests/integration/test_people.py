@@ -25,7 +25,14 @@ from syrupy.assertion import SnapshotAssertion
 from baidu_face_server import running_server
 from baidu_face_server.server import RunningServer
 from custom_components.baidu_face.api import GroupUser
-from custom_components.baidu_face.const import CONF_AWAY_AFTER, CONF_GROUPS, CONF_QPS, CONF_SEEN_TIMEOUT, DOMAIN
+from custom_components.baidu_face.const import (
+    CONF_AWAY_AFTER,
+    CONF_GROUPS,
+    CONF_KEPT_FACES,
+    CONF_QPS,
+    CONF_SEEN_TIMEOUT,
+    DOMAIN,
+)
 from custom_components.baidu_face.kept_face_view import image_url
 from custom_components.baidu_face.kept_faces import RECOGNISED
 from custom_components.baidu_face.people import person_uid
@@ -555,3 +562,22 @@ async def test_a_device_whose_deletion_cannot_reach_baidu_stays_and_says_why(
     assert not response["success"]
     assert response["error"]["message"].startswith("A person can be deleted while Baidu Face is running only")
     assert "biden" in people_devices(hass, entry)
+
+
+async def test_with_no_crops_kept_the_tracker_shows_the_linked_persons_picture(
+    hass: HomeAssistant, setup_entry: Setup, door_camera: Show
+) -> None:
+    entry = await setup_entry("v3", **{CONF_KEPT_FACES: 0})
+    picture = "/api/image/serve/fedcba9876543210/512x512"
+    assert await async_setup_component(
+        hass,
+        "person",
+        {"person": [{"id": "barack", "name": "Barack", "device_trackers": [TRACKER], "picture": picture}]},
+    )
+    await hass.async_block_till_done()
+    await door_camera("probe/obama.jpg")
+    await scan(hass)
+    assert entry.runtime_data.faces.latest(RECOGNISED, uid="obama") is None
+    tracker = state(hass, TRACKER)
+    assert (tracker.state, tracker.attributes["entity_picture"]) == ("home", picture)
+    assert state(hass, "person.barack").state == "home"
