@@ -120,6 +120,8 @@ logbook:
 script: !include scripts.yaml
 # The Media panel, where the faces the cameras kept can be browsed.
 media_source:
+# Home Assistant's people, each tracked by their face tracker (Settings -> People).
+person:
 # The front door's lock that README's automation examples name.
 template:
   - lock:
@@ -538,6 +540,16 @@ class Demo:
                     self.enrolled.add(person)
             log(f"enrolled {_name(person)} ({len(photos)} photo{'s' if len(photos) > 1 else ''})")
 
+    async def add_people(self, hass: HassClient) -> None:
+        """Give each enrolled person a Home Assistant person tracked by their face tracker, as README suggests."""
+        (people,) = await hass.websocket({"type": "person/list"})
+        tracked = {tracker for person in people["storage"] + people["config"] for tracker in person["device_trackers"]}
+        for uid in sorted(self.enrolled):
+            # The tracker is named after the device, which is named by the user_info enrol gave.
+            tracker = f"device_tracker.{uid}"
+            if tracker not in tracked:
+                await hass.websocket({"type": "person/create", "name": _name(uid), "device_trackers": [tracker]})
+
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[HassClient]:
         """Start everything; yield a logged-in client of Home Assistant; stop everything on exit."""
@@ -590,6 +602,7 @@ class Demo:
                     return
                 await self.configure(hass)
                 await self.enrol(hass)
+                await self.add_people(hass)
                 self.dashboard = Dashboard(hass, [GROUP], self.language)
                 await self.dashboard.update()
                 keeper = asyncio.create_task(self.keep_going(hass, self.dashboard.keep_updated))

@@ -49,6 +49,7 @@ LANGUAGES = tuple(TEXTS)
 LAST_SCAN = "_last_scan"
 LAST_UNKNOWN_FACE = "_last_unknown_face"
 RECOGNITION_DOMAIN = "image_processing"
+TRACKER = "device_tracker."
 # Registry changes that can add or remove a card: a person or a camera came or went.
 REGISTRY_EVENTS = ("device_registry_updated", "entity_registry_updated")
 
@@ -167,15 +168,20 @@ def _row(entity: dict[str, Any]) -> dict[str, str]:
     row = {"entity": entity["entity_id"]}
     if entity["has_entity_name"] and entity["original_name"]:
         row["name"] = entity["original_name"]
+    elif entity["entity_id"].startswith(TRACKER):
+        # The tracker is named after the person (for person.*), whom the card's title already names.
+        row["name"] = "Presence"
     return row
 
 
 def _card_order(entity_id: str) -> tuple[int, str]:
-    """Order a person's entities as the card shows them: when, then where, then whether recently."""
-    for rank, suffix in enumerate(("_last_seen", "_last_seen_at", "_seen_recently")):
+    """Order a person's entities as the card shows them: home or away, when, then where, then whether recently."""
+    if entity_id.startswith(TRACKER):
+        return 0, entity_id
+    for rank, suffix in enumerate(("_last_seen", "_last_seen_at", "_seen_recently"), start=1):
         if entity_id.endswith(suffix):
             return rank, entity_id
-    return 3, entity_id
+    return 4, entity_id
 
 
 @dataclass

@@ -7,8 +7,9 @@ from homeassistant.components.image_processing.const import DOMAIN as IMAGE_PROC
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryError, ConfigEntryNotReady
+from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryError, ConfigEntryNotReady, HomeAssistantError
 from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.typing import ConfigType
 from homeassistant.setup import async_setup_component
 
@@ -31,17 +32,25 @@ from .const import (
     DOMAIN,
     SUBENTRY_CAMERA,
 )
+from .errors import ha_error
 from .frigate_source import FrigateSource, is_frigate_camera
 from .kept_face_view import KeptFaceView
 from .kept_faces import FaceStore, async_forget_faces
-from .people import People, async_forget_people
+from .people import People, async_forget_people, device_person_uid
 from .runtime import BaiduFaceConfigEntry, BaiduFaceData, create_client
 from .scanner import CameraScanner
 from .services import async_setup_services
 from .usage import Usage, async_forget_usage
 from .visitors import Visitors, async_forget_visitors
 
-PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.BUTTON, Platform.EVENT, Platform.IMAGE, Platform.SENSOR]
+PLATFORMS: list[Platform] = [
+    Platform.BINARY_SENSOR,
+    Platform.BUTTON,
+    Platform.DEVICE_TRACKER,
+    Platform.EVENT,
+    Platform.IMAGE,
+    Platform.SENSOR,
+]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
@@ -129,6 +138,28 @@ async def async_unload_entry(hass: HomeAssistant, entry: BaiduFaceConfigEntry) -
     await entry.runtime_data.people.async_stop()
     await entry.runtime_data.visitors.async_stop()
     return platforms_unloaded and cameras_unloaded
+
+
+async def async_remove_config_entry_device(
+    hass: HomeAssistant, entry: BaiduFaceConfigEntry, device: dr.DeviceEntry
+) -> bool:
+    """Delete a person's device from the UI: the person leaves the watched groups, their kept crops go.
+
+    A device only would come back at the next read of the face set, so deleting
+    it deletes what makes it (README, "Deleting a person"). The app's and the
+    cameras' devices go with the entry and its cameras, not here.
+    """
+    if (uid := device_person_uid(entry.entry_id, device.identifiers)) is None:
+        return False
+    if entry.state is not ConfigEntryState.LOADED:
+        # Deleting them takes a call to Baidu, which only a running entry makes.
+        raise HomeAssistantError(translation_domain=DOMAIN, translation_key="delete_person_not_loaded")
+    try:
+        await entry.runtime_data.people.async_delete(uid)
+    except BaiduFaceError as err:
+        raise ha_error(err, "delete_user", sorted(entry.runtime_data.people.watched_groups or ())) from err
+    await entry.runtime_data.faces.async_forget_person(uid)
+    return True
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: BaiduFaceConfigEntry) -> None:

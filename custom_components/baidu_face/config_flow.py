@@ -34,6 +34,7 @@ from .const import (
     CONF_API_KEY,
     CONF_API_VERSION,
     CONF_ATTRIBUTES,
+    CONF_AWAY_AFTER,
     CONF_BURST_FRAMES,
     CONF_BURST_INTERVAL,
     CONF_CAMERA,
@@ -57,6 +58,7 @@ from .const import (
     CONF_THRESHOLD,
     CONF_TRIGGERS,
     CONF_VISITOR_DAYS,
+    DEFAULT_AWAY_AFTER,
     DEFAULT_BURST_FRAMES,
     DEFAULT_BURST_INTERVAL,
     DEFAULT_CHANGE_THRESHOLD,
@@ -100,6 +102,12 @@ _SEEN_TIMEOUT = selector.NumberSelector(
         min=10, max=86_400, step=1, unit_of_measurement="s", mode=selector.NumberSelectorMode.BOX
     )
 )
+# A week at most: a camera-only home may want "home" to last a long weekend between sightings.
+_AWAY_AFTER = selector.NumberSelector(
+    selector.NumberSelectorConfig(
+        min=5, max=10_080, step=1, unit_of_measurement="min", mode=selector.NumberSelectorMode.BOX
+    )
+)
 # Left empty, these follow the plan: its calls a second, its monthly quota, no daily cap.
 _KEPT_FACES = selector.NumberSelector(
     selector.NumberSelectorConfig(min=0, max=1000, step=1, mode=selector.NumberSelectorMode.BOX)
@@ -117,6 +125,7 @@ _WHOLE_OPTIONS = (
     CONF_MAX_VISITORS,
     CONF_VISITOR_DAYS,
     CONF_SEEN_TIMEOUT,
+    CONF_AWAY_AFTER,
 )
 
 
@@ -277,6 +286,7 @@ class BaiduFaceOptionsFlow(OptionsFlow):
                 vol.Required(CONF_MAX_VISITORS, default=DEFAULT_MAX_VISITORS): _KEPT_FACES,
                 vol.Required(CONF_VISITOR_DAYS, default=DEFAULT_VISITOR_DAYS): _KEPT_DAYS,
                 vol.Required(CONF_SEEN_TIMEOUT, default=DEFAULT_SEEN_TIMEOUT): _SEEN_TIMEOUT,
+                vol.Required(CONF_AWAY_AFTER, default=DEFAULT_AWAY_AFTER): _AWAY_AFTER,
             }
         )
         return self.async_show_form(

@@ -35,6 +35,8 @@ CONF_MAX_VISITORS: Final = "max_visitors"
 CONF_VISITOR_DAYS: Final = "visitor_days"
 # A person is "seen recently" for this long after a recognition (people.py).
 CONF_SEEN_TIMEOUT: Final = "seen_timeout"
+# A person's tracker is home for this many minutes after a recognition, then not_home (device_tracker.py).
+CONF_AWAY_AFTER: Final = "away_after"
 
 # Camera subentries
 SUBENTRY_CAMERA: Final = "camera"
@@ -71,6 +73,7 @@ DEFAULT_KEPT_DAYS: Final = 7
 DEFAULT_SEEN_TIMEOUT: Final = 300  # seconds
 DEFAULT_MAX_VISITORS: Final = 100
 DEFAULT_VISITOR_DAYS: Final = 30
+DEFAULT_AWAY_AFTER: Final = 60  # minutes; why this rule and this default: device_tracker.py
 
 EVENT_RECOGNIZED: Final = "baidu_face_recognized"
 EVENT_UNKNOWN_FACE: Final = "baidu_face_unknown_face"

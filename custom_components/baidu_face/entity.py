@@ -7,10 +7,11 @@ one of a person's, updated by the people and gone with its person.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
 from typing import Any, override
 
 from homeassistant.config_entries import ConfigEntry, ConfigSubentry
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers import area_registry as ar
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
@@ -18,6 +19,8 @@ from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.event import async_track_point_in_utc_time
+from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN
 from .people import Person, person_identifier, signal_person_added, signal_person_updated
@@ -144,6 +147,65 @@ class PersonEntity(Entity):
         self.async_write_ha_state()
 
 
+class SightingWindowEntity(PersonEntity):
+    """A person's entity that holds for a window after each recognition ("Seen recently", the tracker's home).
+
+    Computed from the last sighting the people's Store keeps, so a restart
+    within the window shows it held (and let go once the rest has passed); a
+    timer writes the state when the window ends.
+    """
+
+    def __init__(
+        self, entry: BaiduFaceConfigEntry, person: Person, device: DeviceInfo, key: str, window: timedelta
+    ) -> None:
+        """Belong to `person`; hold for `window` after each recognition."""
+        super().__init__(entry, person, device, key)
+        self._window = window
+        self._unsub_timer: CALLBACK_TYPE | None = None
+
+    @property
+    def _until(self) -> datetime | None:
+        """Return when the window ends (None: never seen)."""
+        last_seen = self.person.last_seen
+        return last_seen + self._window if last_seen is not None else None
+
+    @property
+    def within_window(self) -> bool:
+        """Return whether the person was recognised within the window."""
+        until = self._until
+        return until is not None and dt_util.utcnow() < until
+
+    @override
+    async def async_added_to_hass(self) -> None:
+        """Follow sightings and end the window shown now."""
+        await super().async_added_to_hass()
+        self.async_on_remove(self._cancel_timer)
+        self._schedule_end()
+
+    @override
+    @callback
+    def _updated(self) -> None:
+        self._schedule_end()
+        super()._updated()
+
+    @callback
+    def _schedule_end(self) -> None:
+        self._cancel_timer()
+        if self.within_window and (until := self._until) is not None:
+            self._unsub_timer = async_track_point_in_utc_time(self.hass, self._window_ended, until)
+
+    @callback
+    def _window_ended(self, _: datetime) -> None:
+        self._unsub_timer = None
+        self.async_write_ha_state()
+
+    @callback
+    def _cancel_timer(self) -> None:
+        if self._unsub_timer is not None:
+            self._unsub_timer()
+            self._unsub_timer = None
+
+
 @callback
 def async_add_person_entities(
     hass: HomeAssistant,
@@ -160,7 +222,7 @@ def async_add_person_entities(
     app = dr.async_get(hass).async_get_or_create(config_entry_id=entry.entry_id, **app_device(hass, entry))
 
     def entities(person: Person) -> Iterable[Entity]:
-        return make(entry, person, person_device(hass, entry, person.uid, person.name, app.id))
+        return make(entry, person, person_device(hass, entry, person.uid, person.display_name, app.id))
 
     async_add_entities(entity for person in people for entity in entities(person))
 

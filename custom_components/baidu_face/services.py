@@ -58,7 +58,7 @@ from .api.limits import MAX_START
 from .const import CONF_GROUPS, CONF_THRESHOLD, DOMAIN
 from .errors import ha_error
 from .kept_faces import KeptFace
-from .people import person_uid
+from .people import device_person_uid
 from .runtime import BaiduFaceConfigEntry
 from .seen import box_attributes
 from .visitors import MAX_VISITOR_FACES, MAX_VISITOR_NUMBER, Visitor
@@ -322,9 +322,8 @@ def _uid(entry: BaiduFaceConfigEntry, call: ServiceCall) -> str:
     if uid is not None:
         return uid
     device = dr.async_get(call.hass).async_get(str(person))
-    for domain, identifier in device.identifiers if device else ():
-        if domain == DOMAIN and (found := person_uid(entry.entry_id, identifier)) is not None:
-            return found
+    if device is not None and (found := device_person_uid(entry.entry_id, device.identifiers)) is not None:
+        return found
     raise _invalid("person_not_found", action=call.service, person=str(person))
 
 

@@ -233,6 +233,15 @@ async def test_the_demo_dashboard_shows_people_and_scans_and_enrols_an_unknown_f
             # A recognised person: Obama's card says where he was last seen.
             obama = page.locator("hui-entities-card", has_text="Obama")
             await expect(obama.get_by_text("Front door").first).to_be_visible(timeout=SIGHTING_MS)
+            # His tracker (for person.*) leads the card: home, its picture the latest crop of him, which
+            # the browser loads on its signed link (the crops are for signed-in users: no header here).
+            # The row puts its state before its name.
+            await expect(obama).to_contain_text(re.compile(r"Home\s*Presence"), timeout=SIGHTING_MS)
+            badge = obama.locator("state-badge").first
+            await expect(badge).to_have_attribute("style", re.compile(r"/api/baidu_face/.+authSig="))
+            tracker = await hass.state("device_tracker.obama")
+            fetch = "url => fetch(url, {credentials: 'omit'}).then(response => response.status)"
+            assert await page.evaluate(fetch, tracker["attributes"]["entity_picture"]) == 200
             # The front door's Last scan, with boxes and names (a visit with nobody in frame leaves none):
             # shown once the picture has them, and still had them when the screenshot was taken.
             scan = page.locator("hui-picture-entity-card", has_text="Front door: last scan").locator("img")

@@ -200,7 +200,7 @@ async def poll[T](what: str, seconds: float, check: Callable[[], Awaitable[T | N
 
 
 async def people_follow_recognitions(hass: HassClient) -> None:
-    """Every enrolled person has a device whose Last seen, Last seen at and Seen recently say they were seen."""
+    """Every enrolled person has a device whose Last seen, Last seen at, Seen recently and tracker show them seen."""
     people, _ = await read_registries(hass)
     assert {name_of(person) for person in PEOPLE} <= {person.name for person in people}
 
@@ -216,6 +216,12 @@ async def people_follow_recognitions(hass: HassClient) -> None:
             assert where["state"] == "Front door"
             # Off again 5 minutes after the last recognition: each person was seen within the last 2.
             assert (await hass.state(f"binary_sensor.{person}_seen_recently"))["state"] == "on"
+            # Home, for a person.*, with the latest crop of them as its picture.
+            tracker = await hass.state(f"device_tracker.{person}")
+            assert tracker["state"] == "home"
+            assert tracker["attributes"]["entity_picture"].startswith("/api/baidu_face/")
+            # The demo's Home Assistant person of the same name follows it.
+            assert (await hass.state(f"person.{person}"))["state"] == "home"
         return True
 
     await poll("Last seen for everyone", SIGHTING_SECONDS, everyone_seen)
@@ -415,7 +421,7 @@ async def test_a_first_run_shows_everyone_quietly_then_stops_on_sigterm(
     assert [d["title"] for d in dashboards if d["url_path"] == URL_PATH] == ["Baidu Face"]
     assert f"/{URL_PATH}/" in "".join(demo.lines)
     await people_follow_recognitions(hass)
-    done("every person's Last seen, Last seen at and Seen recently")
+    done("every person's Last seen, Last seen at, Seen recently and tracker")
     await cameras_show_what_they_saw(hass)
     done("an annotated Last scan on every camera")
     await teach_and_forget(hass, done)

@@ -134,9 +134,8 @@ async def test_activity_and_devices_speak_home_assistants_language(
     assert [line.data["name"] for line in lines] == ["Obama", "访客 1"]
     # Chinese punctuation: full-width parentheses.
     assert re.fullmatch(r"认出了 Obama（分数 9\d\.\d）", lines[0].data["message"]), lines[0].data  # noqa: RUF001
-    assert re.fullmatch(r"看到 访客 1，一张陌生人脸（第 1 次来访，最高分数 \d\d\.\d）", lines[1].data["message"]), (
-        lines[1].data
-    )  # noqa: RUF001
+    visitor_line = r"看到 访客 1，一张陌生人脸（第 1 次来访，最高分数 \d\d\.\d）"  # noqa: RUF001
+    assert re.fullmatch(visitor_line, lines[1].data["message"]), lines[1].data
     models = {device.model for device in dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)}
     assert models == {"人脸识别 API V3", "人脸识别", "人员"}
     # What tells a person's device apart whatever the language (the actions' device selectors filter on it).
