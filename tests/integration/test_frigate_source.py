@@ -268,3 +268,26 @@ async def test_the_camera_form_takes_frigate_from_the_frigate_integration(
     await hass.async_block_till_done()
     (source,) = entry.runtime_data.frigate_sources.values()
     assert source.rule.zones == {"porch"}
+
+
+async def test_back_to_the_live_picture_forgets_frigate_and_its_login(
+    hass: HomeAssistant, frigate_authenticated: FakeFrigate, setup_entry: Setup
+) -> None:
+    fake = frigate_authenticated
+    entry = await setup_frigate_door(
+        setup_entry, fake, frigate_username="admin", frigate_password="correct horse", frigate_verify_ssl=False
+    )
+    (subentry_id,) = entry.subentries
+    assert entry.subentries[subentry_id].data["frigate_password"] == "correct horse"
+
+    result = await entry.start_subentry_reconfigure_flow(hass, subentry_id)
+    camera = dict(camera_subentry("camera.door")["data"]) | {CONF_SOURCE: "camera"}
+    result = await hass.config_entries.subentries.async_configure(result["flow_id"], camera)
+    assert result["reason"] == "reconfigure_successful"
+    await hass.async_block_till_done()
+
+    data = entry.subentries[subentry_id].data
+    assert data[CONF_SOURCE] == "camera"
+    assert not [key for key in data if key.startswith("frigate")]
+    assert "correct horse" not in repr(dict(data))
+    assert not entry.runtime_data.frigate_sources
