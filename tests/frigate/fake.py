@@ -140,6 +140,7 @@ class SubLabelCall:
     body: object
     user: str
     status: int
+    received: float = field(default_factory=time.perf_counter)  # when it arrived (the latency figure)
 
 
 def self_signed_certificate(directory: Path) -> tuple[Path, Path]:

@@ -27,7 +27,8 @@ from custom_components.baidu_face.const import (
 )
 from custom_components.baidu_face.frigate_source import FrigateSource
 from custom_components.baidu_face.scanner import CameraScanner
-from tests.frigate.fake import FakeFrigate
+from custom_components.baidu_face.visits import Visit
+from tests.frigate.fake import FakeEvent, FakeFrigate
 from tests.frigate.fixtures import (
     frigate,
     frigate_authenticated,
@@ -72,6 +73,38 @@ def parts(entry: MockConfigEntry) -> tuple[CameraScanner, FrigateSource]:
 
 def baidu_calls(entry: MockConfigEntry) -> int:
     return sum(int(count) for count in entry.runtime_data.client.call_counts.values())
+
+
+async def one_visit(hass: HomeAssistant, mosquitto: Broker, entry: MockConfigEntry, event: FakeEvent) -> Visit:
+    """Publish `event` as Frigate does when it starts tracking a person; return the visit once it is over.
+
+    By then the visit's sub_label call (if it makes one) has had its answer.
+    """
+    scanner, _ = parts(entry)
+    await wait_for_subscription(mosquitto, "frigate/events")
+    visits = scanner.visits
+    await publish(hass, mosquitto, "frigate/events", event.message("new"))
+    await until(lambda: scanner.visits > visits, lambda: "the visit did not end")
+    await hass.async_block_till_done()
+    assert scanner.last_visit is not None
+    return scanner.last_visit
+
+
+async def end_event(hass: HomeAssistant, mosquitto: Broker, entry: MockConfigEntry, event: FakeEvent) -> None:
+    """Publish `event`'s end, as Frigate does once the person has gone, with the sub_label it ends with.
+
+    Returns once the camera's Frigate source has taken it, and any sub_label call it makes then is answered.
+    """
+    _, source = parts(entry)
+    ended = source.events_ended
+    event.in_progress = False
+    await publish(hass, mosquitto, "frigate/events", event.message("end"))
+    await until(lambda: source.events_ended > ended, lambda: "the end of the event did not arrive")
+    await hass.async_block_till_done()
+
+
+def names_written(fake: FakeFrigate) -> list[object]:
+    return [call.body["subLabel"] if isinstance(call.body, dict) else call.body for call in fake.sub_label_calls]
 
 
 async def test_a_person_event_makes_one_visit_of_snapshots_and_names_the_event(
@@ -194,6 +227,79 @@ async def test_without_write_back_nothing_is_written(
     assert scanner.last_visit is not None
     assert "obama" in scanner.last_visit.known
     assert not frigate.sub_label_calls
+
+
+# Where Frigate already named the person (its own face recognition, or another writer): what
+# each SubLabelPolicy does, with "Li Na" as Frigate's name and Obama in the picture.
+FRIGATES_NAME = ("Li Na", 0.93)
+
+
+async def test_keep_frigate_leaves_the_name_frigate_gave(
+    hass: HomeAssistant, mqtt_entry: MockConfigEntry, mosquitto: Broker, frigate: FakeFrigate, setup_entry: Setup
+) -> None:
+    entry = await setup_frigate_door(setup_entry, frigate, frigate_sub_label_policy="keep_frigate")
+    event = frigate.add_event("front_door", "probe/obama.jpg", sub_label=FRIGATES_NAME)
+
+    visit = await one_visit(hass, mosquitto, entry, event)
+    await end_event(hass, mosquitto, entry, event)
+
+    assert "obama" in visit.known  # recognized (and announced in Home Assistant) all the same
+    assert not frigate.sub_label_calls
+    assert event.sub_label == FRIGATES_NAME
+
+
+async def test_ours_wins_overwrites_frigates_name_and_again_when_frigate_overwrites_ours(
+    hass: HomeAssistant, mqtt_entry: MockConfigEntry, mosquitto: Broker, frigate: FakeFrigate, setup_entry: Setup
+) -> None:
+    entry = await setup_frigate_door(setup_entry, frigate, frigate_sub_label_policy="ours_wins")
+    obama, kit = "Obama", "Kit Harington"  # their user_info in the face set
+    kept = frigate.add_event("front_door", "probe/obama.jpg", sub_label=FRIGATES_NAME)
+    # Another person: the change gate would drop the same picture twice.
+    overwritten = frigate.add_event("front_door", "probe/kit_harington.jpg", sub_label=FRIGATES_NAME)
+
+    # Ours goes at once, and the event that ends with it gets no second call.
+    await one_visit(hass, mosquitto, entry, kept)
+    assert names_written(frigate) == [obama]
+    assert kept.sub_label is not None
+    assert kept.sub_label[0] == obama
+    await end_event(hass, mosquitto, entry, kept)
+    assert names_written(frigate) == [obama]
+
+    # Frigate's face recognition writes its name over ours before the event ends: ours again.
+    await one_visit(hass, mosquitto, entry, overwritten)
+    overwritten.sub_label = FRIGATES_NAME
+    await end_event(hass, mosquitto, entry, overwritten)
+    assert [call.event_id for call in frigate.sub_label_calls] == [kept.id, overwritten.id, overwritten.id]
+    assert names_written(frigate) == [obama, kit, kit]
+    assert overwritten.sub_label is not None
+    assert overwritten.sub_label[0] == kit
+
+
+async def test_keep_frigate_waits_for_frigates_own_face_recognition(
+    hass: HomeAssistant, mqtt_entry: MockConfigEntry, mosquitto: Broker, frigate: FakeFrigate, setup_entry: Setup
+) -> None:
+    frigate.face_recognition = frozenset({"front_door"})
+    entry = await setup_frigate_door(setup_entry, frigate, frigate_sub_label_policy="keep_frigate")
+    kit = "Kit Harington"  # the user_info in the face set
+    named_by_frigate = frigate.add_event("front_door", "probe/obama.jpg")
+    unnamed = frigate.add_event("front_door", "probe/kit_harington.jpg")
+
+    # Writing while the person is tracked would stop Frigate's own recognition trying: nothing yet.
+    visit = await one_visit(hass, mosquitto, entry, named_by_frigate)
+    assert "obama" in visit.known
+    assert not frigate.sub_label_calls
+    # Frigate's recognition named the person before the event ended: its name stays.
+    named_by_frigate.sub_label = FRIGATES_NAME
+    await end_event(hass, mosquitto, entry, named_by_frigate)
+    assert not frigate.sub_label_calls
+
+    # It ended without a name: ours goes then.
+    await one_visit(hass, mosquitto, entry, unnamed)
+    assert not frigate.sub_label_calls
+    await end_event(hass, mosquitto, entry, unnamed)
+    assert [call.event_id for call in frigate.sub_label_calls] == [unnamed.id]
+    assert names_written(frigate) == [kit]
+    assert frigate.sub_label_calls[0].status == 200
 
 
 async def test_the_authenticated_port_logs_in_and_writes_as_its_user(
