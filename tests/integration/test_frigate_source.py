@@ -28,7 +28,8 @@ from custom_components.baidu_face.const import (
 from custom_components.baidu_face.frigate_source import FrigateSource
 from custom_components.baidu_face.scanner import CameraScanner
 from custom_components.baidu_face.visits import Visit
-from tests.frigate.fake import FakeEvent, FakeFrigate
+from scripts.fake_frigate import FakeEvent, FakeFrigate
+from scripts.mosquitto import Broker
 from tests.frigate.fixtures import (
     frigate,
     frigate_authenticated,
@@ -38,7 +39,6 @@ from tests.frigate.fixtures import (
     until,
     wait_for_subscription,
 )
-from tests.frigate.mosquitto import Broker
 
 from .conftest import camera_subentry, state
 
