@@ -506,7 +506,9 @@ class Demo:
         start: dict[str, Any] = {"handler": MQTT_DOMAIN}
         if entries := await hass.entries(MQTT_DOMAIN):
             start["entry_id"] = entries[0]["entry_id"]  # reconfigure: the broker's port of this run
-        await hass.flow(CONFIG_FLOW, start, {"broker": "127.0.0.1", "port": self.mqtt_port})
+        # The form's "other settings" section: no certificates (plain MQTT on loopback).
+        other = {"set_client_cert": False, "set_ca_cert": "off"}
+        await hass.flow(CONFIG_FLOW, start, {"broker": "127.0.0.1", "port": self.mqtt_port, "other_settings": other})
 
     # --- Home Assistant ------------------------------------------------------
 
