@@ -79,7 +79,7 @@ from scripts.hass_driver import (
     HassUnavailable,
     prepare_storage,
 )
-from scripts.mosquitto import accepts, mosquitto_binary, mosquitto_config
+from scripts.mosquitto import accepts, free_port, mosquitto_binary, mosquitto_config
 from scripts.photo_player import PhotoPlayer, doorway_frame, photos_in, show_bytes, triggered_by
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -219,10 +219,13 @@ class Demo:
     photos: Path | None
     port: int = 8123
     baidu_port: int = 8300
-    mqtt_port: int = 8301
-    frigate_port: int = 8302
+    # The Frigate camera's broker and fake Frigate (0: a free port; scripts/demo's are 8301 and 8302).
+    mqtt_port: int = 0
+    frigate_port: int = 0
     # False leaves adding the integration, and scanning, to a person (or the browser test).
     configure_integration: bool = True
+    # False: the demo without its Frigate camera, as where mosquitto is missing (the browser test's doorways).
+    frigate_camera: bool = True
     # Why the Frigate camera is off (None: on), the fake Frigate while it serves, the person in its doorway.
     frigate_off: str | None = None
     frigate: FakeFrigate | None = None
@@ -234,6 +237,10 @@ class Demo:
     started_at: dict[str, float] = field(default_factory=dict)
     enrolled: set[str] = field(default_factory=set)
     dashboard: Dashboard | None = None
+
+    def __post_init__(self) -> None:
+        """Decide whether the Frigate camera runs: it needs mosquitto."""
+        self.frigate_off = self.why_no_frigate()
 
     @property
     def url(self) -> str:
@@ -488,7 +495,7 @@ class Demo:
             yield
             return
         async with FakeFrigate(port=self.frigate_port, cameras={FRIGATE_CAMERA: []}) as fake:
-            self.frigate = fake
+            self.frigate, self.frigate_port = fake, fake.port
             try:
                 yield
             finally:
@@ -601,9 +608,9 @@ class Demo:
             await hass.flow(SUBENTRY_FLOW, start, data)
         if self.frigate is not None:
             await self.wait_loaded(hass)
-            await hass.flow(SUBENTRY_FLOW, *self.frigate_camera(entry_id, have))
+            await hass.flow(SUBENTRY_FLOW, *self.frigate_camera_flow(entry_id, have))
 
-    def frigate_camera(
+    def frigate_camera_flow(
         self, entry_id: str, have: dict[str, str]
     ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
         """Return the Frigate camera's flow: its start, the camera form and the Frigate step (this run's URL)."""
@@ -630,9 +637,10 @@ class Demo:
         }
         return start, camera, frigate
 
-    @staticmethod
-    def why_no_frigate() -> str | None:
+    def why_no_frigate(self) -> str | None:
         """Return why the Frigate camera is off (None: mosquitto is there, it is on)."""
+        if not self.frigate_camera:
+            return "left out (Demo(frigate_camera=False))"
         if mosquitto_binary() is None:
             return "no mosquitto program (Debian/Ubuntu: sudo apt-get install mosquitto) to be its MQTT broker"
         return None
@@ -662,12 +670,11 @@ class Demo:
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[HassClient]:
         """Start everything; yield a logged-in client of Home Assistant; stop everything on exit."""
-        self.frigate_off = self.why_no_frigate()
         ports = {"--port": self.port, "--baidu-port": self.baidu_port}
         if not self.frigate_off:
             ports |= {"--mqtt-port": self.mqtt_port, "--frigate-port": self.frigate_port}
         for option, port in ports.items():
-            if port_in_use(port):
+            if port and port_in_use(port):
                 raise DemoError(f"port {port} is in use on 127.0.0.1 (another demo?); choose another with {option}")
         self.state.mkdir(parents=True, exist_ok=True)
         with (self.state / LOCK).open("w") as lock:
@@ -699,6 +706,7 @@ class Demo:
             if not self.frigate_off:
                 binary, config = mosquitto_binary(), self.state / "mosquitto.conf"
                 assert binary is not None
+                self.mqtt_port = self.mqtt_port or free_port()
                 config.write_text(mosquitto_config(self.mqtt_port, log_everything=False))
                 self.spawn("mosquitto", binary, "-c", str(config))
             # SETUP_PORT: even Home Assistant's last-resort default configuration uses this port,
@@ -820,8 +828,12 @@ async def run(argv: list[str] | None = None) -> int:
     parser.add_argument("--state", type=Path, default=ROOT / "state", help="where the demo keeps its state")
     parser.add_argument("--port", type=int, default=8123, help="Home Assistant's port on 127.0.0.1")
     parser.add_argument("--baidu-port", type=int, default=8300, help="the local Baidu server's port on 127.0.0.1")
-    parser.add_argument("--mqtt-port", type=int, default=8301, help="the Frigate camera's MQTT broker on 127.0.0.1")
-    parser.add_argument("--frigate-port", type=int, default=8302, help="the fake Frigate's port on 127.0.0.1")
+    parser.add_argument(
+        "--mqtt-port", type=int, default=8301, help="the Frigate camera's MQTT broker on 127.0.0.1 (0: any free port)"
+    )
+    parser.add_argument(
+        "--frigate-port", type=int, default=8302, help="the fake Frigate's port on 127.0.0.1 (0: any free port)"
+    )
     args = parser.parse_args(argv)
 
     main = asyncio.current_task()

@@ -231,6 +231,11 @@ class FakeFrigate:
         self.url = f"{scheme}://127.0.0.1:{self._runner.addresses[0][1]}"
         return self
 
+    @property
+    def port(self) -> int:
+        """Return the port it serves on (once started)."""
+        return int(self.url.rsplit(":", 1)[1])
+
     async def __aexit__(self, *exc_info: object) -> None:
         """Stop serving."""
         await self.stop()

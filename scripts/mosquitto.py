@@ -64,7 +64,8 @@ def accepts(port: int) -> bool:
         return False
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """Return a port on 127.0.0.1 that nothing listens on now."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
@@ -74,7 +75,7 @@ def _free_port() -> int:
 def running_mosquitto(directory: Path) -> Iterator[Broker]:
     """Run mosquitto with a config of its own in `directory` until the block ends (then stop it)."""
     binary = mosquitto_binary() or MOSQUITTO
-    port = _free_port()
+    port = free_port()
     config = directory / "mosquitto.conf"
     log = directory / "mosquitto.log"
     config.write_text(mosquitto_config(port))
