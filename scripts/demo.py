@@ -369,6 +369,13 @@ class Demo:
                 raise DemoError(reason)
             return f"{name} ended" if process.poll() is not None else None
 
+        if name == "mosquitto":  # a broker, not HTTP: it answers once it accepts connections
+            deadline = time.monotonic() + HASS_START_SECONDS
+            while not accepts(self.mqtt_port):
+                if why := failed() or (time.monotonic() > deadline and "mosquitto does not accept connections"):
+                    raise HassError(why)
+                await asyncio.sleep(0.1)
+            return
         client = hass if name == "home_assistant" else HassClient(hass.session, self.baidu_url)
         await client.wait_until_up(HASS_START_SECONDS, failed)
 
