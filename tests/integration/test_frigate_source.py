@@ -312,7 +312,7 @@ async def test_the_camera_form_takes_frigate_from_the_frigate_integration(
     MockConfigEntry(
         domain="frigate",
         title="Frigate",
-        data={"url": fake.url, "validate_ssl": False, "username": "admin", "password": "wrong"},
+        data={"url": fake.url, "validate_ssl": False, "username": "admin", "password": "correct horse"},
     ).add_to_hass(hass)
     entry = await setup_entry(subentries=[])
     result = await hass.config_entries.subentries.async_init(
@@ -326,6 +326,7 @@ async def test_the_camera_form_takes_frigate_from_the_frigate_integration(
     suggested = {str(key): key.description["suggested_value"] for key in schema.schema if key.description}
     assert suggested[CONF_FRIGATE_URL] == fake.url
     assert suggested["frigate_username"] == "admin"
+    assert "frigate_password" not in suggested  # a password never goes to the browser
     answers = {
         CONF_FRIGATE_URL: fake.url,
         "frigate_username": "admin",
@@ -338,7 +339,7 @@ async def test_the_camera_form_takes_frigate_from_the_frigate_integration(
     }
     result = await hass.config_entries.subentries.async_configure(result["flow_id"], answers)
     assert result["errors"] == {"base": "frigate_invalid_auth"}
-    answers["frigate_password"] = "correct horse"
+    answers["frigate_password"] = ""  # left empty: the Frigate integration's, for the same user
     result = await hass.config_entries.subentries.async_configure(
         result["flow_id"], answers | {CONF_FRIGATE_CAMERA: "garage"}
     )
@@ -351,6 +352,7 @@ async def test_the_camera_form_takes_frigate_from_the_frigate_integration(
     assert data[CONF_SOURCE] == SOURCE_FRIGATE
     assert data[CONF_FRIGATE_TOPIC_PREFIX] == "frigate"
     assert data["frigate_zones"] == ["porch"]
+    assert data["frigate_password"] == "correct horse"
     await hass.async_block_till_done()
     (source,) = entry.runtime_data.frigate_sources.values()
     assert source.rule.zones == {"porch"}
