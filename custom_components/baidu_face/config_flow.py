@@ -42,6 +42,7 @@ from .const import (
     CONF_COOLDOWN,
     CONF_DAILY_BUDGET,
     CONF_ENDPOINT,
+    CONF_FRIGATE_PASSWORD,
     CONF_GROUPS,
     CONF_KEPT_DAYS,
     CONF_KEPT_FACES,
@@ -78,7 +79,7 @@ from .const import (
     SUBENTRY_CAMERA,
     camera_unique_id,
 )
-from .frigate_flow import FRIGATE_FIELDS, frigate_defaults, frigate_schema, validate_frigate
+from .frigate_flow import FRIGATE_FIELDS, frigate_defaults, frigate_schema, validate_frigate, with_known_password
 from .runtime import BaiduFaceConfigEntry, create_client
 from .usage import DEFAULT_PLAN, PLANS, visit_cost
 
@@ -342,13 +343,15 @@ class CameraSubentryFlow(ConfigSubentryFlow):
         """Ask where Frigate is (the Frigate integration's entry, where there is one) and which of its cameras."""
         assert self._pending is not None
         errors: dict[str, str] = {}
+        current = self._get_reconfigure_subentry().data if self._pending_step == "reconfigure" else {}
+        known = {**frigate_defaults(self.hass), **current}
         if user_input is not None:
-            frigate, errors = await validate_frigate(self.hass, user_input)
+            frigate, errors = await validate_frigate(self.hass, with_known_password(user_input, known))
             if not errors:
                 data = {**self._pending, **frigate}
                 return self._save(self._pending_step, data, camera_unique_id(data[CONF_CAMERA], data[CONF_MODE]))
-        current = self._get_reconfigure_subentry().data if self._pending_step == "reconfigure" else {}
-        suggested = {**frigate_defaults(self.hass), **current, **(user_input or {})}
+        # A password never goes to the browser: left empty, the one known for the same user is kept.
+        suggested = {k: v for k, v in {**known, **(user_input or {})}.items() if k != CONF_FRIGATE_PASSWORD}
         return self.async_show_form(
             step_id="frigate",
             data_schema=self.add_suggested_values_to_schema(frigate_schema(), suggested),

@@ -68,7 +68,10 @@ async def home_assistant(socket_enabled: None, tmp_path: Path) -> AsyncIterator[
     state = tmp_path / "state"
     state.mkdir()
     build_face_set(state / "faces.sqlite3", [API_KEY])
-    demo = Demo(state, FACES, port=free_port(), baidu_port=free_port(), configure_integration=False)
+    # Without the Frigate camera: these stories are the front door's (test_demo.py runs the garden).
+    demo = Demo(
+        state, FACES, port=free_port(), baidu_port=free_port(), configure_integration=False, frigate_camera=False
+    )
     async with demo.running() as hass:
         yield demo, hass
 
@@ -76,7 +79,7 @@ async def home_assistant(socket_enabled: None, tmp_path: Path) -> AsyncIterator[
 @pytest.fixture
 async def running_demo(socket_enabled: None, tmp_path: Path) -> AsyncIterator[tuple[Demo, HassClient]]:
     """Run the demo as `scripts/demo` does: people enrolled, cameras playing, its dashboard."""
-    demo = Demo(tmp_path / "state", FACES, port=free_port(), baidu_port=free_port())
+    demo = Demo(tmp_path / "state", FACES, port=free_port(), baidu_port=free_port(), frigate_camera=False)
     async with demo.running() as hass:
         player = asyncio.create_task(demo.player(hass).play())
         try:
