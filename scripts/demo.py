@@ -833,10 +833,8 @@ async def report_sightings(hass: HassClient, demo: Demo, started: float, ready: 
 
 async def until_stopped(args: argparse.Namespace, started: float) -> None:
     """Run the demo until cancelled."""
-    demo = Demo(
-        args.state.resolve(), args.photos, args.port, args.baidu_port, args.mqtt_port, args.frigate_port,
-        language=args.language,
-    )
+    ports = {"port": args.port, "baidu_port": args.baidu_port, "mqtt_port": args.mqtt_port}
+    demo = Demo(args.state.resolve(), args.photos, frigate_port=args.frigate_port, language=args.language, **ports)
     async with demo.running() as hass:
         ready = time.monotonic()
         log(f"ready {ready - started:.0f} s after the command")
