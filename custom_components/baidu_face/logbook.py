@@ -1,4 +1,4 @@
-"""Logbook lines for recognitions and unknown faces."""
+"""Logbook lines for recognitions, unknown faces and uncertain visits."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from homeassistant.components.logbook.const import LOGBOOK_ENTRY_ENTITY_ID, LOGB
 from homeassistant.core import Event, HomeAssistant, callback
 
 from .announcements import announced
-from .const import DOMAIN, EVENT_RECOGNIZED, EVENT_UNKNOWN_FACE
+from .const import DOMAIN, EVENT_RECOGNIZED, EVENT_UNCERTAIN, EVENT_UNKNOWN_FACE
 
 
 @callback
@@ -17,7 +17,7 @@ def async_describe_events(
     hass: HomeAssistant,
     async_describe_event: Callable[[str, str, Callable[[Event], dict[str, Any]]], None],
 ) -> None:
-    """Describe recognitions and unknown faces for the logbook."""
+    """Describe recognitions, unknown faces and uncertain visits for the logbook."""
 
     @callback
     def recognized(event: Event) -> dict[str, Any]:
@@ -39,5 +39,17 @@ def async_describe_events(
             LOGBOOK_ENTRY_ENTITY_ID: entity_id,
         }
 
+    @callback
+    def uncertain(event: Event) -> dict[str, Any]:
+        _, _, entity_id = announced(event.data)
+        names = " or ".join(c.get("user_info") or c["uid"] for c in event.data.get("candidates", []))
+        why = f"could not tell who it was ({event.data.get('reason')})"
+        return {
+            LOGBOOK_ENTRY_NAME: "Uncertain face",
+            LOGBOOK_ENTRY_MESSAGE: f"{why}: {names}" if names else why,
+            LOGBOOK_ENTRY_ENTITY_ID: entity_id,
+        }
+
     async_describe_event(DOMAIN, EVENT_RECOGNIZED, recognized)
+    async_describe_event(DOMAIN, EVENT_UNCERTAIN, uncertain)
     async_describe_event(DOMAIN, EVENT_UNKNOWN_FACE, unknown)
