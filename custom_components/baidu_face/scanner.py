@@ -50,7 +50,7 @@ from .errors import REASON_CAMERA, problem_reason
 from .kept_faces import RECOGNISED, UNKNOWN, FaceStore, KeptFace, Sighting
 from .seen import SeenFace
 from .triggers import is_active
-from .visits import FrameSource, FrameUnavailableError, Visit, VisitListener
+from .visits import FRAME_NAMED, FrameSource, FrameUnavailableError, Visit, VisitListener
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -182,8 +182,10 @@ class CameraScanner:
             return visit.most_faces > 0 or visit.frames_left <= 0
         if self.rule.settled(visit):
             return True
-        # Whoever a frame named gets the frames to be confirmed, even past the burst's last one.
-        visit.frames_left = max(visit.frames_left, self.rule.frames_needed(visit))
+        if visit.frames and visit.frames[-1].result == FRAME_NAMED:
+            # Whoever a frame names gets the frames to be confirmed, even past the burst's last one
+            # (only a frame that names someone extends the visit, so it ends).
+            visit.frames_left = max(visit.frames_left, self.rule.frames_needed(visit))
         return visit.frames_left <= 0
 
     def _confirming(self, visit: Visit) -> bool:

@@ -158,6 +158,7 @@ def mock_client() -> Iterator[MagicMock]:
     with patch("custom_components.baidu_face.runtime.BaiduFaceClient", autospec=True) as client_class:
         client = client_class.return_value
         client.api_version = ApiVersion.V3
+        client.base_url = DEFAULT_BASE_URL
         client.capabilities = capabilities_for(ApiVersion.V3)
         client.call_counts = {"token": 1, "probe": 1, "identify": 2}
         client.resolve_api_version.return_value = ApiVersion.V3
