@@ -88,8 +88,10 @@ _SECRET = selector.TextSelector(selector.TextSelectorConfig(type=selector.TextSe
 _VERSION = selector.SelectSelector(
     selector.SelectSelectorConfig(options=[v.value for v in ApiVersion], translation_key=CONF_API_VERSION)
 )
+# The levels' translations are the actions' (services.yaml's `level` selector).
+_LEVEL_TRANSLATIONS = "level"
 _LEVEL = selector.SelectSelector(
-    selector.SelectSelectorConfig(options=[level.value for level in ControlLevel], translation_key="level")
+    selector.SelectSelectorConfig(options=[level.value for level in ControlLevel], translation_key=_LEVEL_TRANSLATIONS)
 )
 _URL = selector.TextSelector(selector.TextSelectorConfig(type=selector.TextSelectorType.URL))
 _THRESHOLD = selector.NumberSelector(selector.NumberSelectorConfig(min=0, max=100, step=1))

@@ -44,7 +44,7 @@ from .api import (
 from .camera_settings import CameraSettings
 from .change_gate import ChangeGate
 from .const import CONFIRM_DELAY, TIE_MARGIN
-from .decisions import UNKNOWN as VERDICT_UNKNOWN
+from .decisions import UNCERTAIN as VERDICT_UNCERTAIN
 from .decisions import Decisions, Rule
 from .errors import REASON_CAMERA, problem_reason
 from .kept_faces import RECOGNISED, UNKNOWN, FaceStore, KeptFace, Sighting
@@ -307,9 +307,11 @@ class CameraScanner:
 
     async def _async_keep(self, visit: Visit) -> tuple[dict[str, KeptFace | None], list[KeptFace | None]]:
         """Keep the visit's faces: one crop per person, and each face no known person accounts for."""
-        # Only a stranger's faces are kept as unknown: an uncertain visit's are neither.
-        stranger = visit.verdict is not None and visit.verdict.outcome == VERDICT_UNKNOWN
-        strangers = visit.faces[len(visit.known) :] if stranger else []
+        # The faces no person (confirmed or not) accounts for, as before; an uncertain visit's are
+        # not strangers (a tie, a photo), so none is kept to be enrolled as someone new.
+        unexplained = max(0, visit.most_faces - len(visit.known) - len(visit.uncertain))
+        uncertain = visit.verdict is not None and visit.verdict.outcome == VERDICT_UNCERTAIN
+        strangers = [] if uncertain else visit.unknown[:unexplained]
         sightings = [Sighting(RECOGNISED, visit.known_frames[uid], face) for uid, face in visit.known.items()]
         if strangers and visit.unknown_frame is not None:
             sightings += [Sighting(UNKNOWN, visit.unknown_frame, face) for face in strangers]

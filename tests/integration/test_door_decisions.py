@@ -75,7 +75,7 @@ async def setup_door(setup_entry: Setup, hass: HomeAssistant, **settings: Any) -
 
 
 def heavily_blurred(name: str) -> bytes:
-    """A sample photo blurred as the quality benchmark blurs it (a Gaussian of the face's width over 30)."""
+    """Blur a sample photo as the quality benchmark does (a Gaussian of the face's width over 30)."""
     with Image.open(io.BytesIO(photo(name))) as opened:
         picture = opened.convert("RGB")
     (face,) = shared_engine().analyze(np.asarray(picture), b"", 1)
@@ -158,7 +158,7 @@ async def test_a_lone_face_named_as_two_people_is_uncertain(
     assert all(c["frames"] == 1 for c in event.data["candidates"])
     assert event.data["decision"]["outcome"] == UNCERTAIN
     assert state(hass, IDENTIFY).state == "unknown"  # nobody named
-    assert hass.states.get("binary_sensor.obama_seen_recently").state == "off"
+    assert state(hass, "binary_sensor.obama_seen_recently").state == "off"
     face_event = state(hass, EVENT)
     assert face_event.attributes["event_type"] == "uncertain"
     assert face_event.attributes["reason"] == "disagree"
@@ -308,8 +308,9 @@ async def test_a_blurred_frame_under_quality_normal_is_refused_not_a_stranger(
     await tick(hass, freezer, 1)
     assert not unknown
     assert len(recognized) == 1
-    assert scanner_of(entry).last_visit is not None
-    assert scanner_of(entry).last_visit.frames_refused == 1
+    last = scanner_of(entry).last_visit
+    assert last is not None
+    assert last.frames_refused == 1
     assert state(hass, PROBLEM).state == "off"
 
 
@@ -362,9 +363,11 @@ async def test_the_door_preset_fills_its_values_and_liveness_needs_the_cloud(
     result = await hass.config_entries.subentries.async_configure(result["flow_id"], camera | {CONF_DOOR_PRESET: True})
     # On a local server the preset's liveness cannot be had: the form says so, showing what the preset chose.
     assert result["errors"] == {CONF_LIVENESS: "liveness_needs_cloud"}
+    schema = result["data_schema"]
+    assert schema is not None
     suggested = {
         key.schema: key.description.get("suggested_value")
-        for key in result["data_schema"].schema
+        for key in schema.schema
         if key.description and key.schema in (CONF_FRAMES_TO_CONFIRM, CONF_LIVENESS, CONF_QUALITY, CONF_DOOR_PRESET)
     }
     assert suggested == {CONF_FRAMES_TO_CONFIRM: 2, CONF_LIVENESS: "normal", CONF_QUALITY: "normal"}

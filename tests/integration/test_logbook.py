@@ -1,4 +1,4 @@
-"""Logbook lines for recognitions and unknown faces."""
+"""Logbook lines for recognitions, unknown faces and uncertain visits."""
 
 from __future__ import annotations
 
@@ -40,3 +40,21 @@ async def test_logbook_lines_for_recognitions(hass: HomeAssistant) -> None:
         )
     )
     assert stranger["message"] == "saw an unknown face (best score 39.8)"
+
+
+async def test_logbook_line_for_an_uncertain_visit(hass: HomeAssistant) -> None:
+    described: dict[str, Any] = {}
+    async_describe_events(hass, lambda domain, event_type, describe: described.update({event_type: describe}))
+    data = {
+        "reason": "disagree",
+        "candidates": [{"uid": "obama", "user_info": "Obama"}, {"uid": "biden", "user_info": None}],
+        "camera_entity_id": "camera.door",
+        "score": 91.0,
+        "entity_id": "image_processing.door_recognised_person",
+    }
+    line = described["baidu_face_uncertain"](Event("baidu_face_uncertain", data))
+    assert line == {
+        "name": "Uncertain face",
+        "message": "could not tell who it was (disagree): Obama or biden",
+        "entity_id": "image_processing.door_recognised_person",
+    }

@@ -317,7 +317,7 @@ async def test_the_camera_form_says_what_a_visit_and_a_day_cost(hass: HomeAssist
 
 
 async def test_frames_to_confirm_and_v2_quality_are_in_the_forms_cost(hass: HomeAssistant, setup_entry: Setup) -> None:
-    settings = {"scan_interval": 10, "triggers": [MOTION], "burst_frames": 3, "max_faces": 1}
+    settings: dict[str, Any] = {"scan_interval": 10, "triggers": [MOTION], "burst_frames": 3, "max_faces": 1}
     v3 = camera_subentry("camera.door", frames_to_confirm=2, **settings)
     entry = await setup_entry(api_version="v3", subentries=[v3])
     (subentry_id,) = entry.subentries
