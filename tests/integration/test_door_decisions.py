@@ -24,7 +24,7 @@ from pytest_homeassistant_custom_component.components.diagnostics import get_dia
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from baidu_face_server.server import shared_engine
-from custom_components.baidu_face.api import BaiduFaceClient
+from custom_components.baidu_face.api import BaiduFaceClient, ControlLevel
 from custom_components.baidu_face.const import (
     CONF_BURST_FRAMES,
     CONF_DOOR_PRESET,
@@ -37,7 +37,7 @@ from custom_components.baidu_face.const import (
     SUBENTRY_CAMERA,
     TIE_MARGIN,
 )
-from custom_components.baidu_face.decisions import REASON_TIE, UNCERTAIN, UNKNOWN, Rule
+from custom_components.baidu_face.decisions import REASON_TIE, UNCERTAIN, UNKNOWN, Decisions, Rule
 from custom_components.baidu_face.seen import SeenFace
 from custom_components.baidu_face.visits import Visit
 from scripts.benchmark_quality import HEAVILY_BLURRED, blurred
@@ -67,11 +67,13 @@ async def show(hass: HomeAssistant, tmp_path: Any, door_camera: Any) -> Show:
     return show
 
 
-async def setup_door(setup_entry: Setup, hass: HomeAssistant, **settings: Any) -> MockConfigEntry:
+async def setup_door(
+    setup_entry: Setup, hass: HomeAssistant, api_version: str = "v3", **settings: Any
+) -> MockConfigEntry:
     hass.states.async_set(MOTION, "off")
     settings = {"burst_frames": 5, "burst_interval": 1.0, "max_faces": 1} | settings
     camera = camera_subentry("camera.door", triggers=[MOTION], **settings)
-    return await setup_entry(api_version="v3", subentries=[camera], qps=50)
+    return await setup_entry(api_version=api_version, subentries=[camera], qps=50)
 
 
 def heavily_blurred(name: str) -> bytes:
@@ -85,9 +87,9 @@ def heavily_blurred(name: str) -> bytes:
 
 
 async def test_two_frames_to_confirm_announce_only_after_the_second_names_the_person(
-    hass: HomeAssistant, setup_entry: Setup, show: Show, freezer: FrozenDateTimeFactory
+    hass: HomeAssistant, setup_entry: Setup, show: Show, freezer: FrozenDateTimeFactory, api_version: str
 ) -> None:
-    entry = await setup_door(setup_entry, hass, frames_to_confirm=2)
+    entry = await setup_door(setup_entry, hass, api_version, frames_to_confirm=2)
     recognized = async_capture_events(hass, EVENT_RECOGNIZED)
     await show(photo("probe/obama.jpg"))
 
@@ -114,7 +116,7 @@ async def test_two_frames_to_confirm_announce_only_after_the_second_names_the_pe
         "passed": None,
     }
     assert decision["quality"]["checked"] is False
-    assert decision["backend"] == {"server": "local", "api_version": "v3"}
+    assert decision["backend"] == {"server": "local", "api_version": api_version}
     # The visit is over: nothing more is sent.
     await tick(hass, freezer, 5)
     assert identify_calls(entry) == 2
@@ -261,9 +263,9 @@ async def test_the_tie_rule_on_the_real_clients_answers(hass: HomeAssistant, set
 
 
 async def test_liveness_on_the_local_server_is_a_scan_problem_never_a_pass(
-    hass: HomeAssistant, setup_entry: Setup, show: Show, freezer: FrozenDateTimeFactory
+    hass: HomeAssistant, setup_entry: Setup, show: Show, freezer: FrozenDateTimeFactory, api_version: str
 ) -> None:
-    await setup_door(setup_entry, hass, liveness="normal")
+    await setup_door(setup_entry, hass, api_version, liveness="normal")
     recognized = async_capture_events(hass, EVENT_RECOGNIZED)
     uncertain = async_capture_events(hass, EVENT_UNCERTAIN)
     await show(photo("probe/obama.jpg"))
@@ -278,9 +280,9 @@ async def test_liveness_on_the_local_server_is_a_scan_problem_never_a_pass(
 
 
 async def test_a_blurred_frame_under_quality_normal_is_refused_not_a_stranger(
-    hass: HomeAssistant, setup_entry: Setup, show: Show, freezer: FrozenDateTimeFactory
+    hass: HomeAssistant, setup_entry: Setup, show: Show, freezer: FrozenDateTimeFactory, api_version: str
 ) -> None:
-    entry = await setup_door(setup_entry, hass, quality="normal", burst_frames=2)
+    entry = await setup_door(setup_entry, hass, api_version, quality="normal", burst_frames=2)
     unknown = async_capture_events(hass, EVENT_UNKNOWN_FACE)
     recognized = async_capture_events(hass, EVENT_RECOGNIZED)
     await show(heavily_blurred("probe/obama.jpg"))
@@ -384,3 +386,48 @@ async def test_the_door_preset_fills_its_values_and_liveness_needs_the_cloud(
     await hass.async_block_till_done()
     rule = scanner_of(entry).rule
     assert (rule.frames_to_confirm, rule.liveness, rule.quality) == (2, "none", "normal")
+
+
+async def test_the_scan_action_scans_the_frames_that_confirm(
+    hass: HomeAssistant, setup_entry: Setup, show: Show
+) -> None:
+    entry = await setup_door(setup_entry, hass, frames_to_confirm=2)
+    recognized = async_capture_events(hass, EVENT_RECOGNIZED)
+    await show(photo("probe/obama.jpg"))
+    await hass.services.async_call("image_processing", "scan", {"entity_id": IDENTIFY}, blocking=True)
+    await hass.async_block_till_done()
+    assert identify_calls(entry) == 2
+    (event,) = recognized
+    assert event.data["decision"]["frames_naming"] == 2
+    # Nobody there: one frame, as before.
+    await show(photo("probe/stranger_lin_manuel_miranda.png"))
+    await hass.services.async_call("image_processing", "scan", {"entity_id": IDENTIFY}, blocking=True)
+    assert identify_calls(entry) == 3
+
+
+async def test_a_face_that_fails_liveness_is_no_recognition(hass: HomeAssistant, setup_entry: Setup) -> None:
+    """A photo held up: named by its likeness in one frame, refused by liveness (Baidu's 223120) in the next.
+
+    The local server cannot judge liveness, so the visit is built from a real answer, and the
+    refused frame counted as the scanner counts a BaiduFaceLivenessError.
+    """
+    entry = await setup_door(setup_entry, hass)
+    client: BaiduFaceClient = entry.runtime_data.client
+    (face,) = await client.identify(photo("probe/obama.jpg"), [FAMILY], top=2)
+    visit = Visit(2)
+    visit.add(b"frame", {"obama": SeenFace.identified(face, 80.0, TIE_MARGIN)}, [])
+    visit.fail_liveness()
+    rule = Rule(1, 80.0, liveness=ControlLevel.NORMAL)
+    assert rule.settled(visit)
+    verdict = rule.conclude(visit)
+    assert (verdict.outcome, verdict.reason) == (UNCERTAIN, "liveness_failed")
+    assert visit.known == {}
+    decision = Decisions(rule, client).record(visit, EVENT_UNCERTAIN)
+    assert decision["liveness"] == {
+        "level": "normal",
+        "checked": True,
+        "frames_checked": 2,
+        "frames_failed": 1,
+        "passed": False,
+    }
+    assert decision["frames_liveness_failed"] == 1
