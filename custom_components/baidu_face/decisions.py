@@ -29,7 +29,10 @@ from typing import Any
 
 from .api import BaiduFaceClient, Candidate, ControlLevel, is_baidu_cloud
 from .const import KEPT_DECISIONS, TIE_MARGIN
-from .visits import Visit
+from .visits import FRAME_NAMED, FRAME_NOBODY, FRAME_TIE, Visit
+
+# The frames whose answer judged a face: an empty doorway's frame judged nothing.
+_JUDGED = frozenset({FRAME_NAMED, FRAME_NOBODY, FRAME_TIE})
 
 RECOGNIZED = "recognized"
 UNKNOWN = "unknown"
@@ -119,6 +122,7 @@ class Decisions:
         """Return (and keep) the decision behind announcing `visit` as `event_type` (`uid`: the person announced)."""
         verdict = visit.verdict
         rule = self.rule
+        judged = sum(1 for frame in visit.frames if frame.result in _JUDGED)
         decision: dict[str, Any] = {
             "outcome": verdict.outcome if verdict else None,
             "reason": verdict.reason if verdict else None,
@@ -126,6 +130,8 @@ class Decisions:
             "frames_skipped": visit.frames_skipped,
             "frames_refused": visit.frames_refused,
             "frames_liveness_failed": visit.liveness_failed,
+            # Faces of answered frames left out for failing a level, beside others that passed.
+            "faces_refused": visit.faces_refused,
             # Each frame, in order: what it came to, and the announced person's score in it
             # (else the best candidate's; None where the frame was not answered).
             "frames": [
@@ -135,9 +141,9 @@ class Decisions:
             ],
             "frames_naming": visit.named.get(uid, 0) if uid else 0,
             "rule": rule.attributes(),
-            "liveness": _check(rule.liveness, visit.frames_scanned, visit.liveness_failed),
+            "liveness": _check(rule.liveness, judged, visit.liveness_failed),
             # A frame that failed liveness may not have had its quality judged: it is not counted as checked.
-            "quality": _check(rule.quality, visit.frames_scanned, visit.frames_refused),
+            "quality": _check(rule.quality, judged, visit.frames_refused),
             "backend": {
                 "server": "baidu" if is_baidu_cloud(self.client.base_url) else "local",
                 "api_version": self.client.api_version.value,

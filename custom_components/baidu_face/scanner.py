@@ -223,7 +223,7 @@ class CameraScanner:
             self.frames_skipped += 1
             return
         try:
-            known, unknown = await self._recognise(image)
+            known, unknown, refused = await self._recognise(image)
         except BaiduFaceQualityError as err:
             # An answer about the frame, not a failure: counted, and no stranger.
             self._sent(thumb)
@@ -239,7 +239,7 @@ class CameraScanner:
             self._failed(visit, problem_reason(err), str(err))
             return
         self._sent(thumb)
-        visit.add(image, known, unknown)
+        visit.add(image, known, unknown, refused)
 
     def _sent(self, thumb: Any) -> None:
         """Note a frame Baidu answered (whether or not its face passed the levels): scans work."""
@@ -266,12 +266,12 @@ class CameraScanner:
         log("Could not scan %s: %s", self.settings.camera, message)
         self._last_logged = message
 
-    async def _recognise(self, image: bytes) -> tuple[dict[str, SeenFace], list[SeenFace]]:
-        """Return a frame's known faces by uid, and its other faces."""
+    async def _recognise(self, image: bytes) -> tuple[dict[str, SeenFace], list[SeenFace], int]:
+        """Return a frame's known faces by uid, its other faces, and how many faces failed a level."""
         settings = self.settings
         if not settings.identify:
             faces = await self._client.detect(image, max_faces=settings.max_faces, attributes=settings.attributes)
-            return {}, [SeenFace.detected(face) for face in faces]
+            return {}, [SeenFace.detected(face) for face in faces], 0
         # Two candidates a face: the second tells a tie (decisions.py), in the same call.
         identified = await self._client.identify(
             image,
@@ -289,7 +289,7 @@ class CameraScanner:
                 unknown.append(seen)
             elif seen.uid not in known or seen.score > known[seen.uid].score:
                 known[seen.uid] = seen
-        return known, unknown
+        return known, unknown, identified.refused
 
     def _finish(self, visit: Visit) -> None:
         """Announce what the visit saw (once its faces are kept) and tell the entities."""

@@ -63,6 +63,7 @@ class Visit:
     frames_skipped: int = 0
     frames_refused: int = 0  # sent, refused for quality
     liveness_failed: int = 0  # sent, refused for liveness
+    faces_refused: int = 0  # faces of answered frames left out for failing a level (others passed)
     problem: str | None = None
     known: dict[str, SeenFace] = field(default_factory=dict)
     unknown: list[SeenFace] = field(default_factory=list)
@@ -114,9 +115,10 @@ class Visit:
         self.liveness_failed += 1
         self.frames.append(FrameResult(FRAME_LIVENESS_FAILED))
 
-    def add(self, frame: bytes, known: dict[str, SeenFace], unknown: list[SeenFace]) -> None:
-        """Add one scanned frame and its faces (a tie among the unknown ones)."""
+    def add(self, frame: bytes, known: dict[str, SeenFace], unknown: list[SeenFace], refused: int = 0) -> None:
+        """Add one scanned frame and its faces (a tie among the unknown ones), and how many faces failed a level."""
         self.frames_scanned += 1
+        self.faces_refused += refused
         for uid in known:
             self.named[uid] = self.named.get(uid, 0) + 1
         ties = [face for face in unknown if face.tie]

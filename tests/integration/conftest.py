@@ -22,6 +22,7 @@ from custom_components.baidu_face.api import (
     ApiVersion,
     Candidate,
     FaceBox,
+    Faces,
     IdentifiedFace,
     capabilities_for,
 )
@@ -165,10 +166,12 @@ def mock_client() -> Iterator[MagicMock]:
         client.list_groups.return_value = [FAMILY]
         # The face set's people (read at start-up): none, so the snapshots hold no person.
         client.list_group_users.return_value = []
-        client.identify.return_value = [
-            IdentifiedFace((Candidate("obama", FAMILY, "Obama", 97.5),), FaceBox(120.0, 80.0, 210.0, 240.0)),
-            IdentifiedFace((Candidate("biden", FAMILY, "Biden", 41.25),), FaceBox(400.0, 90.0, 190.0, 220.0)),
-        ]
+        client.identify.return_value = Faces(
+            [
+                IdentifiedFace((Candidate("obama", FAMILY, "Obama", 97.5),), FaceBox(120.0, 80.0, 210.0, 240.0)),
+                IdentifiedFace((Candidate("biden", FAMILY, "Biden", 41.25),), FaceBox(400.0, 90.0, 190.0, 220.0)),
+            ]
+        )
         yield client
 
 
