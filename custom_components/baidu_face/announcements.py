@@ -24,11 +24,11 @@ from homeassistant.util import dt as dt_util
 
 from .api import Candidate
 from .const import DOMAIN, EVENT_RECOGNIZED, EVENT_UNCERTAIN, EVENT_UNKNOWN_FACE
-from .decisions import UNCERTAIN, Decisions
+from .decisions import Decisions
 from .kept_face_view import image_url
 from .kept_faces import KeptFace
 from .seen import SeenFace, box_attributes
-from .visits import Visit
+from .visits import UNCERTAIN, Visit
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,30 +29,15 @@ from typing import Any
 
 from .api import BaiduFaceClient, Candidate, ControlLevel, is_baidu_cloud
 from .const import KEPT_DECISIONS, TIE_MARGIN
-from .visits import FRAME_NAMED, FRAME_NOBODY, FRAME_TIE, Visit
+from .visits import FRAME_NAMED, FRAME_NOBODY, FRAME_TIE, NOTHING, RECOGNIZED, UNCERTAIN, UNKNOWN, Verdict, Visit
 
 # The frames whose answer judged a face: an empty doorway's frame judged nothing.
 _JUDGED = frozenset({FRAME_NAMED, FRAME_NOBODY, FRAME_TIE})
-
-RECOGNIZED = "recognized"
-UNKNOWN = "unknown"
-UNCERTAIN = "uncertain"
-NOTHING = "nothing"
 
 REASON_LIVENESS_FAILED = "liveness_failed"
 REASON_DISAGREE = "disagree"
 REASON_NOT_CONFIRMED = "not_confirmed"
 REASON_TIE = "tie"
-
-
-@dataclass(frozen=True, slots=True)
-class Verdict:
-    """What a visit came to: its outcome, why (uncertain), the people confirmed, and the candidates it weighed."""
-
-    outcome: str
-    reason: str | None = None
-    confirmed: tuple[str, ...] = ()
-    candidates: tuple[Candidate, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,6 +32,7 @@ from homeassistant.core import CALLBACK_TYPE, Event, EventStateChangedData, Home
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.event import async_call_later, async_track_state_change_event, async_track_time_interval
 from homeassistant.util import dt as dt_util
+from PIL import Image
 
 from .announcements import Announcer
 from .api import (
@@ -44,13 +45,12 @@ from .api import (
 from .camera_settings import CameraSettings
 from .change_gate import ChangeGate
 from .const import CONFIRM_DELAY, TIE_MARGIN
-from .decisions import UNCERTAIN as VERDICT_UNCERTAIN
 from .decisions import Decisions, Rule
 from .errors import REASON_CAMERA, problem_reason
 from .kept_faces import RECOGNISED, UNKNOWN, FaceStore, KeptFace, Sighting
 from .seen import SeenFace
 from .triggers import is_active
-from .visits import FRAME_NAMED, FrameSource, FrameUnavailableError, Visit, VisitListener
+from .visits import FRAME_NAMED, UNCERTAIN, FrameSource, FrameUnavailableError, Visit, VisitListener
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -241,7 +241,7 @@ class CameraScanner:
         self._sent(thumb)
         visit.add(image, known, unknown, refused)
 
-    def _sent(self, thumb: Any) -> None:
+    def _sent(self, thumb: Image.Image | None) -> None:
         """Note a frame Baidu answered (whether or not its face passed the levels): scans work."""
         self._gate.sent(thumb)
         self.frames_sent += 1
@@ -310,7 +310,7 @@ class CameraScanner:
         # The faces no person (confirmed or not) accounts for, as before; an uncertain visit's are
         # not strangers (a tie, a photo), so none is kept to be enrolled as someone new.
         unexplained = max(0, visit.most_faces - len(visit.known) - len(visit.uncertain))
-        uncertain = visit.verdict is not None and visit.verdict.outcome == VERDICT_UNCERTAIN
+        uncertain = visit.verdict is not None and visit.verdict.outcome == UNCERTAIN
         strangers = [] if uncertain else visit.unknown[:unexplained]
         sightings = [Sighting(RECOGNISED, visit.known_frames[uid], face) for uid, face in visit.known.items()]
         if strangers and visit.unknown_frame is not None:

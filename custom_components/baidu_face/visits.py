@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from .api import Candidate
 from .seen import SeenFace
-
-if TYPE_CHECKING:
-    from .decisions import Verdict
 
 # What one frame of a visit came to (its decision record, decisions.py).
 FRAME_NAMED = "named"  # a face named someone
@@ -37,6 +34,23 @@ class FrameSource(Protocol):
     async def frame(self) -> bytes:
         """Return the next frame (a JPEG); raise FrameUnavailableError when there is none."""
         ...
+
+
+# What a visit came to (decisions.Rule.conclude decides).
+RECOGNIZED = "recognized"
+UNKNOWN = "unknown"
+UNCERTAIN = "uncertain"
+NOTHING = "nothing"  # no face, or every frame refused for quality
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What a visit came to: its outcome, why (uncertain), the people confirmed, and the candidates it weighed."""
+
+    outcome: str
+    reason: str | None = None
+    confirmed: tuple[str, ...] = ()
+    candidates: tuple[Candidate, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -124,6 +124,25 @@ async def door_camera(hass: HomeAssistant, tmp_path: Path) -> Callable[[str], Aw
 
 
 @pytest.fixture
+async def show(
+    hass: HomeAssistant, tmp_path: Path, door_camera: Callable[[str], Awaitable[None]]
+) -> Callable[[bytes], Awaitable[None]]:
+    """Show a frame (JPEG or PNG bytes) on camera.door."""
+    shown = 0
+
+    async def show(image: bytes) -> None:
+        nonlocal shown
+        shown += 1
+        path = tmp_path / f"frame_{shown}.img"
+        path.write_bytes(image)
+        await hass.services.async_call(
+            "local_file", "update_file_path", {"entity_id": "camera.door", "file_path": str(path)}, blocking=True
+        )
+
+    return show
+
+
+@pytest.fixture
 async def setup_entry(
     hass: HomeAssistant, baidu: RunningServer, door_camera: Callable[[str], Awaitable[None]]
 ) -> Callable[..., Awaitable[MockConfigEntry]]:

@@ -13,7 +13,6 @@ from dataclasses import replace
 from typing import Any
 
 import numpy as np
-import pytest
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_USER
 from homeassistant.core import HomeAssistant
@@ -37,9 +36,9 @@ from custom_components.baidu_face.const import (
     SUBENTRY_CAMERA,
     TIE_MARGIN,
 )
-from custom_components.baidu_face.decisions import REASON_TIE, UNCERTAIN, UNKNOWN, Decisions, Rule
+from custom_components.baidu_face.decisions import REASON_TIE, Decisions, Rule
 from custom_components.baidu_face.seen import SeenFace
-from custom_components.baidu_face.visits import Visit
+from custom_components.baidu_face.visits import UNCERTAIN, UNKNOWN, Visit
 from scripts.benchmark_quality import HEAVILY_BLURRED, blurred
 from tests.faces import photo
 
@@ -48,23 +47,6 @@ from .test_recognition import IDENTIFY, MOTION, PROBLEM, Setup, identify_calls, 
 
 EVENT = "event.door_face"
 Show = Callable[[bytes], Awaitable[None]]
-
-
-@pytest.fixture
-async def show(hass: HomeAssistant, tmp_path: Any, door_camera: Any) -> Show:
-    """Show a frame (JPEG or PNG bytes) on camera.door."""
-    shown = 0
-
-    async def show(image: bytes) -> None:
-        nonlocal shown
-        shown += 1
-        path = tmp_path / f"frame_{shown}.img"
-        path.write_bytes(image)
-        await hass.services.async_call(
-            "local_file", "update_file_path", {"entity_id": "camera.door", "file_path": str(path)}, blocking=True
-        )
-
-    return show
 
 
 async def setup_door(

@@ -80,23 +80,6 @@ def test_which_state_changes_start_a_visit(old: tuple[str, str], new: str, start
     assert is_active(State(entity_id, before), State(entity_id, new)) is starts
 
 
-@pytest.fixture
-async def show(hass: HomeAssistant, tmp_path: Path, door_camera: Any) -> Callable[[bytes], Awaitable[None]]:
-    """Show a frame (JPEG or PNG bytes) on camera.door."""
-    shown = 0
-
-    async def show(image: bytes) -> None:
-        nonlocal shown
-        shown += 1
-        path = tmp_path / f"frame_{shown}.img"
-        path.write_bytes(image)
-        await hass.services.async_call(
-            "local_file", "update_file_path", {"entity_id": "camera.door", "file_path": str(path)}, blocking=True
-        )
-
-    return show
-
-
 def scanner_of(entry: MockConfigEntry) -> CameraScanner:
     scanners: dict[str, CameraScanner] = entry.runtime_data.scanners
     (scanner,) = scanners.values()
