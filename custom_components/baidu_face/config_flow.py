@@ -410,6 +410,8 @@ def _camera_cost(client: BaiduFaceClient, settings: Mapping[str, Any]) -> dict[s
         # Where the scans go: the form says liveness needs Baidu's cloud, and shows this endpoint beside it.
         "endpoint": f"{endpoint.host}:{endpoint.port}" if not is_baidu_cloud(client.base_url) else "Baidu",
         "frames_to_confirm": str(confirm),
+        # The frames a person the burst's last frame names takes beyond it (scanner.py).
+        "confirm_extra": str(confirm - 1),
         "scan_interval": str(int(settings.get(CONF_SCAN_INTERVAL) or 0)),
         "burst_frames": str(int(settings.get(CONF_BURST_FRAMES) or DEFAULT_BURST_FRAMES)),
         "frame_calls": f"{cost.frame:,}",

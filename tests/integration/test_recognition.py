@@ -289,6 +289,7 @@ async def test_the_camera_form_says_what_a_visit_and_a_day_cost(hass: HomeAssist
     assert figures.pop("endpoint").startswith("127.0.0.1:")  # beside "liveness needs Baidu's cloud"
     assert figures == {
         "frames_to_confirm": "1",
+        "confirm_extra": "0",
         "scan_interval": "10",
         "burst_frames": "3",
         "frame_calls": "1",
