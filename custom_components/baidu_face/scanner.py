@@ -6,7 +6,8 @@ of frames a few seconds apart and stops once the outcome is settled
 (identify: a person confirmed by `frames_to_confirm` frames, see decisions.py)
 or at the first face (detect). A frame that looks like the last frame sent is
 not sent (change_gate.py), except the frames that may confirm a person: a
-person standing still at the door is what confirmation expects. Those follow
+person standing still at the door is what confirmation expects (the very same
+picture again is not sent: it would confirm nothing). Those follow
 CONFIRM_DELAY after the frame that named them, not a whole burst interval,
 and a visit always has the frames left to confirm whoever it named (an
 interval's one-frame visit too). When the visit ends it is concluded
@@ -218,7 +219,10 @@ class CameraScanner:
             self._failed(visit, err.reason, str(err))
             return
         thumb, changed = await self.hass.async_add_executor_job(self._gate.check, image)
-        if not changed and not self._confirming(visit):
+        # A confirming frame is sent unchanged (a person standing still), but not the very same
+        # picture again (a still image, Frigate's best snapshot): that would confirm nothing.
+        confirming = self._confirming(visit)
+        if (not changed and not confirming) or (confirming and image == visit.frame):
             visit.skip()
             self.frames_skipped += 1
             return

@@ -39,6 +39,7 @@ from custom_components.baidu_face.const import (
 from custom_components.baidu_face.decisions import REASON_TIE, Decisions, Rule
 from custom_components.baidu_face.seen import SeenFace
 from custom_components.baidu_face.visits import UNCERTAIN, UNKNOWN, Visit
+from sample_faces.frames import with_noise
 from scripts.benchmark_quality import HEAVILY_BLURRED, blurred
 from tests.faces import photo
 
@@ -78,7 +79,9 @@ async def test_two_frames_to_confirm_announce_only_after_the_second_names_the_pe
     await motion(hass)  # frame 1 names Obama: not yet
     assert identify_calls(entry) == 1
     assert not recognized
-    # The confirming frame follows within a fraction of a second, although the picture did not change.
+    # The confirming frame follows within a fraction of a second: the camera's next picture, only its
+    # sensor noise changed (the change gate would keep it back, were it not confirming).
+    await show(with_noise(photo("probe/obama.jpg"), 4))
     await tick(hass, freezer, 0.3)
     assert identify_calls(entry) == 2
     (event,) = recognized
@@ -180,6 +183,7 @@ async def test_a_person_named_in_the_last_frame_gets_the_frame_that_confirms_the
     await motion(hass)  # a stranger
     await show(photo("probe/obama.jpg"))
     await tick(hass, freezer, 1)  # the burst's last frame: Obama
+    await show(with_noise(photo("probe/obama.jpg"), 4))
     await tick(hass, freezer, 0.3)  # one more, to confirm him
     await tick(hass, freezer, 5)
     assert [e.data["uid"] for e in recognized] == ["obama"]
@@ -309,6 +313,7 @@ async def test_the_decisions_are_in_the_diagnostics_without_names_or_pictures(
     recognized = async_capture_events(hass, EVENT_RECOGNIZED)
     await show(photo("probe/obama.jpg"))
     await motion(hass)
+    await show(with_noise(photo("probe/obama.jpg"), 4))
     await tick(hass, freezer, 0.3)
     (event,) = recognized
     diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
@@ -370,21 +375,23 @@ async def test_the_door_preset_fills_its_values_and_liveness_needs_the_cloud(
     assert (rule.frames_to_confirm, rule.liveness, rule.quality) == (2, "none", "normal")
 
 
-async def test_the_scan_action_scans_the_frames_that_confirm(
-    hass: HomeAssistant, setup_entry: Setup, show: Show
-) -> None:
+async def test_the_same_picture_twice_confirms_nothing(hass: HomeAssistant, setup_entry: Setup, show: Show) -> None:
+    """A still picture (here: the scan action on an unchanging file) is one frame, however often it is read."""
     entry = await setup_door(setup_entry, hass, frames_to_confirm=2)
     recognized = async_capture_events(hass, EVENT_RECOGNIZED)
+    uncertain = async_capture_events(hass, EVENT_UNCERTAIN)
     await show(photo("probe/obama.jpg"))
     await hass.services.async_call("image_processing", "scan", {"entity_id": IDENTIFY}, blocking=True)
     await hass.async_block_till_done()
-    assert identify_calls(entry) == 2
-    (event,) = recognized
-    assert event.data["decision"]["frames_naming"] == 2
+    assert identify_calls(entry) == 1
+    assert not recognized
+    (event,) = uncertain
+    assert event.data["reason"] == "not_confirmed"
+    assert [frame["result"] for frame in event.data["decision"]["frames"]] == ["named", "skipped"]
     # Nobody there: one frame, as before.
     await show(photo("probe/stranger_lin_manuel_miranda.png"))
     await hass.services.async_call("image_processing", "scan", {"entity_id": IDENTIFY}, blocking=True)
-    assert identify_calls(entry) == 3
+    assert identify_calls(entry) == 2
 
 
 async def test_a_face_that_fails_liveness_is_no_recognition(hass: HomeAssistant, setup_entry: Setup) -> None:
