@@ -4,10 +4,13 @@ A stranger is told as the visitor they are (visitors.py): their number, visits
 so far, first sighting, whether they are ignored (then nothing is announced)
 and whether they are remembered at all.
 
-An `Announcement` is made once per person or stranger. Its `event_data` is the
-bus event automations trigger on (`baidu_face_recognized`,
-`baidu_face_unknown_face`); its `event_attributes` are what the camera's event
-entity shows of it; its `logbook_entry` is its one line in Activity.
+Or, when the visit saw a face and could not say who (decisions.py), that it
+is uncertain, with the candidates and why. An `Announcement` is made once per
+person, stranger or uncertain visit. Its `event_data` is the bus event
+automations trigger on (`baidu_face_recognized`, `baidu_face_unknown_face`,
+`baidu_face_uncertain`); its `event_attributes` are what the camera's event
+entity shows of it; its `logbook_entry` is its one line in Activity. All
+carry the visit's `decision` record.
 """
 
 from __future__ import annotations
@@ -23,20 +26,22 @@ from homeassistant.core import CALLBACK_TYPE, Context, HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
 
-from .const import DOMAIN, EVENT_RECOGNIZED, EVENT_UNKNOWN_FACE
+from .api import Candidate
+from .const import DOMAIN, EVENT_RECOGNIZED, EVENT_UNCERTAIN, EVENT_UNKNOWN_FACE
+from .decisions import Decisions
 from .kept_face_view import image_url
 from .kept_faces import KeptFace
 from .seen import SeenFace, box_attributes
 from .texts import text
 from .visitors import Visitor, VisitorSighting
-from .visits import Visit
+from .visits import UNCERTAIN, Visit
 
 
 @dataclass(frozen=True, slots=True)
 class Announcement:
     """A person a visit recognised, or (when it recognised nobody) its best unknown face."""
 
-    event_type: str  # EVENT_RECOGNIZED or EVENT_UNKNOWN_FACE
+    event_type: str  # EVENT_RECOGNIZED, EVENT_UNKNOWN_FACE or EVENT_UNCERTAIN
     face: SeenFace
     entity_id: str | None  # the camera's recognition entity
     camera: str
@@ -49,6 +54,11 @@ class Announcement:
     face_ids: tuple[str, ...] = ()
     # An unknown face's visitor (None: not remembered, see `remembered`).
     visitor: Visitor | None = None
+    # Why the visit decided so (decisions.Decisions.record).
+    decision: Mapping[str, Any] | None = None
+    # An uncertain visit's: why (decisions.REASON_*), and whom it weighed, with the frames naming each.
+    reason: str | None = None
+    candidates: tuple[tuple[Candidate, int], ...] = ()
 
     @property
     def recognized(self) -> bool:
@@ -65,20 +75,32 @@ class Announcement:
         }
         if self.recognized:
             data |= {"uid": face.uid, "user_info": face.user_info, "group_id": face.group_id}
+        elif self.event_type == EVENT_UNCERTAIN:
+            data |= {"reason": self.reason, "candidates": self._candidates()}
         else:
             data["faces"] = self.faces
         data |= {"score": face.score, "box": box_attributes(face.box), **self._crop()}
-        if not self.recognized:
+        if self.event_type == EVENT_UNKNOWN_FACE:
             data |= {"face_ids": list(self.face_ids), **self._visitor()}
-        return data
+        return data | {"decision": dict(self.decision or {})}
 
     def event_attributes(self) -> dict[str, Any]:
         """Return the event entity's attributes: who (when recognised), the score and box, the crop, the frames."""
         attributes: dict[str, Any] = {"uid": self.face.uid, "name": self.face.name} if self.recognized else {}
+        if self.event_type == EVENT_UNCERTAIN:
+            attributes |= {"reason": self.reason, "candidates": self._candidates()}
         attributes |= {"score": self.face.score, "box": box_attributes(self.face.box)}
-        if not self.recognized:
+        if self.event_type == EVENT_UNKNOWN_FACE:
             attributes |= {"faces": self.faces, **self._visitor()}
-        return attributes | self._crop() | {"frames": self.frames_scanned}
+        attributes |= self._crop() | {"frames": self.frames_scanned}
+        return attributes | {"decision": dict(self.decision or {})}
+
+    def _candidates(self) -> list[dict[str, Any]]:
+        return [
+            {"uid": c.uid, "user_info": c.user_info or None, "group_id": c.group_id or None, "score": c.score}
+            | {"frames": frames}
+            for c, frames in self.candidates
+        ]
 
     def logbook_entry(self, hass: HomeAssistant) -> dict[str, Any]:
         """Return its line in Activity, in Home Assistant's language: who, on which camera, the score.
@@ -93,6 +115,11 @@ class Announcement:
         if self.recognized:
             name = self.face.name or self.face.uid or ""
             message = text(hass, "recognized_line", name=name, score=score)
+        elif self.event_type == EVENT_UNCERTAIN:
+            # Not a name: the door stays shut, and Activity says why.
+            name = text(hass, "uncertain")
+            names = " / ".join(candidate.user_info or candidate.uid for candidate, _ in self.candidates)
+            message = text(hass, "uncertain_line", reason=text(hass, f"uncertain_{self.reason}"), names=names or "—")
         elif self.visitor is not None:
             # A remembered stranger is named as the visitor they are.
             name = text(hass, "visitor_name", number=self.visitor.number)
@@ -135,8 +162,14 @@ type AnnouncementListener = Callable[[Announcement], None]
 class Announcer:
     """One camera's announcements: fired on the bus, and told to the listeners (the camera's event entity)."""
 
-    def __init__(self, hass: HomeAssistant, entry_id: str, camera: str, cooldown: float, unique_id: str) -> None:
-        """Announce for `camera`'s recognition entity (its `unique_id`); a person at most once per `cooldown` s."""
+    def __init__(
+        self, hass: HomeAssistant, entry_id: str, camera: str, cooldown: float, unique_id: str, decisions: Decisions
+    ) -> None:
+        """Announce for `camera`'s recognition entity (its `unique_id`); a person at most once per `cooldown` s.
+
+        Each announcement carries its decision record, from `decisions`.
+        """
+        self._decisions = decisions
         self._hass = hass
         self._entry_id = entry_id
         self._camera = camera
@@ -170,15 +203,24 @@ class Announcer:
         strangers: Sequence[KeptFace | None],
         visitors: Sequence[VisitorSighting] = (),
     ) -> None:
-        """Announce the people `due`, or (when the visit recognised nobody) its best unknown face.
+        """Announce the people `due`, or (when the visit recognised nobody) its best unknown face, or its doubt.
 
         `kept` and `strangers` are the crops kept of the people's and the strangers' faces,
-        `visitors` who the strangers are; an ignored visitor is not announced.
+        `visitors` who the strangers are; an ignored visitor is not announced. A
+        concluded visit's `known` holds only the people it confirmed (decisions.py).
         """
         entity_id = er.async_get(self._hass).async_get_entity_id(IMAGE_PROCESSING_DOMAIN, DOMAIN, self._unique_id)
+        verdict = visit.verdict
         for uid in due:
-            self._fire(self._announcement(EVENT_RECOGNIZED, visit, visit.known[uid], kept.get(uid), entity_id))
-        if visit.known:
+            self._fire(self._announcement(EVENT_RECOGNIZED, visit, visit.known[uid], kept.get(uid), entity_id, uid))
+        if verdict is not None and verdict.outcome == UNCERTAIN:
+            seen = [*visit.uncertain.values(), *visit.unknown]
+            face = max(seen, key=lambda f: f.score) if seen else SeenFace(0.0, None)
+            announcement = self._announcement(EVENT_UNCERTAIN, visit, face, None, entity_id)
+            weighed = tuple((c, visit.named.get(c.uid, 0)) for c in verdict.candidates)
+            self._fire(replace(announcement, reason=verdict.reason, candidates=weighed))
+            return
+        if visit.known or not visit.unknown:
             return
 
         def visitor(index: int) -> Visitor | None:
@@ -194,7 +236,13 @@ class Announcer:
         self._fire(replace(announcement, faces=len(visit.unknown), face_ids=face_ids, visitor=visitor(best)))
 
     def _announcement(
-        self, event_type: str, visit: Visit, face: SeenFace, crop: KeptFace | None, entity_id: str | None
+        self,
+        event_type: str,
+        visit: Visit,
+        face: SeenFace,
+        crop: KeptFace | None,
+        entity_id: str | None,
+        uid: str | None = None,
     ) -> Announcement:
         return Announcement(
             event_type,
@@ -204,6 +252,7 @@ class Announcer:
             visit.frames_scanned,
             face_id=crop.id if crop else None,
             image_url=image_url(self._entry_id, crop.id) if crop else None,
+            decision=self._decisions.record(visit, event_type, uid),
         )
 
     def _fire(self, announcement: Announcement) -> None:

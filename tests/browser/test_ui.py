@@ -162,6 +162,10 @@ async def test_add_the_integration_and_a_camera_then_see_who_is_at_the_door(
             await page.get_by_text("Front door", exact=True).first.click()
             await page.get_by_text("Groups to search").click()
             await page.get_by_text("family", exact=True).click()
+            # How the camera decides, and that liveness needs Baidu's cloud (this entry is the local server).
+            await expect(page.get_by_text("Frames to confirm").first).to_be_visible()
+            await expect(page.get_by_text("Door preset").first).to_be_visible()
+            await expect(page.get_by_text("Liveness needs Baidu's cloud").first).to_be_visible()
             await shot(page, "04_camera_subentry")
             await page.get_by_role("button", name="Submit").click()
             await expect(page.get_by_text("Created configuration for Front door")).to_be_visible()

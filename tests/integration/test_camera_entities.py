@@ -86,13 +86,16 @@ async def test_a_recognition_fires_recognized_on_the_face_event(
     (bus_event,) = recognized
     event = state(hass, FACE_EVENT)
     assert event.state != "unknown"
-    assert event.attributes["event_types"] == ["recognized", "unknown"]
+    assert event.attributes["event_types"] == ["recognized", "unknown", "uncertain"]
     assert event.attributes["event_type"] == "recognized"
     assert event.attributes["uid"] == "obama"
     assert event.attributes["name"] == "Obama"
     assert event.attributes["score"] == bus_event.data["score"] >= 80
     assert event.attributes["box"] == bus_event.data["box"]
     assert event.attributes["frames"] == 1
+    # Why: the decision the bus event carries, on the entity too (V2 or V3, on the local server).
+    assert event.attributes["decision"] == bus_event.data["decision"]
+    assert event.attributes["decision"]["backend"] == {"server": "local", "api_version": api_version}
 
 
 async def test_a_stranger_fires_unknown_on_the_face_event(
