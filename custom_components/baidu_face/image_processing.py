@@ -14,7 +14,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .entity import CameraEntity
 from .runtime import BaiduFaceConfigEntry
 from .scanner import CameraScanner
-from .visits import Visit
+from .visits import UNCERTAIN, Visit
 
 # Scans of different cameras may overlap: the client's QPS limiter paces them.
 PARALLEL_UPDATES = 0
@@ -25,13 +25,15 @@ IDENTIFY_OBJECT_ID = "Recognised person"
 class Presence(StrEnum):
     """Who an identifying camera's last visit saw: its `presence` attribute.
 
-    Nobody and a stranger are also the entity's state (translated); a known person's
-    state is their name. Unknown (None) means not known: no visit since the start, or
-    the last scan failed.
+    Nobody, a stranger and uncertain (a face the visit could not name: a tie, frames
+    that disagree or did not confirm, a failed liveness check; decisions.py) are also
+    the entity's state (translated); a known person's state is their name. Unknown
+    (None) means not known: no visit since the start, or the last scan failed.
     """
 
     NOBODY = "nobody"
     STRANGER = "stranger"
+    UNCERTAIN = "uncertain"
     KNOWN = "known"
 
 
@@ -39,6 +41,8 @@ def presence_of(visit: Visit) -> Presence:
     """Return who a visit that scanned frames saw."""
     if visit.known:
         return Presence.KNOWN
+    if visit.verdict is not None and visit.verdict.outcome == UNCERTAIN:
+        return Presence.UNCERTAIN
     return Presence.STRANGER if visit.faces else Presence.NOBODY
 
 

@@ -146,7 +146,7 @@ async def test_a_lone_face_named_as_two_people_is_uncertain(
     assert sorted(c["uid"] for c in event.data["candidates"]) == ["biden", "obama"]
     assert all(c["frames"] == 1 for c in event.data["candidates"])
     assert event.data["decision"]["outcome"] == UNCERTAIN
-    assert state(hass, IDENTIFY).state == "unknown"  # nobody named
+    assert state(hass, IDENTIFY).state == "uncertain"  # nobody named, and not a stranger either
     assert state(hass, "binary_sensor.obama_seen_recently").state == "off"
     face_event = state(hass, EVENT)
     assert face_event.attributes["event_type"] == "uncertain"
