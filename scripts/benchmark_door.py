@@ -94,7 +94,7 @@ def main() -> None:
     print(f"\nday: {day}")
     print(
         "camera: identify, threshold 80, burst 5 frames 1 s apart, change gate on, V3 on the local server;"
-        " look-alikes blend a stranger with 35-45 % of a family member\n"
+        " look-alikes blend a stranger with 33-47 % of a family member\n"
     )
     table = rows(figures, seconds)
     width = max(len(row[0]) for row in table)

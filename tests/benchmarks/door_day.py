@@ -71,15 +71,17 @@ FAMILY_PHOTOS = {
 }
 # Strangers: sample people who are not in the family.
 STRANGERS = ("enroll/biden_1.jpg", "enroll/biden_2.jpg", "enroll/rose_leslie_1.jpg", STRANGER)
-# Look-alikes: (stranger, family member's photo, the family member's share of the blend).
-LOOKALIKES = tuple(
-    (stranger, family, share)
-    for stranger, family in (
-        ("enroll/biden_1.jpg", "probe/obama.jpg"),
-        ("enroll/rose_leslie_1.jpg", "probe/kit_harington.jpg"),
-        ("enroll/biden_2.jpg", "probe/alex_lacamoire.jpg"),
-    )
-    for share in (0.35, 0.4, 0.45)
+# Look-alikes: (stranger, family member's photo, the family member's share of the blend). The
+# shares are where the local server's score for the family member is near the threshold of 80
+# (measured on the blends alone: 77-85), so a frame's noise decides; all are under half.
+LOOKALIKES = (
+    ("enroll/biden_1.jpg", "probe/obama.jpg", 0.33),
+    ("enroll/biden_1.jpg", "probe/obama.jpg", 0.36),
+    ("enroll/biden_1.jpg", "probe/kit_harington.jpg", 0.42),
+    ("enroll/biden_1.jpg", "probe/kit_harington.jpg", 0.45),
+    (STRANGER, "probe/obama.jpg", 0.42),
+    (STRANGER, "probe/obama.jpg", 0.45),
+    (STRANGER, "probe/alex_lacamoire.jpg", 0.47),
 )
 # A new frame file this often, each with fresh noise: the camera's picture is never twice the same.
 FRAME_SECONDS = 0.2
