@@ -6,7 +6,7 @@ real Home Assistant test instance with a real local_file camera triggered by a m
 the integration, against the local server, whose face set holds only the *family*. The visits:
 family members (their probe photos), strangers (people of the sample photos who are not in the
 family), and look-alike strangers made from the repository's photos: a stranger's face blended
-with a family member's, eyes aligned, 35-45 % of the family member's (under half: a stranger by
+with a family member's, eyes aligned, 33-47 % of the family member's (under half: a stranger by
 construction, and on the local server scored around the threshold of 80). Every frame has its
 own sensor noise, so a visit's frames differ as a real camera's do. Time is not compressed:
 latency is measured from motion on to the announcement on the bus. The day comes from
