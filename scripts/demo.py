@@ -1,14 +1,21 @@
-"""The main job in one command: the local Baidu server, Home Assistant, two live cameras.
+"""The main job in one command: the local Baidu server, Home Assistant, two live cameras and a Frigate one.
 
 A real Home Assistant with the integration and two cameras at doorways: each shows an empty,
 noisy doorway, then a person for a few seconds, and has a motion sensor that turns on when
-someone steps in (and now and then when nobody does): the cameras' trigger.
+someone steps in (and now and then when nobody does): the cameras' trigger. A third doorway,
+the garden, is a Frigate camera: where mosquitto is installed, the demo runs it as the MQTT
+broker, sets up Home Assistant's MQTT integration, and plays Frigate with the fake Frigate
+(scripts/fake_frigate.py): a person event on MQTT when someone steps in, the doorway as the
+event's snapshot, and the name Home Assistant writes back as its sub_label. Without mosquitto
+the demo says the Frigate camera is off, and why, and runs the other two.
 
-    scripts/demo [--photos DIR] [--port 8123] [--baidu-port 8300] [--state DIR]
+    scripts/demo [--photos DIR] [--port 8123] [--baidu-port 8300] [--mqtt-port 8301] [--frigate-port 8302]
+                 [--state DIR] [--language zh-Hans]
 
 DIR holds `enroll/<person>_<n>.jpg` and `probe/*.jpg|png` (like sample_faces/): every
 person in enroll/ is registered through the integration's own action, and the cameras
-play probe/. A second run reuses the state directory and follows the ports given.
+play probe/. A second run reuses the state directory and follows the ports given. --language
+is Home Assistant's (the server's): entity names, Activity, Media and the dashboard follow it.
 Ctrl-C (or SIGTERM) stops everything; nothing else does: the demo keeps its token fresh,
 starts again a process that ended (Home Assistant restarted from its UI, or crashed; the
 local server), waits for Home Assistant to answer again and plays on.
@@ -33,26 +40,37 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import paho.mqtt.publish
 from homeassistant.const import RESTART_EXIT_CODE
 
 from custom_components.baidu_face.const import (
     CONF_ATTRIBUTES,
     CONF_CAMERA,
+    CONF_FRIGATE_CAMERA,
+    CONF_FRIGATE_SUB_LABEL,
+    CONF_FRIGATE_SUB_LABEL_POLICY,
+    CONF_FRIGATE_URL,
+    CONF_FRIGATE_VERIFY_SSL,
+    CONF_FRIGATE_ZONES,
     CONF_GROUPS,
     CONF_MAX_FACES,
     CONF_MODE,
     CONF_PLAN,
+    CONF_SOURCE,
     CONF_THRESHOLD,
     DOMAIN,
     EVENT_RECOGNIZED,
     EVENT_UNKNOWN_FACE,
     PLAN_PAID,
+    SOURCE_FRIGATE,
     SUBENTRY_CAMERA,
     camera_unique_id,
 )
+from custom_components.baidu_face.frigate_events import SubLabelPolicy
 from sample_faces import FOLDER as SAMPLE_FACES
 from sample_faces import enrolment_photos
-from scripts.demo_dashboard import Dashboard
+from scripts.demo_dashboard import LANGUAGES, Dashboard
+from scripts.fake_frigate import FakeEvent, FakeFrigate
 from scripts.hass_driver import (
     CONFIG_FLOW,
     OPTIONS_FLOW,
@@ -62,6 +80,7 @@ from scripts.hass_driver import (
     HassUnavailable,
     prepare_storage,
 )
+from scripts.mosquitto import accepts, free_port, mosquitto_binary, mosquitto_config
 from scripts.photo_player import PhotoPlayer, doorway_frame, photos_in, show_bytes, triggered_by
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -73,6 +92,11 @@ GROUP = "family"
 MOTION_EVENT = "baidu_face_demo_motion"
 # README's examples name camera.front_door and image_processing.front_door_recognised_person.
 CAMERAS = {"front_door": "identify", "hallway": "detect"}
+# The Frigate camera: Home Assistant's camera.garden, Frigate's "garden"; identifies, and writes names back.
+FRIGATE_CAMERA = "garden"
+MQTT_DOMAIN = "mqtt"
+FRIGATE_TOPIC = "frigate/events"  # the fake's topic prefix is Frigate's default
+FRIGATE_KEPT = 100  # events (and calls) the fake Frigate remembers
 # The usage sensors, by their unique id's suffix, under names that do not change with the
 # entry's title (which names the server's port). README's dashboard shows this month's calls
 # as sensor.baidu_face_api_calls, the entity that counted calls before there was usage.
@@ -101,6 +125,7 @@ CONFIGURATION = """\
 homeassistant:
   name: Baidu Face demo
   country: CN  # else Home Assistant raises a repair issue asking for it
+  language: {language}
   allowlist_external_dirs:
     - {photos}
 frontend:
@@ -108,12 +133,18 @@ config:
 recorder:
   purge_keep_days: 3
 history:
+# Activity: one line per announcement (README), and not every flip of the demo's motion sensors.
 logbook:
-automation: !include automations.yaml
+  exclude:
+    entities:
+{motion_sensor_ids}    entity_globs:
+{quiet_activity}automation: !include automations.yaml
 # The dashboard's Enrol buttons run scripts the demo writes through Home Assistant's API.
 script: !include scripts.yaml
 # The Media panel, where the faces the cameras kept can be browsed.
 media_source:
+# Home Assistant's people, each tracked by their face tracker (Settings -> People).
+person:
 # The front door's lock that README's automation examples name.
 template:
   - lock:
@@ -140,6 +171,18 @@ QUIET_FFMPEG = """\
 def motion_sensor(camera: str) -> str:
     """Return a demo camera's motion sensor."""
     return f"binary_sensor.{camera}_motion"
+
+
+# README's logbook exclusion: what Home Assistant writes for the integration's state changes,
+# which the one line per announcement already says.
+QUIET_ACTIVITY = (
+    "image_processing.*_recognised_person",
+    "image_processing.*_faces",
+    "event.*_face",
+    "sensor.*_last_seen",
+    "sensor.*_last_seen_at",
+    "binary_sensor.*_seen_recently",
+)
 
 
 # Each camera's motion sensor: the photo player sets it with an event over REST, as a
@@ -196,14 +239,29 @@ class Demo:
     photos: Path | None
     port: int = 8123
     baidu_port: int = 8300
+    # The Frigate camera's broker and fake Frigate (0: a free port; scripts/demo's are 8301 and 8302).
+    mqtt_port: int = 0
+    frigate_port: int = 0
     # False leaves adding the integration, and scanning, to a person (or the browser test).
     configure_integration: bool = True
+    language: str = "en"  # Home Assistant's
+    # False: the demo without its Frigate camera, as where mosquitto is missing (the browser test's doorways).
+    frigate_camera: bool = True
+    # Why the Frigate camera is off (None: on), the fake Frigate while it serves, the person in its doorway.
+    frigate_off: str | None = None
+    frigate: FakeFrigate | None = None
+    frigate_event: FakeEvent | None = None
+    frigate_named: bool = False  # the first sub_label Frigate got was said
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     # How each process was started (to start it again), and when.
     commands: dict[str, tuple[tuple[str, ...], dict[str, str] | None]] = field(default_factory=dict)
     started_at: dict[str, float] = field(default_factory=dict)
     enrolled: set[str] = field(default_factory=set)
     dashboard: Dashboard | None = None
+
+    def __post_init__(self) -> None:
+        """Decide whether the Frigate camera runs: it needs mosquitto."""
+        self.frigate_off = self.why_no_frigate()
 
     @property
     def url(self) -> str:
@@ -219,6 +277,11 @@ class Demo:
     def config(self) -> Path:
         """Home Assistant's configuration directory."""
         return self.state / "ha"
+
+    @property
+    def cameras(self) -> list[str]:
+        """Return the demo's cameras: the two doorways, and the Frigate camera when it is on."""
+        return [*CAMERAS, *([] if self.frigate_off else [FRIGATE_CAMERA])]
 
     def output(self, process: str) -> Path:
         """Where a process's output of this run goes."""
@@ -327,6 +390,13 @@ class Demo:
                 raise DemoError(reason)
             return f"{name} ended" if process.poll() is not None else None
 
+        if name == "mosquitto":  # a broker, not HTTP: it answers once it accepts connections
+            deadline = time.monotonic() + HASS_START_SECONDS
+            while not accepts(self.mqtt_port):
+                if why := failed() or (time.monotonic() > deadline and "mosquitto does not accept connections"):
+                    raise HassError(why)
+                await asyncio.sleep(0.1)
+            return
         client = hass if name == "home_assistant" else HassClient(hass.session, self.baidu_url)
         await client.wait_until_up(HASS_START_SECONDS, failed)
 
@@ -353,7 +423,12 @@ class Demo:
         if quiet_ffmpeg:
             log("no ffmpeg on this machine; the demo needs none (Home Assistant only asks for its version)")
         configuration = CONFIGURATION.format(
-            photos=photos.resolve(), motion_sensors=MOTION_SENSORS, quiet_ffmpeg=quiet_ffmpeg
+            photos=photos.resolve(),
+            language=self.language,
+            motion_sensors=MOTION_SENSORS,
+            motion_sensor_ids="".join(f"      - {motion_sensor(camera)}\n" for camera in CAMERAS),
+            quiet_activity="".join(f'      - "{glob}"\n' for glob in QUIET_ACTIVITY),
+            quiet_ffmpeg=quiet_ffmpeg,
         )
         (self.config / "configuration.yaml").write_text(configuration)
         automations = self.config / "automations.yaml"
@@ -372,7 +447,7 @@ class Demo:
             shutil.copy(blueprint, blueprints / blueprint.name)
         if self.photos:
             shutil.copytree(self.photos, photos, dirs_exist_ok=True)
-        for camera in CAMERAS:
+        for camera in self.cameras:
             if not self.frame(camera).exists():
                 show_bytes(self.frame(camera), doorway_frame(None))
 
@@ -398,10 +473,13 @@ class Demo:
         return ordered
 
     def player(self, hass: HassClient) -> PhotoPlayer:
-        """Return the cameras' photo player, which sets their motion sensors through Home Assistant."""
-        cameras = list(CAMERAS)
+        """Return the cameras' photo player: it sets their motion sensors, and plays Frigate at the garden."""
+        cameras = self.cameras
 
-        async def motion(number: int, on: bool) -> None:
+        async def motion(number: int, on: bool, photo: Path | None) -> None:
+            if cameras[number] == FRIGATE_CAMERA:
+                await self.frigate_person(on, photo)
+                return
             # While Home Assistant restarts, a motion sensor's change is lost, as a real sensor's would
             # be; the doorway plays on, and the next visit's motion reaches Home Assistant again.
             with contextlib.suppress(HassUnavailable):
@@ -409,12 +487,75 @@ class Demo:
 
         return PhotoPlayer([self.frame(camera) for camera in cameras], self.probe_photos(), motion)
 
+    # --- Frigate -------------------------------------------------------------
+
+    async def frigate_person(self, on: bool, photo: Path | None) -> None:
+        """Play Frigate at the garden: a person event when someone steps in, its end when they leave.
+
+        Motion with nobody in frame makes no event (Frigate tracks people, not motion). The
+        event's snapshot is the garden's frame file, as the fake reads it at each call.
+        """
+        fake = self.frigate
+        assert fake is not None
+        if on and photo is not None:
+            self.frigate_event = fake.add_event(FRIGATE_CAMERA, self.frame(FRIGATE_CAMERA))
+            await self.publish_frigate(self.frigate_event.message("new"))
+        elif not on and (event := self.frigate_event) is not None:
+            self.frigate_event = None
+            event.in_progress = False
+            await self.publish_frigate(event.message("end"))
+            if event.sub_label and not self.frigate_named:
+                self.frigate_named = True
+                log(f"Frigate's {FRIGATE_CAMERA} event {event.id} got the sub_label {event.sub_label[0]!r}")
+            # The demo runs for days: the fake keeps only its latest events and calls.
+            for old in list(fake.events)[:-FRIGATE_KEPT]:
+                del fake.events[old]
+            del fake.snapshot_requests[:-FRIGATE_KEPT], fake.sub_label_calls[:-FRIGATE_KEPT]
+
+    async def publish_frigate(self, payload: str) -> None:
+        """Publish a Frigate event message on the demo's broker, as Frigate does."""
+        try:
+            await asyncio.to_thread(
+                paho.mqtt.publish.single, FRIGATE_TOPIC, payload, hostname="127.0.0.1", port=self.mqtt_port
+            )
+        except OSError as err:  # mosquitto is being started again: Frigate's message would be lost too
+            log(f"could not publish Frigate's event ({err.__class__.__name__}); the next one tries again")
+
+    @contextlib.asynccontextmanager
+    async def fake_frigate(self) -> AsyncIterator[None]:
+        """Serve the fake Frigate (camera "garden", no login: Frigate's port 5000) while the block runs, if it is on."""
+        if self.frigate_off:
+            yield
+            return
+        async with FakeFrigate(port=self.frigate_port, cameras={FRIGATE_CAMERA: []}) as fake:
+            self.frigate, self.frigate_port = fake, fake.port
+            try:
+                yield
+            finally:
+                self.frigate = None
+
+    async def ensure_mqtt(self, hass: HassClient) -> None:
+        """Home Assistant's MQTT integration on the demo's broker (an earlier run's entry follows --mqtt-port)."""
+        deadline = time.monotonic() + 10
+        while not accepts(self.mqtt_port):
+            if time.monotonic() > deadline:
+                raise DemoError(
+                    f"mosquitto does not listen on 127.0.0.1:{self.mqtt_port}; see {self.output('mosquitto')}"
+                )
+            await asyncio.sleep(0.1)
+        start: dict[str, Any] = {"handler": MQTT_DOMAIN}
+        if entries := await hass.entries(MQTT_DOMAIN):
+            start["entry_id"] = entries[0]["entry_id"]  # reconfigure: the broker's port of this run
+        # The form's "other settings" section: no certificates (plain MQTT on loopback).
+        other = {"set_client_cert": False, "set_ca_cert": "off"}
+        await hass.flow(CONFIG_FLOW, start, {"broker": "127.0.0.1", "port": self.mqtt_port, "other_settings": other})
+
     # --- Home Assistant ------------------------------------------------------
 
     async def add_cameras(self, hass: HassClient) -> None:
         """Ordinary local_file cameras showing the frames the player changes."""
         have = {e["title"] for e in await hass.entries("local_file")}
-        for camera in CAMERAS:
+        for camera in self.cameras:
             name = camera.replace("_", " ").capitalize()
             if name not in have:
                 data = {"name": name, "file_path": str(self.frame(camera).resolve())}
@@ -445,7 +586,14 @@ class Demo:
             CONF_ATTRIBUTES: [],
         }
         await hass.flow(OPTIONS_FLOW, {"handler": entry_id}, options)
+        if not self.frigate_off:
+            await self.ensure_mqtt(hass)
         await self.ensure_cameras(hass, entry_id)
+        if not self.frigate_off:
+            # MQTT set up (or moved to this run's broker) after the entry started: the Frigate
+            # camera listens to Frigate's events through the MQTT of now.
+            await hass.call("POST", f"/api/config/config_entries/entry/{entry_id}/reload", {})
+            await self.wait_loaded(hass)
         await self.name_usage_sensors(hass, entry_id)
         return entry_id
 
@@ -491,6 +639,44 @@ class Demo:
             if subentry_id := have.get(camera_unique_id(f"camera.{camera}", mode)):
                 start["subentry_id"] = subentry_id  # reconfigure: a state from before triggers gains them
             await hass.flow(SUBENTRY_FLOW, start, data)
+        if self.frigate is not None:
+            await self.wait_loaded(hass)
+            await hass.flow(SUBENTRY_FLOW, *self.frigate_camera_flow(entry_id, have))
+
+    def frigate_camera_flow(
+        self, entry_id: str, have: dict[str, str]
+    ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+        """Return the Frigate camera's flow: its start, the camera form and the Frigate step (this run's URL)."""
+        assert self.frigate is not None
+        start: dict[str, Any] = {"handler": [entry_id, SUBENTRY_CAMERA]}
+        if subentry_id := have.get(camera_unique_id(f"camera.{FRIGATE_CAMERA}", "identify")):
+            start["subentry_id"] = subentry_id  # reconfigure: the fake Frigate's port of this run
+        camera = {
+            CONF_CAMERA: f"camera.{FRIGATE_CAMERA}",
+            CONF_MODE: "identify",
+            CONF_SOURCE: SOURCE_FRIGATE,
+            CONF_GROUPS: [GROUP],
+            CONF_THRESHOLD: 80,
+            CONF_MAX_FACES: 3,
+            **triggered_by(None),  # Frigate's person events start its visits
+        }
+        frigate = {
+            CONF_FRIGATE_URL: self.frigate.url,
+            CONF_FRIGATE_VERIFY_SSL: True,
+            CONF_FRIGATE_CAMERA: FRIGATE_CAMERA,
+            CONF_FRIGATE_ZONES: [],
+            CONF_FRIGATE_SUB_LABEL: True,
+            CONF_FRIGATE_SUB_LABEL_POLICY: SubLabelPolicy.KEEP_FRIGATE.value,
+        }
+        return start, camera, frigate
+
+    def why_no_frigate(self) -> str | None:
+        """Return why the Frigate camera is off (None: mosquitto is there, it is on)."""
+        if not self.frigate_camera:
+            return "left out (Demo(frigate_camera=False))"
+        if mosquitto_binary() is None:
+            return "no mosquitto program (Debian/Ubuntu: sudo apt-get install mosquitto) to be its MQTT broker"
+        return None
 
     async def enrol(self, hass: HassClient) -> None:
         """Register every person in enroll/ through the integration's register_user action."""
@@ -514,14 +700,25 @@ class Demo:
                     self.enrolled.add(person)
             log(f"enrolled {_name(person)} ({len(photos)} photo{'s' if len(photos) > 1 else ''})")
 
+    async def add_people(self, hass: HassClient) -> None:
+        """Give each enrolled person a Home Assistant person tracked by their face tracker, as README suggests."""
+        (people,) = await hass.websocket({"type": "person/list"})
+        tracked = {tracker for person in people["storage"] + people["config"] for tracker in person["device_trackers"]}
+        for uid in sorted(self.enrolled):
+            # The tracker is named after the device, which is named by the user_info enrol gave.
+            tracker = f"device_tracker.{uid}"
+            if tracker not in tracked:
+                await hass.websocket({"type": "person/create", "name": _name(uid), "device_trackers": [tracker]})
+
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[HassClient]:
         """Start everything; yield a logged-in client of Home Assistant; stop everything on exit."""
-        for port in (self.port, self.baidu_port):
-            if port_in_use(port):
-                raise DemoError(
-                    f"port {port} is in use on 127.0.0.1 (another demo?); choose another with --port/--baidu-port"
-                )
+        ports = {"--port": self.port, "--baidu-port": self.baidu_port}
+        if not self.frigate_off:
+            ports |= {"--mqtt-port": self.mqtt_port, "--frigate-port": self.frigate_port}
+        for option, port in ports.items():
+            if port and port_in_use(port):
+                raise DemoError(f"port {port} is in use on 127.0.0.1 (another demo?); choose another with {option}")
         self.state.mkdir(parents=True, exist_ok=True)
         with (self.state / LOCK).open("w") as lock:
             try:
@@ -539,6 +736,8 @@ class Demo:
         `running` checks the ports and the state first; a test calls this directly to show what
         happens when Home Assistant cannot bind its port after all.
         """
+        if self.frigate_off:
+            log(f"the Frigate camera (camera.{FRIGATE_CAMERA}) is off: {self.frigate_off}")
         self.prepare_files()
         await prepare_storage(self.config, self.port)
         python = sys.executable
@@ -547,6 +746,12 @@ class Demo:
                 "baidu_face_server", python, "-m", "baidu_face_server", "--port", str(self.baidu_port),
                 "--db", str(self.state / "faces.sqlite3"), "--app", f"{API_KEY}:{SECRET_KEY}",
             )  # fmt: skip
+            if not self.frigate_off:
+                binary, config = mosquitto_binary(), self.state / "mosquitto.conf"
+                assert binary is not None
+                self.mqtt_port = self.mqtt_port or free_port()
+                config.write_text(mosquitto_config(self.mqtt_port, log_everything=False))
+                self.spawn("mosquitto", binary, "-c", str(config))
             # SETUP_PORT: even Home Assistant's last-resort default configuration uses this port,
             # never 8123, so it cannot bind where the demo's own configuration could not.
             env = {**os.environ, "SETUP_PORT": str(self.port)}
@@ -555,7 +760,7 @@ class Demo:
                 "home_assistant", hass_bin, "-c", str(self.config), "--skip-pip", "--log-no-color",
                 "--log-rotate-days", str(LOG_DAYS), env=env,
             )  # fmt: skip
-            async with aiohttp.ClientSession() as session:
+            async with aiohttp.ClientSession() as session, self.fake_frigate():
                 await HassClient(session, self.baidu_url).wait_until_up(60, self.exited)
                 hass = HassClient(session, self.url)
                 await hass.wait_until_up(HASS_START_SECONDS, self.exited)
@@ -566,7 +771,8 @@ class Demo:
                     return
                 await self.configure(hass)
                 await self.enrol(hass)
-                self.dashboard = Dashboard(hass, [GROUP])
+                await self.add_people(hass)
+                self.dashboard = Dashboard(hass, [GROUP], self.language)
                 await self.dashboard.update()
                 keeper = asyncio.create_task(self.keep_going(hass, self.dashboard.keep_updated))
                 keeper.add_done_callback(_said_if_failed)
@@ -627,16 +833,24 @@ async def report_sightings(hass: HassClient, demo: Demo, started: float, ready: 
 
 async def until_stopped(args: argparse.Namespace, started: float) -> None:
     """Run the demo until cancelled."""
-    demo = Demo(args.state.resolve(), args.photos, args.port, args.baidu_port)
+    ports = {"port": args.port, "baidu_port": args.baidu_port, "mqtt_port": args.mqtt_port}
+    demo = Demo(args.state.resolve(), args.photos, frigate_port=args.frigate_port, language=args.language, **ports)
     async with demo.running() as hass:
         ready = time.monotonic()
         log(f"ready {ready - started:.0f} s after the command")
+        frigate = (
+            f"off ({demo.frigate_off})"
+            if demo.frigate_off
+            else f"camera.{FRIGATE_CAMERA}, the fake Frigate on http://127.0.0.1:{demo.frigate_port},"
+            f" MQTT on 127.0.0.1:{demo.mqtt_port}"
+        )
         print(
             f"\n  Home Assistant: {demo.url}\n  Login:          {DEMO_USER} / {DEMO_PASSWORD}\n"
             f"  Dashboard:      {demo.url}{demo.dashboard.path if demo.dashboard else ''}\n"
             f"  Baidu server:   {demo.baidu_url} (app {API_KEY} / {SECRET_KEY})\n"
-            "  Motion starts the cameras' scans; recognitions appear under Activity (the logbook), usage on"
-            " the integration's page."
+            f"  Frigate camera: {frigate}\n"
+            "  Motion starts the cameras' scans, and Frigate's person events the garden's; recognitions appear"
+            " under Activity (the logbook), usage on the integration's page."
             " Ctrl-C stops.\n",
             flush=True,
         )
@@ -659,6 +873,13 @@ async def run(argv: list[str] | None = None) -> int:
     parser.add_argument("--state", type=Path, default=ROOT / "state", help="where the demo keeps its state")
     parser.add_argument("--port", type=int, default=8123, help="Home Assistant's port on 127.0.0.1")
     parser.add_argument("--baidu-port", type=int, default=8300, help="the local Baidu server's port on 127.0.0.1")
+    parser.add_argument("--language", choices=LANGUAGES, default="en", help="Home Assistant's language")
+    parser.add_argument(
+        "--mqtt-port", type=int, default=8301, help="the Frigate camera's MQTT broker on 127.0.0.1 (0: any free port)"
+    )
+    parser.add_argument(
+        "--frigate-port", type=int, default=8302, help="the fake Frigate's port on 127.0.0.1 (0: any free port)"
+    )
     args = parser.parse_args(argv)
 
     main = asyncio.current_task()

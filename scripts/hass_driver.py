@@ -289,12 +289,16 @@ class HassClient:
         """Return the config entries of `domain`."""
         return list(await self.call("GET", f"/api/config/config_entries/entry?domain={domain}"))
 
-    async def flow(self, base: str, start: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
-        """Start a flow (config, options, subentry, reconfigure), submit its one form; the finished result."""
+    async def flow(
+        self, base: str, start: dict[str, Any], data: dict[str, Any], *more: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Start a flow (config, options, subentry, reconfigure), submit its form (and `more` forms); the result."""
         form = await self.call("POST", base, start)
-        if form["type"] != "form":
-            raise HassError(f"{start}: {form.get('reason')}")
-        result: dict[str, Any] = await self.call("POST", f"{base}/{form['flow_id']}", data)
+        result: dict[str, Any] = form
+        for answers in (data, *more):
+            if result["type"] != "form":
+                raise HassError(f"{start}: {result.get('errors') or result.get('reason')}")
+            result = await self.call("POST", f"{base}/{form['flow_id']}", answers)
         # Reconfiguring ends in an abort whose reason is "reconfigure_successful".
         if result["type"] != "create_entry" and not str(result.get("reason")).endswith("_successful"):
             raise HassError(f"{start}: {result.get('errors') or result.get('reason')}")

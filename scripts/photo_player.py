@@ -109,17 +109,19 @@ def doorway_frame(photo: Path | None, size: tuple[int, int] = FRAME_SIZE) -> byt
     return noisy_jpeg(image, NOISE_SIGMA)
 
 
-Motion = Callable[[int, bool], Awaitable[None]]
+# motion(camera, on, photo): the camera's motion sensor turns on or off; `photo` is who stands there (None: nobody).
+Motion = Callable[[int, bool, Path | None], Awaitable[None]]
 
 
-def triggered_by(motion_sensor: str) -> dict[str, Any]:
+def triggered_by(motion_sensor: str | None) -> dict[str, Any]:
     """Return a camera subentry's scan settings: a doorway's motion sensor starts a visit, with the default bursts.
 
     A visit is a burst of frames that stops at the first recognition; the change gate and the
-    cool-down keep their defaults; nothing scans on a clock.
+    cool-down keep their defaults; nothing scans on a clock. None: no trigger (a Frigate
+    camera, whose person events start its visits).
     """
     return {
-        CONF_TRIGGERS: [motion_sensor],
+        CONF_TRIGGERS: [motion_sensor] if motion_sensor else [],
         CONF_BURST_FRAMES: DEFAULT_BURST_FRAMES,
         CONF_BURST_INTERVAL: DEFAULT_BURST_INTERVAL,
         CONF_CHANGE_THRESHOLD: DEFAULT_CHANGE_THRESHOLD,
@@ -132,7 +134,8 @@ def triggered_by(motion_sensor: str) -> dict[str, Any]:
 class PhotoPlayer:
     """Cameras (their frame files, in order) at doorways, each camera one photo ahead of the last.
 
-    `motion(camera, on)` sets camera number `camera`'s motion sensor.
+    `motion(camera, on, photo)` sets camera number `camera`'s motion sensor (and says who is there:
+    the demo's Frigate camera makes a person event of it).
     """
 
     frames: list[Path]
@@ -152,7 +155,7 @@ class PhotoPlayer:
         photos = self.photos[number:] + self.photos[:number]
         loop = asyncio.get_running_loop()
         started = loop.time()
-        await self.motion(number, False)
+        await self.motion(number, False, None)
         schedule = visits(
             photos, empty_seconds=self.empty_seconds, visit_seconds=self.visit_seconds, nobody_every=self.nobody_every
         )
@@ -160,9 +163,9 @@ class PhotoPlayer:
             await self._hold(frame, None, started + visit.start)
             # The person is in the frame before the sensor says so, as with a real PIR sensor.
             show_bytes(frame, await asyncio.to_thread(doorway_frame, visit.photo))
-            await self.motion(number, True)
+            await self.motion(number, True, visit.photo)
             await self._hold(frame, visit.photo, started + visit.start + visit.seconds)
-            await self.motion(number, False)
+            await self.motion(number, False, visit.photo)
 
     async def _hold(self, frame: Path, photo: Path | None, until: float) -> None:
         """Show `photo` (or the empty doorway) with fresh noise every `frame_seconds` until loop time `until`."""

@@ -1,9 +1,16 @@
 """What a camera announces when a visit ends: each person recognised (once per cool-down), else a stranger.
 
-An `Announcement` is made once per person or stranger. Its `event_data` is the
-bus event automations trigger on (`baidu_face_recognized`,
-`baidu_face_unknown_face`) and the logbook describes (`announced` reads it back);
-its `event_attributes` are what the camera's event entity shows of it.
+A stranger is told as the visitor they are (visitors.py): their number, visits
+so far, first sighting, whether they are ignored (then nothing is announced)
+and whether they are remembered at all.
+
+Or, when the visit saw a face and could not say who (decisions.py), that it
+is uncertain, with the candidates and why. An `Announcement` is made once per
+person, stranger or uncertain visit. Its `event_data` is the bus event
+automations trigger on (`baidu_face_recognized`, `baidu_face_unknown_face`,
+`baidu_face_uncertain`); its `event_attributes` are what the camera's event
+entity shows of it; its `logbook_entry` is its one line in Activity. All
+carry the visit's `decision` record.
 """
 
 from __future__ import annotations
@@ -14,23 +21,27 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from homeassistant.components.image_processing.const import DOMAIN as IMAGE_PROCESSING_DOMAIN
-from homeassistant.const import ATTR_ENTITY_ID
-from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.const import ATTR_DOMAIN, ATTR_ENTITY_ID, ATTR_NAME, EVENT_LOGBOOK_ENTRY
+from homeassistant.core import CALLBACK_TYPE, Context, HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
 
-from .const import DOMAIN, EVENT_RECOGNIZED, EVENT_UNKNOWN_FACE
+from .api import Candidate
+from .const import DOMAIN, EVENT_RECOGNIZED, EVENT_UNCERTAIN, EVENT_UNKNOWN_FACE
+from .decisions import Decisions
 from .kept_face_view import image_url
 from .kept_faces import KeptFace
 from .seen import SeenFace, box_attributes
-from .visits import Visit
+from .texts import text
+from .visitors import Visitor, VisitorSighting
+from .visits import UNCERTAIN, Visit
 
 
 @dataclass(frozen=True, slots=True)
 class Announcement:
     """A person a visit recognised, or (when it recognised nobody) its best unknown face."""
 
-    event_type: str  # EVENT_RECOGNIZED or EVENT_UNKNOWN_FACE
+    event_type: str  # EVENT_RECOGNIZED, EVENT_UNKNOWN_FACE or EVENT_UNCERTAIN
     face: SeenFace
     entity_id: str | None  # the camera's recognition entity
     camera: str
@@ -41,6 +52,13 @@ class Announcement:
     # An unknown face's: how many faces nobody known explains, and each one's kept crop.
     faces: int = 0
     face_ids: tuple[str, ...] = ()
+    # An unknown face's visitor (None: not remembered, see `remembered`).
+    visitor: Visitor | None = None
+    # Why the visit decided so (decisions.Decisions.record).
+    decision: Mapping[str, Any] | None = None
+    # An uncertain visit's: why (decisions.REASON_*), and whom it weighed, with the frames naming each.
+    reason: str | None = None
+    candidates: tuple[tuple[Candidate, int], ...] = ()
 
     @property
     def recognized(self) -> bool:
@@ -57,20 +75,79 @@ class Announcement:
         }
         if self.recognized:
             data |= {"uid": face.uid, "user_info": face.user_info, "group_id": face.group_id}
+        elif self.event_type == EVENT_UNCERTAIN:
+            data |= {"reason": self.reason, "candidates": self._candidates()}
         else:
             data["faces"] = self.faces
         data |= {"score": face.score, "box": box_attributes(face.box), **self._crop()}
-        if not self.recognized:
-            data["face_ids"] = list(self.face_ids)
-        return data
+        if self.event_type == EVENT_UNKNOWN_FACE:
+            data |= {"face_ids": list(self.face_ids), **self._visitor()}
+        return data | {"decision": dict(self.decision or {})}
 
     def event_attributes(self) -> dict[str, Any]:
         """Return the event entity's attributes: who (when recognised), the score and box, the crop, the frames."""
         attributes: dict[str, Any] = {"uid": self.face.uid, "name": self.face.name} if self.recognized else {}
+        if self.event_type == EVENT_UNCERTAIN:
+            attributes |= {"reason": self.reason, "candidates": self._candidates()}
         attributes |= {"score": self.face.score, "box": box_attributes(self.face.box)}
-        if not self.recognized:
-            attributes["faces"] = self.faces
-        return attributes | self._crop() | {"frames": self.frames_scanned}
+        if self.event_type == EVENT_UNKNOWN_FACE:
+            attributes |= {"faces": self.faces, **self._visitor()}
+        attributes |= self._crop() | {"frames": self.frames_scanned}
+        return attributes | {"decision": dict(self.decision or {})}
+
+    def _candidates(self) -> list[dict[str, Any]]:
+        return [
+            {"uid": c.uid, "user_info": c.user_info or None, "group_id": c.group_id or None, "score": c.score}
+            | {"frames": frames}
+            for c, frames in self.candidates
+        ]
+
+    def logbook_entry(self, hass: HomeAssistant) -> dict[str, Any]:
+        """Return its line in Activity, in Home Assistant's language: who, on which camera, the score.
+
+        A logbook entry on the camera rather than a description of the bus event:
+        a described event belongs to the recognition entity its data names, so
+        excluding that entity's states from the logbook (README) would drop the
+        line too; the camera's own state rarely changes.
+        """
+        # Activity shows the camera's name before the message: the message names the person.
+        score = f"{self.face.score:.1f}"
+        if self.recognized:
+            name = self.face.name or self.face.uid or ""
+            message = text(hass, "recognized_line", name=name, score=score)
+        elif self.event_type == EVENT_UNCERTAIN:
+            # Not a name: the door stays shut, and Activity says why.
+            name = text(hass, "uncertain")
+            names = " / ".join(candidate.user_info or candidate.uid for candidate, _ in self.candidates)
+            message = text(hass, "uncertain_line", reason=text(hass, f"uncertain_{self.reason}"), names=names or "—")
+        elif self.visitor is not None:
+            # A remembered stranger is named as the visitor they are.
+            name = text(hass, "visitor_name", number=self.visitor.number)
+            message = text(hass, "visitor_line", visitor=name, visits=self.visitor.visits, score=score)
+        else:
+            name, message = text(hass, "unknown_face"), text(hass, "unknown_face_line", score=score)
+        return {ATTR_NAME: name, "message": message, ATTR_DOMAIN: DOMAIN, ATTR_ENTITY_ID: self.camera}
+
+    def _visitor(self) -> dict[str, Any]:
+        """Return who a stranger is: their visitor id and name, visits so far, first sighting, ignored, remembered."""
+        visitor = self.visitor
+        if visitor is None:
+            return {
+                "visitor_id": None,
+                "visitor": None,
+                "visits": 1,
+                "first_seen": None,
+                "ignored": False,
+                "remembered": False,
+            }
+        return {
+            "visitor_id": visitor.number,
+            "visitor": visitor.name,
+            "visits": visitor.visits,
+            "first_seen": visitor.first_seen.isoformat(),
+            "ignored": visitor.ignored,
+            "remembered": True,
+        }
 
     def _crop(self) -> dict[str, str]:
         """Return the kept crop's id and URL (nothing when the face was not kept)."""
@@ -79,22 +156,20 @@ class Announcement:
         return {"face_id": self.face_id, "image_url": self.image_url}
 
 
-def announced(data: Mapping[str, Any]) -> tuple[str | None, float, str | None]:
-    """Return whom an announcement's bus data names (None: a stranger), its score and its recognition entity.
-
-    The logbook reads events back, also ones stored by earlier versions.
-    """
-    return data.get("user_info") or data.get("uid"), data.get("score", 0), data.get(ATTR_ENTITY_ID)
-
-
 type AnnouncementListener = Callable[[Announcement], None]
 
 
 class Announcer:
     """One camera's announcements: fired on the bus, and told to the listeners (the camera's event entity)."""
 
-    def __init__(self, hass: HomeAssistant, entry_id: str, camera: str, cooldown: float, unique_id: str) -> None:
-        """Announce for `camera`'s recognition entity (its `unique_id`); a person at most once per `cooldown` s."""
+    def __init__(
+        self, hass: HomeAssistant, entry_id: str, camera: str, cooldown: float, unique_id: str, decisions: Decisions
+    ) -> None:
+        """Announce for `camera`'s recognition entity (its `unique_id`); a person at most once per `cooldown` s.
+
+        Each announcement carries its decision record, from `decisions`.
+        """
+        self._decisions = decisions
         self._hass = hass
         self._entry_id = entry_id
         self._camera = camera
@@ -126,23 +201,48 @@ class Announcer:
         due: Sequence[str],
         kept: Mapping[str, KeptFace | None],
         strangers: Sequence[KeptFace | None],
+        visitors: Sequence[VisitorSighting] = (),
     ) -> None:
-        """Announce the people `due`, or (when the visit recognised nobody) its best unknown face.
+        """Announce the people `due`, or (when the visit recognised nobody) its best unknown face, or its doubt.
 
-        `kept` and `strangers` are the crops kept of the people's and the strangers' faces.
+        `kept` and `strangers` are the crops kept of the people's and the strangers' faces,
+        `visitors` who the strangers are; an ignored visitor is not announced. A
+        concluded visit's `known` holds only the people it confirmed (decisions.py).
         """
         entity_id = er.async_get(self._hass).async_get_entity_id(IMAGE_PROCESSING_DOMAIN, DOMAIN, self._unique_id)
+        verdict = visit.verdict
         for uid in due:
-            self._fire(self._announcement(EVENT_RECOGNIZED, visit, visit.known[uid], kept.get(uid), entity_id))
-        if not visit.known and visit.unknown:
-            best = max(range(len(visit.unknown)), key=lambda index: visit.unknown[index].score)
-            crop = strangers[best] if best < len(strangers) else None
-            announcement = self._announcement(EVENT_UNKNOWN_FACE, visit, visit.unknown[best], crop, entity_id)
-            face_ids = tuple(face.id for face in strangers if face is not None)
-            self._fire(replace(announcement, faces=len(visit.unknown), face_ids=face_ids))
+            self._fire(self._announcement(EVENT_RECOGNIZED, visit, visit.known[uid], kept.get(uid), entity_id, uid))
+        if verdict is not None and verdict.outcome == UNCERTAIN:
+            seen = [*visit.uncertain.values(), *visit.unknown]
+            face = max(seen, key=lambda f: f.score) if seen else SeenFace(0.0, None)
+            announcement = self._announcement(EVENT_UNCERTAIN, visit, face, None, entity_id)
+            weighed = tuple((c, visit.named.get(c.uid, 0)) for c in verdict.candidates)
+            self._fire(replace(announcement, reason=verdict.reason, candidates=weighed))
+            return
+        if visit.known or not visit.unknown:
+            return
+
+        def visitor(index: int) -> Visitor | None:
+            return visitors[index].visitor if index < len(visitors) else None
+
+        told = [i for i in range(len(visit.unknown)) if not ((who := visitor(i)) is not None and who.ignored)]
+        if not told:
+            return
+        best = max(told, key=lambda index: visit.unknown[index].score)
+        crop = strangers[best] if best < len(strangers) else None
+        announcement = self._announcement(EVENT_UNKNOWN_FACE, visit, visit.unknown[best], crop, entity_id)
+        face_ids = tuple(face.id for face in strangers if face is not None)
+        self._fire(replace(announcement, faces=len(visit.unknown), face_ids=face_ids, visitor=visitor(best)))
 
     def _announcement(
-        self, event_type: str, visit: Visit, face: SeenFace, crop: KeptFace | None, entity_id: str | None
+        self,
+        event_type: str,
+        visit: Visit,
+        face: SeenFace,
+        crop: KeptFace | None,
+        entity_id: str | None,
+        uid: str | None = None,
     ) -> Announcement:
         return Announcement(
             event_type,
@@ -152,9 +252,13 @@ class Announcer:
             visit.frames_scanned,
             face_id=crop.id if crop else None,
             image_url=image_url(self._entry_id, crop.id) if crop else None,
+            decision=self._decisions.record(visit, event_type, uid),
         )
 
     def _fire(self, announcement: Announcement) -> None:
-        self._hass.bus.async_fire(announcement.event_type, announcement.event_data())
+        # One context: the Activity line and the event are the same announcement.
+        context = Context()
+        self._hass.bus.async_fire(announcement.event_type, announcement.event_data(), context=context)
+        self._hass.bus.async_fire(EVENT_LOGBOOK_ENTRY, announcement.logbook_entry(self._hass), context=context)
         for listener in list(self._listeners):
             listener(announcement)

@@ -21,7 +21,7 @@ async def async_setup_entry(
     hass: HomeAssistant, entry: BaiduFaceConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
 ) -> None:
     """Add the entry's "Refresh people" button."""
-    async_add_entities([RefreshPeopleButton(entry)])
+    async_add_entities([RefreshPeopleButton(hass, entry)])
 
 
 class RefreshPeopleButton(ButtonEntity):
@@ -30,11 +30,11 @@ class RefreshPeopleButton(ButtonEntity):
     _attr_has_entity_name = True
     _attr_translation_key = "refresh_people"
 
-    def __init__(self, entry: BaiduFaceConfigEntry) -> None:
+    def __init__(self, hass: HomeAssistant, entry: BaiduFaceConfigEntry) -> None:
         """Refresh this entry's people."""
         self._entry = entry
         self._attr_unique_id = f"{entry.entry_id}_refresh_people"
-        self._attr_device_info = app_device(entry)
+        self._attr_device_info = app_device(hass, entry)
 
     @override
     async def async_press(self) -> None:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from homeassistant.config_entries import ConfigEntry, ConfigSubentry
 
-from .api import DEFAULT_THRESHOLD
+from .api import DEFAULT_THRESHOLD, ControlLevel
 from .const import (
     CONF_ATTRIBUTES,
     CONF_BURST_FRAMES,
@@ -14,9 +14,12 @@ from .const import (
     CONF_CAMERA,
     CONF_CHANGE_THRESHOLD,
     CONF_COOLDOWN,
+    CONF_FRAMES_TO_CONFIRM,
     CONF_GROUPS,
+    CONF_LIVENESS,
     CONF_MAX_FACES,
     CONF_MODE,
+    CONF_QUALITY,
     CONF_SCAN_INTERVAL,
     CONF_THRESHOLD,
     CONF_TRIGGERS,
@@ -24,6 +27,7 @@ from .const import (
     DEFAULT_BURST_INTERVAL,
     DEFAULT_CHANGE_THRESHOLD,
     DEFAULT_COOLDOWN,
+    DEFAULT_FRAMES_TO_CONFIRM,
     DEFAULT_MAX_FACES,
     MODE_IDENTIFY,
 )
@@ -45,6 +49,11 @@ class CameraSettings:
     burst_interval: float
     change_threshold: float
     cooldown: float
+    # A person is announced once this many frames of a visit name them (decisions.py).
+    frames_to_confirm: int = DEFAULT_FRAMES_TO_CONFIRM
+    # What the scans ask Baidu to judge of each face (identify mode).
+    liveness: ControlLevel = ControlLevel.NONE
+    quality: ControlLevel = ControlLevel.NONE
 
     @classmethod
     def of(cls, entry: ConfigEntry, subentry: ConfigSubentry) -> CameraSettings:
@@ -63,6 +72,9 @@ class CameraSettings:
             burst_interval=float(settings.get(CONF_BURST_INTERVAL, DEFAULT_BURST_INTERVAL)),
             change_threshold=float(settings.get(CONF_CHANGE_THRESHOLD, DEFAULT_CHANGE_THRESHOLD)),
             cooldown=float(settings.get(CONF_COOLDOWN, DEFAULT_COOLDOWN)),
+            frames_to_confirm=max(1, int(settings.get(CONF_FRAMES_TO_CONFIRM, DEFAULT_FRAMES_TO_CONFIRM))),
+            liveness=ControlLevel(settings.get(CONF_LIVENESS, ControlLevel.NONE)),
+            quality=ControlLevel(settings.get(CONF_QUALITY, ControlLevel.NONE)),
         )
 
     @property

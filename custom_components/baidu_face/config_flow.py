@@ -29,42 +29,57 @@ from .api import (
     BaiduFaceClient,
     BaiduFaceError,
     BaiduFacePermissionError,
+    ControlLevel,
+    is_baidu_cloud,
 )
 from .const import (
     CONF_API_KEY,
     CONF_API_VERSION,
     CONF_ATTRIBUTES,
+    CONF_AWAY_AFTER,
     CONF_BURST_FRAMES,
     CONF_BURST_INTERVAL,
     CONF_CAMERA,
     CONF_CHANGE_THRESHOLD,
     CONF_COOLDOWN,
     CONF_DAILY_BUDGET,
+    CONF_DOOR_PRESET,
     CONF_ENDPOINT,
+    CONF_FRAMES_TO_CONFIRM,
+    CONF_FRIGATE_PASSWORD,
     CONF_GROUPS,
     CONF_KEPT_DAYS,
     CONF_KEPT_FACES,
+    CONF_LIVENESS,
     CONF_MAX_FACES,
+    CONF_MAX_VISITORS,
     CONF_MODE,
     CONF_MONTHLY_BUDGET,
     CONF_PLAN,
     CONF_QPS,
+    CONF_QUALITY,
     CONF_SCAN_INTERVAL,
     CONF_SECRET_KEY,
     CONF_SEEN_TIMEOUT,
     CONF_SOURCE,
     CONF_THRESHOLD,
     CONF_TRIGGERS,
+    CONF_VISITOR_DAYS,
+    DEFAULT_AWAY_AFTER,
     DEFAULT_BURST_FRAMES,
     DEFAULT_BURST_INTERVAL,
     DEFAULT_CHANGE_THRESHOLD,
     DEFAULT_COOLDOWN,
+    DEFAULT_FRAMES_TO_CONFIRM,
     DEFAULT_KEPT_DAYS,
     DEFAULT_KEPT_FACES,
     DEFAULT_MAX_FACES,
+    DEFAULT_MAX_VISITORS,
     DEFAULT_SCAN_INTERVAL,
     DEFAULT_SEEN_TIMEOUT,
+    DEFAULT_VISITOR_DAYS,
     DOMAIN,
+    DOOR_PRESET,
     MODE_DETECT,
     MODE_IDENTIFY,
     SOURCE_CAMERA,
@@ -72,13 +87,18 @@ from .const import (
     SUBENTRY_CAMERA,
     camera_unique_id,
 )
-from .frigate_flow import FRIGATE_FIELDS, frigate_defaults, frigate_schema, validate_frigate
+from .frigate_flow import FRIGATE_FIELDS, frigate_defaults, frigate_schema, validate_frigate, with_known_password
 from .runtime import BaiduFaceConfigEntry, create_client
 from .usage import DEFAULT_PLAN, PLANS, visit_cost
 
 _SECRET = selector.TextSelector(selector.TextSelectorConfig(type=selector.TextSelectorType.PASSWORD))
 _VERSION = selector.SelectSelector(
     selector.SelectSelectorConfig(options=[v.value for v in ApiVersion], translation_key=CONF_API_VERSION)
+)
+# The levels' translations are the actions' (services.yaml's `level` selector).
+_LEVEL_TRANSLATIONS = "level"
+_LEVEL = selector.SelectSelector(
+    selector.SelectSelectorConfig(options=[level.value for level in ControlLevel], translation_key=_LEVEL_TRANSLATIONS)
 )
 _URL = selector.TextSelector(selector.TextSelectorConfig(type=selector.TextSelectorType.URL))
 _THRESHOLD = selector.NumberSelector(selector.NumberSelectorConfig(min=0, max=100, step=1))
@@ -96,6 +116,12 @@ _SEEN_TIMEOUT = selector.NumberSelector(
         min=10, max=86_400, step=1, unit_of_measurement="s", mode=selector.NumberSelectorMode.BOX
     )
 )
+# A week at most: a camera-only home may want "home" to last a long weekend between sightings.
+_AWAY_AFTER = selector.NumberSelector(
+    selector.NumberSelectorConfig(
+        min=5, max=10_080, step=1, unit_of_measurement="min", mode=selector.NumberSelectorMode.BOX
+    )
+)
 # Left empty, these follow the plan: its calls a second, its monthly quota, no daily cap.
 _KEPT_FACES = selector.NumberSelector(
     selector.NumberSelectorConfig(min=0, max=1000, step=1, mode=selector.NumberSelectorMode.BOX)
@@ -110,7 +136,10 @@ _WHOLE_OPTIONS = (
     CONF_MAX_FACES,
     CONF_KEPT_FACES,
     CONF_KEPT_DAYS,
+    CONF_MAX_VISITORS,
+    CONF_VISITOR_DAYS,
     CONF_SEEN_TIMEOUT,
+    CONF_AWAY_AFTER,
 )
 
 
@@ -268,7 +297,10 @@ class BaiduFaceOptionsFlow(OptionsFlow):
                 ),
                 vol.Required(CONF_KEPT_FACES, default=DEFAULT_KEPT_FACES): _KEPT_FACES,
                 vol.Required(CONF_KEPT_DAYS, default=DEFAULT_KEPT_DAYS): _KEPT_DAYS,
+                vol.Required(CONF_MAX_VISITORS, default=DEFAULT_MAX_VISITORS): _KEPT_FACES,
+                vol.Required(CONF_VISITOR_DAYS, default=DEFAULT_VISITOR_DAYS): _KEPT_DAYS,
                 vol.Required(CONF_SEEN_TIMEOUT, default=DEFAULT_SEEN_TIMEOUT): _SEEN_TIMEOUT,
+                vol.Required(CONF_AWAY_AFTER, default=DEFAULT_AWAY_AFTER): _AWAY_AFTER,
             }
         )
         return self.async_show_form(
@@ -304,6 +336,8 @@ class CameraSubentryFlow(ConfigSubentryFlow):
             data = _camera_settings(user_input)
             unique_id = camera_unique_id(data[CONF_CAMERA], data[CONF_MODE])
             errors = _camera_errors(entry, current, data, unique_id)
+            # The form shows what the preset chose (and why it cannot be saved, on a local server).
+            user_input = {key: value for key, value in data.items() if key != CONF_DOOR_PRESET}
             if not errors and data.get(CONF_SOURCE) == SOURCE_FRIGATE:
                 # Frigate's URL, camera and zones on a step of their own, proven by a call.
                 self._pending, self._pending_step = data, step_id
@@ -324,13 +358,15 @@ class CameraSubentryFlow(ConfigSubentryFlow):
         """Ask where Frigate is (the Frigate integration's entry, where there is one) and which of its cameras."""
         assert self._pending is not None
         errors: dict[str, str] = {}
+        current = self._get_reconfigure_subentry().data if self._pending_step == "reconfigure" else {}
+        known = {**frigate_defaults(self.hass), **current}
         if user_input is not None:
-            frigate, errors = await validate_frigate(self.hass, user_input)
+            frigate, errors = await validate_frigate(self.hass, with_known_password(user_input, known))
             if not errors:
                 data = {**self._pending, **frigate}
                 return self._save(self._pending_step, data, camera_unique_id(data[CONF_CAMERA], data[CONF_MODE]))
-        current = self._get_reconfigure_subentry().data if self._pending_step == "reconfigure" else {}
-        suggested = {**frigate_defaults(self.hass), **current, **(user_input or {})}
+        # A password never goes to the browser: left empty, the one known for the same user is kept.
+        suggested = {k: v for k, v in {**known, **(user_input or {})}.items() if k != CONF_FRIGATE_PASSWORD}
         return self.async_show_form(
             step_id="frigate",
             data_schema=self.add_suggested_values_to_schema(frigate_schema(), suggested),
@@ -351,7 +387,12 @@ class CameraSubentryFlow(ConfigSubentryFlow):
 
 
 def _camera_settings(user_input: dict[str, Any]) -> dict[str, Any]:
-    """Return the form's answers with numbers as the entity uses them (the selectors give floats)."""
+    """Return the form's answers with numbers as the entity uses them (the selectors give floats).
+
+    The door preset, when ticked, sets its values (const.DOOR_PRESET) over the form's.
+    """
+    preset = DOOR_PRESET if user_input.get(CONF_DOOR_PRESET) else {}
+    user_input = {key: value for key, value in user_input.items() if key != CONF_DOOR_PRESET} | preset
     return {
         **user_input,
         CONF_THRESHOLD: float(user_input[CONF_THRESHOLD]),
@@ -362,6 +403,9 @@ def _camera_settings(user_input: dict[str, Any]) -> dict[str, Any]:
         CONF_BURST_INTERVAL: float(user_input[CONF_BURST_INTERVAL]),
         CONF_CHANGE_THRESHOLD: float(user_input[CONF_CHANGE_THRESHOLD]),
         CONF_COOLDOWN: int(user_input[CONF_COOLDOWN]),
+        CONF_FRAMES_TO_CONFIRM: int(user_input.get(CONF_FRAMES_TO_CONFIRM, DEFAULT_FRAMES_TO_CONFIRM)),
+        CONF_LIVENESS: user_input.get(CONF_LIVENESS, ControlLevel.NONE.value),
+        CONF_QUALITY: user_input.get(CONF_QUALITY, ControlLevel.NONE.value),
     }
 
 
@@ -371,15 +415,24 @@ TRIGGER_VISITS_A_DAY = 10
 
 def _camera_cost(client: BaiduFaceClient, settings: Mapping[str, Any]) -> dict[str, str]:
     """Return the form's cost figures: a frame, a visit and a day, as the usage sensors count calls."""
+    confirm = int(settings.get(CONF_FRAMES_TO_CONFIRM) or DEFAULT_FRAMES_TO_CONFIRM)
     cost = visit_cost(
         v2=client.api_version is ApiVersion.V2,
         identify=settings.get(CONF_MODE, MODE_IDENTIFY) == MODE_IDENTIFY,
         max_faces=int(settings.get(CONF_MAX_FACES) or DEFAULT_MAX_FACES),
         burst_frames=int(settings.get(CONF_BURST_FRAMES) or DEFAULT_BURST_FRAMES),
         interval=int(settings.get(CONF_SCAN_INTERVAL) or 0),
+        frames_to_confirm=confirm,
+        quality=settings.get(CONF_QUALITY, ControlLevel.NONE.value) != ControlLevel.NONE.value,
     )
     visits = TRIGGER_VISITS_A_DAY if settings.get(CONF_TRIGGERS) else 0
+    endpoint = URL(client.base_url)
     return {
+        # Where the scans go: the form says liveness needs Baidu's cloud, and shows this endpoint beside it.
+        "endpoint": f"{endpoint.host}:{endpoint.port}" if not is_baidu_cloud(client.base_url) else "Baidu",
+        "frames_to_confirm": str(confirm),
+        # The frames a person the burst's last frame names takes beyond it (scanner.py).
+        "confirm_extra": str(confirm - 1),
         "scan_interval": str(int(settings.get(CONF_SCAN_INTERVAL) or 0)),
         "burst_frames": str(int(settings.get(CONF_BURST_FRAMES) or DEFAULT_BURST_FRAMES)),
         "frame_calls": f"{cost.frame:,}",
@@ -402,6 +455,12 @@ def _camera_errors(
         return {"base": "camera_already_configured"}
     if data[CONF_MODE] == MODE_IDENTIFY and not data.get(CONF_GROUPS):
         return {CONF_GROUPS: "groups_required"}
+    if data[CONF_FRAMES_TO_CONFIRM] > data[CONF_BURST_FRAMES]:
+        return {CONF_FRAMES_TO_CONFIRM: "confirm_exceeds_burst"}
+    # Only Baidu's cloud judges liveness: a local server would refuse every scan (a scan problem).
+    base_url = entry.runtime_data.client.base_url
+    if data[CONF_LIVENESS] != ControlLevel.NONE.value and not is_baidu_cloud(base_url):
+        return {CONF_LIVENESS: "liveness_needs_cloud"}
     return {}
 
 
@@ -462,6 +521,13 @@ def _camera_schema(groups: list[str], taken: list[str]) -> vol.Schema:
                 )
             ),
             vol.Required(CONF_COOLDOWN, default=DEFAULT_COOLDOWN): _seconds(0, 86400, 1),
+            # How the camera decides (decisions.py); the door preset sets all three on save.
+            vol.Required(CONF_FRAMES_TO_CONFIRM, default=DEFAULT_FRAMES_TO_CONFIRM): selector.NumberSelector(
+                selector.NumberSelectorConfig(min=1, max=20, step=1, mode=selector.NumberSelectorMode.BOX)
+            ),
+            vol.Required(CONF_LIVENESS, default=ControlLevel.NONE.value): _LEVEL,
+            vol.Required(CONF_QUALITY, default=ControlLevel.NONE.value): _LEVEL,
+            vol.Optional(CONF_DOOR_PRESET, default=False): selector.BooleanSelector(),
             # 0 = only on a trigger or when image_processing.scan is called.
             vol.Required(CONF_SCAN_INTERVAL): _seconds(0, 86400, 1),
         }

@@ -30,8 +30,13 @@ CONF_ATTRIBUTES: Final = "attributes"
 # Faces kept from the cameras (kept_faces.FaceStore): at most this many of each kind, for this many days.
 CONF_KEPT_FACES: Final = "kept_faces"
 CONF_KEPT_DAYS: Final = "kept_days"
+# Strangers remembered as visitors (visitors.Visitors): at most this many, none unseen for longer than this many days.
+CONF_MAX_VISITORS: Final = "max_visitors"
+CONF_VISITOR_DAYS: Final = "visitor_days"
 # A person is "seen recently" for this long after a recognition (people.py).
 CONF_SEEN_TIMEOUT: Final = "seen_timeout"
+# A person's tracker is home for this many minutes after a recognition, then not_home (device_tracker.py).
+CONF_AWAY_AFTER: Final = "away_after"
 
 # Camera subentries
 SUBENTRY_CAMERA: Final = "camera"
@@ -46,6 +51,12 @@ CONF_BURST_FRAMES: Final = "burst_frames"
 CONF_BURST_INTERVAL: Final = "burst_interval"
 CONF_CHANGE_THRESHOLD: Final = "change_threshold"
 CONF_COOLDOWN: Final = "cooldown"
+# How a camera decides (decisions.py): frames that must name a person, and the levels its scans ask of a face.
+CONF_FRAMES_TO_CONFIRM: Final = "frames_to_confirm"
+CONF_LIVENESS: Final = "liveness"
+CONF_QUALITY: Final = "quality"
+# A form-only switch: on save it sets DOOR_PRESET's values (it is not stored).
+CONF_DOOR_PRESET: Final = "door_preset"
 
 
 def camera_unique_id(camera_entity_id: str, mode: str) -> str:
@@ -62,13 +73,32 @@ DEFAULT_BURST_INTERVAL: Final = 1.0  # seconds between a burst's frames
 # Percent of the picture that must change before a frame is sent again (0: send every frame).
 DEFAULT_CHANGE_THRESHOLD: Final = 1.0
 DEFAULT_COOLDOWN: Final = 60  # seconds before the same person is announced again on a camera
+# One frame names a person: the behaviour (and cost) of cameras set up before frames to confirm existed.
+DEFAULT_FRAMES_TO_CONFIRM: Final = 1
+# Seconds before the frame that may confirm a person named in the last one: a new picture
+# (cameras refresh their snapshot several times a second), not a whole burst_interval, so
+# two frames still announce within about two seconds of the trigger.
+CONFIRM_DELAY: Final = 0.3
+# Points (0-100) within which a face's two best candidates, different people, are a tie:
+# such a face names nobody (Frigate's face recognition rejects near ties too). dlib's highest
+# score between two different people on held-out photos is 78.1, two points under 80.
+TIE_MARGIN: Final = 2.0
+# The door preset: two frames must agree, Baidu judges liveness and quality (see docs/configuration.md).
+DOOR_PRESET: Final = {CONF_FRAMES_TO_CONFIRM: 2, CONF_LIVENESS: "normal", CONF_QUALITY: "normal"}
 
 DEFAULT_KEPT_FACES: Final = 50
 DEFAULT_KEPT_DAYS: Final = 7
 DEFAULT_SEEN_TIMEOUT: Final = 300  # seconds
+DEFAULT_MAX_VISITORS: Final = 100
+DEFAULT_VISITOR_DAYS: Final = 30
+DEFAULT_AWAY_AFTER: Final = 60  # minutes; why this rule and this default: device_tracker.py
 
 EVENT_RECOGNIZED: Final = "baidu_face_recognized"
 EVENT_UNKNOWN_FACE: Final = "baidu_face_unknown_face"
+# A visit that saw a face but could not decide who (decisions.py): neither a recognition nor a stranger.
+EVENT_UNCERTAIN: Final = "baidu_face_uncertain"
+# Diagnostics keep this many decisions per camera.
+KEPT_DECISIONS: Final = 20
 
 # A camera's frames: its live picture, or Frigate's person events and snapshots (frigate_source.py).
 CONF_SOURCE: Final = "source"

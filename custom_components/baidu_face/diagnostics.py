@@ -17,7 +17,7 @@ CAMERA_REDACT = {CONF_FRIGATE_USERNAME, CONF_FRIGATE_PASSWORD}
 
 
 async def async_get_config_entry_diagnostics(hass: HomeAssistant, entry: BaiduFaceConfigEntry) -> dict[str, Any]:
-    """Return settings, cameras, scanners, API version, calls, usage, kept-face and people counts; no keys or faces."""
+    """Return settings, cameras, scanners, API version, calls, usage, kept-face, people, visitor counts; no faces."""
     client = entry.runtime_data.client
     scanners = entry.runtime_data.scanners
     usage = entry.runtime_data.usage
@@ -46,4 +46,6 @@ async def async_get_config_entry_diagnostics(hass: HomeAssistant, entry: BaiduFa
         "kept_faces": entry.runtime_data.faces.counts(),
         # How many, never who.
         "people": entry.runtime_data.people.diagnostics(),
+        # How many visitors, ignored ones, and cameras whose groups leave no room to search them.
+        "visitors": entry.runtime_data.visitors.diagnostics(),
     }

@@ -7,10 +7,11 @@ one of a person's, updated by the people and gone with its person.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
 from typing import Any, override
 
 from homeassistant.config_entries import ConfigEntry, ConfigSubentry
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers import area_registry as ar
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
@@ -18,36 +19,41 @@ from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.event import async_track_point_in_utc_time
+from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN
 from .people import Person, person_identifier, signal_person_added, signal_person_updated
 from .runtime import BaiduFaceConfigEntry
 from .scanner import CameraScanner
+from .texts import text
+
+# Models are in Home Assistant's language (texts.py; the registry translates names only),
+# so what tells the devices apart is the model id: the selectors filter on PERSON_MODEL_ID.
+PERSON_MODEL_ID = "person"
 
 
-def service_device(entry: ConfigEntry, model: str) -> DeviceInfo:
-    """Return the device of the Baidu app an entry connects to."""
+def app_device(hass: HomeAssistant, entry: BaiduFaceConfigEntry) -> DeviceInfo:
+    """Return the device of a loaded entry's Baidu app, its model naming the API version in use."""
+    version = entry.runtime_data.client.api_version.value
     return DeviceInfo(
         identifiers={(DOMAIN, entry.entry_id)},
         name=entry.title,
         manufacturer="Baidu",
-        model=model,
+        model=text(hass, "model_app", version=version.upper()),
+        model_id=f"face_api_{version}",
         entry_type=DeviceEntryType.SERVICE,
     )
 
 
-def app_device(entry: BaiduFaceConfigEntry) -> DeviceInfo:
-    """Return the device of a loaded entry's Baidu app, its model naming the API version in use."""
-    return service_device(entry, f"Face API {entry.runtime_data.client.api_version.value.upper()}")
-
-
-def camera_device(entry: ConfigEntry, subentry: ConfigSubentry) -> DeviceInfo:
+def camera_device(hass: HomeAssistant, subentry: ConfigSubentry) -> DeviceInfo:
     """Return the device of one camera subentry (its recognition entities hang on it)."""
     return DeviceInfo(
         identifiers={(DOMAIN, subentry.subentry_id)},
         name=subentry.title,
         manufacturer="Baidu",
-        model="Face recognition",
+        model=text(hass, "model_camera"),
+        model_id="camera",
         entry_type=DeviceEntryType.SERVICE,
     )
 
@@ -69,10 +75,12 @@ class CameraEntity(Entity):
         self._scanner = scanner
         self._attr_translation_key = key
         self._attr_unique_id = scanner.unique_id(key)
-        self._attr_device_info = camera_device(entry, entry.subentries[scanner.subentry_id])
+        self._attr_device_info = camera_device(scanner.hass, entry.subentries[scanner.subentry_id])
 
 
-def person_device(entry: ConfigEntry, uid: str, name: str, app_device_id: str | None = None) -> DeviceInfo:
+def person_device(
+    hass: HomeAssistant, entry: ConfigEntry, uid: str, name: str, app_device_id: str | None = None
+) -> DeviceInfo:
     """Return the device of one person of the face set (their last-seen entities hang on it).
 
     It is reached via the app's device when its registry id is given (Home
@@ -82,8 +90,11 @@ def person_device(entry: ConfigEntry, uid: str, name: str, app_device_id: str | 
         identifiers={(DOMAIN, person_identifier(entry.entry_id, uid))},
         name=name,
         manufacturer="Baidu",
-        model="Person",
-        entry_type=DeviceEntryType.SERVICE,
+        model=text(hass, "model_person"),
+        model_id=PERSON_MODEL_ID,
+        # A person is not a service ("Service info", "Add service" on their page). None, not
+        # left out: a left-out entry type keeps the service type older versions registered.
+        entry_type=None,
     )
     if app_device_id is not None:
         info["via_device_id"] = app_device_id
@@ -136,6 +147,65 @@ class PersonEntity(Entity):
         self.async_write_ha_state()
 
 
+class SightingWindowEntity(PersonEntity):
+    """A person's entity that holds for a window after each recognition ("Seen recently", the tracker's home).
+
+    Computed from the last sighting the people's Store keeps, so a restart
+    within the window shows it held (and let go once the rest has passed); a
+    timer writes the state when the window ends.
+    """
+
+    def __init__(
+        self, entry: BaiduFaceConfigEntry, person: Person, device: DeviceInfo, key: str, window: timedelta
+    ) -> None:
+        """Belong to `person`; hold for `window` after each recognition."""
+        super().__init__(entry, person, device, key)
+        self._window = window
+        self._unsub_timer: CALLBACK_TYPE | None = None
+
+    @property
+    def _until(self) -> datetime | None:
+        """Return when the window ends (None: never seen)."""
+        last_seen = self.person.last_seen
+        return last_seen + self._window if last_seen is not None else None
+
+    @property
+    def within_window(self) -> bool:
+        """Return whether the person was recognised within the window."""
+        until = self._until
+        return until is not None and dt_util.utcnow() < until
+
+    @override
+    async def async_added_to_hass(self) -> None:
+        """Follow sightings and end the window shown now."""
+        await super().async_added_to_hass()
+        self.async_on_remove(self._cancel_timer)
+        self._schedule_end()
+
+    @override
+    @callback
+    def _updated(self) -> None:
+        self._schedule_end()
+        super()._updated()
+
+    @callback
+    def _schedule_end(self) -> None:
+        self._cancel_timer()
+        if self.within_window and (until := self._until) is not None:
+            self._unsub_timer = async_track_point_in_utc_time(self.hass, self._window_ended, until)
+
+    @callback
+    def _window_ended(self, _: datetime) -> None:
+        self._unsub_timer = None
+        self.async_write_ha_state()
+
+    @callback
+    def _cancel_timer(self) -> None:
+        if self._unsub_timer is not None:
+            self._unsub_timer()
+            self._unsub_timer = None
+
+
 @callback
 def async_add_person_entities(
     hass: HomeAssistant,
@@ -149,10 +219,10 @@ def async_add_person_entities(
     here first: the platforms set up in any order).
     """
     people = entry.runtime_data.people
-    app = dr.async_get(hass).async_get_or_create(config_entry_id=entry.entry_id, **app_device(entry))
+    app = dr.async_get(hass).async_get_or_create(config_entry_id=entry.entry_id, **app_device(hass, entry))
 
     def entities(person: Person) -> Iterable[Entity]:
-        return make(entry, person, person_device(entry, person.uid, person.name, app.id))
+        return make(entry, person, person_device(hass, entry, person.uid, person.display_name, app.id))
 
     async_add_entities(entity for person in people for entity in entities(person))
 
@@ -162,12 +232,6 @@ def async_add_person_entities(
             async_add_entities(entities(person))
 
     entry.async_on_unload(async_dispatcher_connect(hass, signal_person_added(entry.entry_id), added))
-
-
-def camera_name(hass: HomeAssistant, camera: str) -> str:
-    """Return a camera entity's friendly name (its entity id when it is gone)."""
-    state = hass.states.get(camera)
-    return state.name if state is not None else camera
 
 
 def area_name(hass: HomeAssistant, entity_id: str) -> str | None:

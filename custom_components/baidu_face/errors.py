@@ -123,6 +123,8 @@ _SCAN_FAILURES: tuple[type[BaiduFaceError], ...] = (
     BaiduFacePermissionError,
     BaiduFaceInvalidImageError,
     BaiduFaceGroupNotFoundError,
+    # The camera asks for liveness and the backend cannot judge it (the local server): never a pass.
+    BaiduFaceLivenessUnavailableError,
 )
 PROBLEM_REASONS = frozenset(
     {REASON_CAMERA, REASON_FRIGATE, REASON_FRIGATE_AUTH, _UNNAMED, *(_KEYS[kind] for kind in _SCAN_FAILURES)}

@@ -1,4 +1,4 @@
-"""One "Face" event entity per identifying camera: `recognized` or `unknown`, as the scanner announces them.
+"""One "Face" event entity per identifying camera: `recognized`, `unknown` or `uncertain`, as announced.
 
 Detect-mode cameras name nobody and announce nothing (their faces fire Home
 Assistant's `image_processing.detect_face`), so they get no event entity.
@@ -13,7 +13,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .announcements import Announcement
-from .const import EVENT_RECOGNIZED, EVENT_UNKNOWN_FACE
+from .const import EVENT_RECOGNIZED, EVENT_UNCERTAIN, EVENT_UNKNOWN_FACE
 from .entity import CameraEntity
 from .runtime import BaiduFaceConfigEntry
 from .scanner import CameraScanner
@@ -22,8 +22,9 @@ PARALLEL_UPDATES = 0
 
 RECOGNIZED = "recognized"
 UNKNOWN = "unknown"
+UNCERTAIN = "uncertain"
 # The bus event each event type mirrors.
-_EVENT_TYPES = {EVENT_RECOGNIZED: RECOGNIZED, EVENT_UNKNOWN_FACE: UNKNOWN}
+_EVENT_TYPES = {EVENT_RECOGNIZED: RECOGNIZED, EVENT_UNKNOWN_FACE: UNKNOWN, EVENT_UNCERTAIN: UNCERTAIN}
 
 
 async def async_setup_entry(
@@ -36,12 +37,12 @@ async def async_setup_entry(
 
 
 class FaceEvent(CameraEntity, EventEntity):
-    """A camera's faces as events: `recognized` for each person announced, `unknown` for a stranger."""
+    """A camera's faces as events: `recognized` for each person announced, `unknown` for a stranger, `uncertain`."""
 
     def __init__(self, entry: BaiduFaceConfigEntry, scanner: CameraScanner) -> None:
         """Hear `scanner`'s announcements."""
         super().__init__(entry, scanner, "face")
-        self._attr_event_types = [RECOGNIZED, UNKNOWN]
+        self._attr_event_types = [RECOGNIZED, UNKNOWN, UNCERTAIN]
 
     @override
     async def async_added_to_hass(self) -> None:

@@ -314,9 +314,11 @@ def sub_label_decision(
       Frigate recognises faces on the camera (`frigate_recognises`, FrigateConfig.recognises_faces),
       writing early would stop it trying, so ours is written only once the event has ended
       without a name; elsewhere at once.
-    - "ours wins" (OURS_WINS): written at once, and again at the end if Frigate overwrote it.
+    - "ours wins" (OURS_WINS): written at once, and again at the end if the event ended with
+      another name (Frigate overwrote it) or none.
 
-    The same name is never written twice.
+    The caller asks again when the event ends (`ended`, with the sub label it ended with). A name
+    the object already has is never written again.
     """
     if current is not None and current.name == name:
         return SubLabelDecision.KEEP

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Final
 
 import voluptuous as vol
@@ -60,6 +61,18 @@ def frigate_defaults(hass: HomeAssistant) -> dict[str, Any]:
         if server.username:
             defaults |= {CONF_FRIGATE_USERNAME: server.username, CONF_FRIGATE_PASSWORD: server.password}
     return defaults
+
+
+def with_known_password(answers: dict[str, Any], known: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the answers with the known password where it was left empty for the known user.
+
+    The form never shows a stored password (it would reach the browser), so an
+    empty password keeps the one the subentry or the Frigate integration holds.
+    """
+    same_user = (answers.get(CONF_FRIGATE_USERNAME) or None) == (known.get(CONF_FRIGATE_USERNAME) or None)
+    if answers.get(CONF_FRIGATE_PASSWORD) or not same_user:
+        return answers
+    return {**answers, CONF_FRIGATE_PASSWORD: known.get(CONF_FRIGATE_PASSWORD)}
 
 
 def frigate_schema() -> vol.Schema:

@@ -9,7 +9,8 @@ A camera subentry whose source is Frigate (CONF_SOURCE) gets a FrigateSource bes
   frame so far: each later frame is Frigate's newer best, the change gate drops repeats), within
   the camera's frames per visit;
 - when the visit names someone and write-back is on, the name goes back as the event's
-  sub_label with its score, as sub_label_decision rules (a stranger gets none);
+  sub_label with its score, as sub_label_decision rules (a stranger gets none); a decision
+  made while the event runs is made again when it ends, with the sub_label it ended with;
 - a failed call to Frigate shows on the camera's scan problem sensor (REASON_FRIGATE*).
 """
 
@@ -104,11 +105,12 @@ class FrigateSource:
         # Where Frigate's config cannot be read, assume its own face recognition runs: ours then waits.
         self._frigate_recognises = True
         self._visits: dict[str, FrigateFrames] = {}
-        self._pending: dict[str, tuple[str, float]] = {}  # event id → the name and score waiting for its end
+        self._pending: dict[str, tuple[str, float]] = {}  # event id → the name and score to decide on at its end
         self._unsubscribe: CALLBACK_TYPE | None = None
-        # Figures (diagnostics, the benchmark): events that made visits, sub_label calls.
+        # Figures (diagnostics, the benchmark): events that made visits, visits, ends of their events, sub_label calls.
         self.events_seen = 0
         self.visits_started = 0
+        self.events_ended = 0
         self.sub_label_calls = 0
 
     @callback
@@ -155,6 +157,7 @@ class FrigateSource:
                 assert frames is not None
                 frames.ended = True
                 del self._visits[event.id]
+                self.events_ended += 1
                 if (waiting := self._pending.pop(event.id, None)) is not None:
                     self._decide(frames, *waiting)
             case VisitStep.FRAME | VisitStep.IGNORE:
@@ -179,9 +182,11 @@ class FrigateSource:
         decision = sub_label_decision(
             self._policy, name, current, frigate_recognises=self._frigate_recognises, ended=ended
         )
-        if decision is SubLabelDecision.WAIT:
+        if not ended:
+            # Until the event ends Frigate's own face recognition may still name the object, or
+            # overwrite ours: what the policy says of the name it ends with is the last word.
             self._pending[frames.event_id] = (name, score)
-        elif decision is SubLabelDecision.WRITE:
+        if decision is SubLabelDecision.WRITE:
             self._entry.async_create_task(
                 self._hass, self._async_write(frames.event_id, name, score), f"baidu_face sub_label {self.rule.camera}"
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any, override
 
 from homeassistant.components.image_processing import FaceInformation, ImageProcessingFaceEntity
@@ -19,6 +20,26 @@ from .visits import Visit
 PARALLEL_UPDATES = 0
 
 IDENTIFY_OBJECT_ID = "Recognised person"
+
+
+class Presence(StrEnum):
+    """Who an identifying camera's last visit saw: its `presence` attribute.
+
+    Nobody and a stranger are also the entity's state (translated); a known person's
+    state is their name. Unknown (None) means not known: no visit since the start, or
+    the last scan failed.
+    """
+
+    NOBODY = "nobody"
+    STRANGER = "stranger"
+    KNOWN = "known"
+
+
+def presence_of(visit: Visit) -> Presence:
+    """Return who a visit that scanned frames saw."""
+    if visit.known:
+        return Presence.KNOWN
+    return Presence.STRANGER if visit.faces else Presence.NOBODY
 
 
 async def async_setup_entry(
@@ -44,9 +65,10 @@ class BaiduFaceCamera(CameraEntity, ImageProcessingFaceEntity):
         settings = scanner.settings
         super().__init__(entry, scanner, settings.mode)
         self._attr_camera_entity = settings.camera
-        # With a confidence, the state is the best face's name; without, the face count.
+        # With a confidence, Home Assistant's state is the best known face's name; without, the face count.
         self._attr_confidence = settings.threshold if settings.identify else None
         self.subentry_id = scanner.subentry_id
+        self._presence: Presence | None = None
 
     @property
     @override
@@ -78,17 +100,24 @@ class BaiduFaceCamera(CameraEntity, ImageProcessingFaceEntity):
     @property
     @override
     def state(self) -> str | int | None:
-        """Return the best face's name or the face count; unknown while scans fail."""
+        """Return the best known face's name, nobody or stranger (identify) or the face count; unknown: not known.
+
+        Home Assistant's own state is the name or unknown, which cannot tell an empty
+        doorway from a stranger, nor either from a failed scan.
+        """
         if self._scanner.problem is not None:
             return None
-        return super().state
+        if not self._scanner.settings.identify or self._presence is Presence.KNOWN:
+            return super().state
+        return self._presence
 
     @property
     @override
     def extra_state_attributes(self) -> dict[str, Any]:
-        """Return when a scan last worked and what the change gate kept back."""
+        """Return who is there (identify), when a scan last worked and what the change gate kept back."""
         last = self._scanner.last_visit
-        return {
+        attributes: dict[str, Any] = {"presence": self._presence} if self._scanner.settings.identify else {}
+        return attributes | {
             "last_scan_success": self._scanner.last_success,
             "frames_scanned": last.frames_scanned if last else 0,
             "frames_skipped": self._scanner.frames_skipped,
@@ -99,8 +128,10 @@ class BaiduFaceCamera(CameraEntity, ImageProcessingFaceEntity):
             # Never claim a person from a frame older than a failed scan.
             self.faces = []
             self.total_faces = 0
+            self._presence = None
         elif visit.frames_scanned:
             faces: list[FaceInformation] = [face.attributes() for face in visit.faces]
             # Fires image_processing.detect_face for faces above the confidence.
             self.async_process_faces(faces, len(faces))
+            self._presence = presence_of(visit)
         self.async_write_ha_state()

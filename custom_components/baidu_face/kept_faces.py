@@ -117,9 +117,11 @@ class FaceStore:
         """Return the kept faces of a kind, newest first."""
         return [face for face in reversed(self._faces.values()) if face.kind == kind]
 
-    def latest(self, kind: Kind, camera: str | None = None) -> KeptFace | None:
-        """Return the newest kept face of a kind (seen by `camera`, when given)."""
-        return next((face for face in self.faces(kind) if camera in (None, face.camera)), None)
+    def latest(self, kind: Kind, camera: str | None = None, uid: str | None = None) -> KeptFace | None:
+        """Return the newest kept face of a kind (seen by `camera`, of `uid`, when given)."""
+        return next(
+            (face for face in self.faces(kind) if camera in (None, face.camera) and uid in (None, face.uid)), None
+        )
 
     def counts(self) -> dict[str, int]:
         """Return how many faces of each kind are kept (diagnostics)."""
@@ -170,6 +172,10 @@ class FaceStore:
         await self._async_save(self._over_bounds())
         self._tell([face])
         return face
+
+    async def async_forget_person(self, uid: str) -> None:
+        """Delete every kept face recognised or enrolled as `uid` (their device was deleted)."""
+        await self._async_save([face.id for face in self._faces.values() if face.uid == uid])
 
     def _tell(self, faces: Iterable[KeptFace]) -> None:
         for face in faces:

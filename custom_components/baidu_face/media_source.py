@@ -20,17 +20,17 @@ from homeassistant.components.media_source import (
 )
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers.translation import async_get_translations
 from homeassistant.util import dt as dt_util
 
+from . import texts
 from .const import DOMAIN
 from .kept_face_view import image_url
 from .kept_faces import KINDS, RECOGNISED, FaceStore, KeptFace, Kind
+from .texts import camera_name
 
 NAME = "Baidu Face"
-# The kinds' folder titles: translations/<language>.json's "common" holds them.
+# The kinds' folder titles (texts.py).
 _TITLE_KEYS: dict[Kind, str] = {"unknown": "unknown_faces", "recognised": "recognised_faces"}
-_ENGLISH: dict[Kind, str] = {"unknown": "Unknown faces", "recognised": "Recognized"}
 
 
 async def async_get_media_source(hass: HomeAssistant) -> KeptFacesMediaSource:
@@ -87,11 +87,9 @@ class KeptFacesMediaSource(MediaSource):
         return store
 
     async def _titles(self) -> dict[Kind, str]:
-        """Return the folders' titles in Home Assistant's language (English when it has none)."""
-        language = self.hass.config.language
-        strings = await async_get_translations(self.hass, language, "common", [DOMAIN])
-        prefix = f"component.{DOMAIN}.common."
-        return {kind: strings.get(prefix + key, _ENGLISH[kind]) for kind, key in _TITLE_KEYS.items()}
+        """Return the folders' titles in Home Assistant's language (it may have changed since set-up)."""
+        await texts.async_load(self.hass)
+        return {kind: texts.text(self.hass, key) for kind, key in _TITLE_KEYS.items()}
 
     def _entry_node(
         self, entry: ConfigEntry, titles: dict[Kind, str], identifier: str | None = ""
@@ -106,28 +104,30 @@ class KeptFacesMediaSource(MediaSource):
         self, entry: ConfigEntry, kind: Kind, titles: dict[Kind, str], children: bool = False
     ) -> BrowseMediaSource:
         store: FaceStore = entry.runtime_data.faces
-        faces = [self._face_node(entry.entry_id, face) for face in store.faces(kind)] if children else None
+        faces = [self._face_node(entry, face) for face in store.faces(kind)] if children else None
         return _folder(f"{entry.entry_id}/{kind}", titles[kind], faces)
 
-    def _face_node(self, entry_id: str, face: KeptFace) -> BrowseMediaSource:
-        url = image_url(entry_id, face.id)
+    def _face_node(self, entry: ConfigEntry, face: KeptFace) -> BrowseMediaSource:
+        url = image_url(entry.entry_id, face.id)
         return BrowseMediaSource(
             domain=DOMAIN,
-            identifier=f"{entry_id}/{face.kind}/{face.id}",
+            identifier=f"{entry.entry_id}/{face.kind}/{face.id}",
             media_class=MediaClass.IMAGE,
             media_content_type="image/jpeg",
-            title=self._face_title(face),
+            title=self._face_title(entry, face),
             thumbnail=url,
             can_play=True,
             can_expand=False,
         )
 
-    def _face_title(self, face: KeptFace) -> str:
-        """Return "<camera> · <local time>", the person first when recognised."""
-        camera = self.hass.states.get(face.camera)
+    def _face_title(self, entry: ConfigEntry, face: KeptFace) -> str:
+        """Return "<camera> · <local time>", the person's name first when recognised (their uid once they left)."""
         seen = dt_util.as_local(face.seen).strftime("%Y-%m-%d %H:%M:%S")
-        parts = [face.uid] if face.kind == RECOGNISED and face.uid else []
-        return " · ".join([*parts, camera.name if camera else face.camera, seen])
+        parts = []
+        if face.kind == RECOGNISED and face.uid:
+            person = entry.runtime_data.people.get(face.uid)
+            parts.append(person.name if person is not None else face.uid)
+        return " · ".join([*parts, camera_name(self.hass, face.camera), seen])
 
 
 def _folder(identifier: str | None, title: str, children: list[BrowseMediaSource] | None) -> BrowseMediaSource:

@@ -1,7 +1,7 @@
 """The people of the face set: who they are, where and when each was last seen.
 
 An entry's people are the users of its default groups (of every group when it
-has none), at most `MAX_PEOPLE`. Each has a device with last-seen entities.
+has none, but the visitors' groups: visitors.py), at most `MAX_PEOPLE`. Each has a device with last-seen entities.
 Baidu's V3 group lists give uids only, so names (user_info) are learnt for free
 from recognitions and from the actions that register people, and kept with the
 sightings in a `Store`. The face set is read again at start-up (in the
@@ -25,10 +25,18 @@ from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
-from .api import MAX_PAGE, BaiduFaceClient, BaiduFaceError, BaiduFaceGroupNotFoundError, BaiduFaceQuotaExhaustedError
+from .api import (
+    MAX_PAGE,
+    BaiduFaceClient,
+    BaiduFaceError,
+    BaiduFaceGroupNotFoundError,
+    BaiduFaceQuotaExhaustedError,
+    BaiduFaceUserNotFoundError,
+)
 from .const import CONF_GROUPS, DOMAIN
 from .scanner import CameraScanner
 from .seen import SeenFace
+from .visitors import is_visitors_group
 from .visits import Visit, VisitListener
 
 _LOGGER = logging.getLogger(__name__)
@@ -57,6 +65,13 @@ def person_uid(entry_id: str, identifier: str) -> str | None:
     return identifier.removeprefix(prefix) if identifier.startswith(prefix) else None
 
 
+def device_person_uid(entry_id: str, identifiers: Iterable[tuple[str, str]]) -> str | None:
+    """Return the uid of the person a device (by its identifiers) is, or None when it is not one of this entry's."""
+    return next(
+        (uid for domain, value in identifiers if domain == DOMAIN and (uid := person_uid(entry_id, value))), None
+    )
+
+
 def signal_person_added(entry_id: str) -> str:
     """Return the dispatcher signal sent with the uid of a person who joined an entry's people."""
     return f"{DOMAIN}_person_added_{entry_id}"
@@ -78,6 +93,14 @@ class Person:
     camera: str | None = None  # the camera entity id of the last sighting
     score: float | None = None
     group_id: str | None = None
+    # The name of the Home Assistant person whose trackers include this person's
+    # (device_tracker.py); kept so that a restart does not flick the device's name back.
+    linked_name: str | None = None
+
+    @property
+    def display_name(self) -> str:
+        """Return the name their device shows: the linked Home Assistant person's, else theirs."""
+        return self.linked_name or self.name
 
     def as_dict(self) -> dict[str, Any]:
         """Return the person as the Store keeps them."""
@@ -89,6 +112,7 @@ class Person:
             "camera": self.camera,
             "score": self.score,
             "group_id": self.group_id,
+            "linked_name": self.linked_name,
         }
 
     @classmethod
@@ -103,6 +127,7 @@ class Person:
             camera=data.get("camera"),
             score=data.get("score"),
             group_id=data.get("group_id"),
+            linked_name=data.get("linked_name"),
         )
 
 
@@ -152,8 +177,8 @@ class People:
         """Drop devices of people no longer known, follow the cameras' visits, read the face set in the background."""
         registry = dr.async_get(self._hass)
         for device in dr.async_entries_for_config_entry(registry, self._entry.entry_id):
-            uids = {person_uid(self._entry.entry_id, value) for domain, value in device.identifiers if domain == DOMAIN}
-            if any(uids) and not uids & self._people.keys():
+            uid = device_person_uid(self._entry.entry_id, device.identifiers)
+            if uid is not None and uid not in self._people:
                 registry.async_remove_device(device.id)
         for scanner in scanners:
             self._entry.async_on_unload(scanner.async_add_listener(self._visit_listener(scanner)))
@@ -206,13 +231,15 @@ class People:
         calls = 0
         watched = self.watched_groups
         if watched is None:
-            groups: list[str] = []
+            listed: list[str] = []
             while True:
-                names = await client.list_groups(len(groups), MAX_PAGE)
+                names = await client.list_groups(len(listed), MAX_PAGE)
                 calls += 1
-                groups += names
+                listed += names
                 if len(names) < MAX_PAGE:
                     break
+            # The entries' own groups of strangers hold no people.
+            groups = [group for group in listed if not is_visitors_group(group)]
         else:
             groups = sorted(watched)
         members: dict[str, tuple[tuple[str, ...], str | None]] = {}
@@ -294,6 +321,33 @@ class People:
         async_dispatcher_send(self._hass, signal_person_updated(self._entry.entry_id, uid))
         self._changed()
 
+    @callback
+    def async_linked(self, uid: str, name: str | None) -> None:
+        """Record the name of the Home Assistant person linked to `uid` (None: no longer linked) (no call)."""
+        person = self._people.get(uid)
+        if person is None or person.linked_name == name:
+            return
+        shown = person.display_name
+        person.linked_name = name
+        self._name_device(person, shown)
+        self._changed()
+
+    async def async_delete(self, uid: str) -> None:
+        """Take `uid` out of the watched groups of the face set (every group when none is watched).
+
+        What deleting a person's device does (async_remove_config_entry_device):
+        without this, the next read of the face set would bring the device back.
+        A uid the face set no longer holds counts as deleted.
+        """
+        person = self._people.get(uid)
+        watched = self.watched_groups
+        groups = None if watched is None else sorted(watched.intersection(person.groups if person else ()) or watched)
+        try:
+            await self._client.delete_user(uid, groups)
+        except BaiduFaceUserNotFoundError:
+            _LOGGER.debug("%s was no longer in the face set of %s", uid, self._entry.title)
+        self.async_deleted(uid, tuple(groups) if groups else None)
+
     def _visit_listener(self, scanner: CameraScanner) -> VisitListener:
         @callback
         def visit_finished(visit: Visit) -> None:
@@ -318,14 +372,20 @@ class People:
     def _rename(self, person: Person, name: str) -> None:
         if person.name == name:
             return
+        shown = person.display_name
         person.name = name
-        registry = dr.async_get(self._hass)
-        device = registry.async_get_device_by_identifier(
-            (DOMAIN, person_identifier(self._entry.entry_id, person.uid)), self._entry.entry_id
-        )
-        if device is not None:
-            # A name the user gave the device (name_by_user) still wins.
-            registry.async_update_device(device.id, name=name)
+        self._name_device(person, shown)
+
+    def _name_device(self, person: Person, shown: str) -> None:
+        """Give the person's device the name they show now, when it differs from `shown` (what it showed)."""
+        if person.display_name != shown:
+            registry = dr.async_get(self._hass)
+            device = registry.async_get_device_by_identifier(
+                (DOMAIN, person_identifier(self._entry.entry_id, person.uid)), self._entry.entry_id
+            )
+            if device is not None:
+                # A name the user gave the device (name_by_user) still wins.
+                registry.async_update_device(device.id, name=person.display_name)
         async_dispatcher_send(self._hass, signal_person_updated(self._entry.entry_id, person.uid))
 
     def _remove(self, uid: str) -> None:

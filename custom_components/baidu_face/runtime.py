@@ -15,6 +15,7 @@ from .kept_faces import FaceStore
 from .people import People
 from .scanner import CameraScanner
 from .usage import Usage, qps_for
+from .visitors import Visitors
 
 
 @dataclass
@@ -26,6 +27,8 @@ class BaiduFaceData:
     faces: FaceStore
     # The face set's people and their last sightings (people.py).
     people: People
+    # The strangers seen before (visitors.py).
+    visitors: Visitors
     # One scanner per camera subentry, by subentry id.
     scanners: dict[str, CameraScanner] = field(default_factory=dict)
     # Cameras whose source is Frigate, by subentry id (frigate_source.FrigateSource).

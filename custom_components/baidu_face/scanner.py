@@ -2,16 +2,28 @@
 
 A *visit* starts when a trigger entity turns active (triggers.py), on the
 camera's interval, or when `image_processing.scan` is called. It scans a burst
-of frames a few seconds apart and stops at the first confident recognition
-(identify) or face (detect). A frame that looks like the last frame sent is not
-sent (change_gate.py). When the visit ends its frames' results are combined
-(visits.py), its faces are kept (kept_faces.py), each person is announced once, not
-again within the cool-down (announcements.py), and the camera's entities, which
-listen, update.
+of frames a few seconds apart and stops once the outcome is settled
+(identify: a person confirmed by `frames_to_confirm` frames, see decisions.py)
+or at the first face (detect). A frame that looks like the last frame sent is
+not sent (change_gate.py), except the frames that may confirm a person: a
+person standing still at the door is what confirmation expects (the very same
+picture again is not sent: it would confirm nothing). Those follow
+CONFIRM_DELAY after the frame that named them, not a whole burst interval,
+and a visit always has the frames left to confirm whoever it named (an
+interval's one-frame visit too). When the visit ends it is concluded
+(decisions.Rule), its faces are kept (kept_faces.py), its strangers are told
+apart as visitors (visitors.py: their group is searched in the same identify
+call), each person is announced once, not again within the cool-down
+(announcements.py), and the camera's entities, which listen, update.
+
+Frames refused for quality are counted, not failures and not strangers; a
+face that fails liveness is counted and makes the visit uncertain; a backend
+that cannot judge the liveness asked for (the local server) is a scan problem.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,16 +34,26 @@ from homeassistant.core import CALLBACK_TYPE, Event, EventStateChangedData, Home
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.event import async_call_later, async_track_state_change_event, async_track_time_interval
 from homeassistant.util import dt as dt_util
+from PIL import Image
 
 from .announcements import Announcer
-from .api import BaiduFaceAuthenticationError, BaiduFaceClient, BaiduFaceError
+from .api import (
+    BaiduFaceAuthenticationError,
+    BaiduFaceClient,
+    BaiduFaceError,
+    BaiduFaceLivenessError,
+    BaiduFaceQualityError,
+)
 from .camera_settings import CameraSettings
 from .change_gate import ChangeGate
+from .const import CONFIRM_DELAY, TIE_MARGIN
+from .decisions import Decisions, Rule
 from .errors import REASON_CAMERA, problem_reason
 from .kept_faces import RECOGNISED, UNKNOWN, FaceStore, KeptFace, Sighting
 from .seen import SeenFace
 from .triggers import is_active
-from .visits import FrameSource, FrameUnavailableError, Visit, VisitListener
+from .visitors import Visitors
+from .visits import FRAME_NAMED, UNCERTAIN, FrameSource, FrameUnavailableError, Visit, VisitListener
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -46,19 +68,30 @@ class CameraScanner:
         subentry: ConfigSubentry,
         client: BaiduFaceClient,
         faces: FaceStore,
+        visitors: Visitors | None = None,
     ) -> None:
-        """Take the camera's settings; nothing runs until `async_start`. Visits keep their faces in `faces`."""
+        """Take the camera's settings; nothing runs until `async_start`.
+
+        Visits keep their faces in `faces`, and their strangers are matched with `visitors`.
+        """
         self.hass = hass
         self.entry = entry
         self.settings = CameraSettings.of(entry, subentry)
         self.subentry_id = subentry.subentry_id
         self._client = client
         self._faces = faces
+        self._visitors = visitors
         self._listeners: list[VisitListener] = []
         self._gate = ChangeGate(self.settings.change_threshold)
+        settings = self.settings
+        self.rule = Rule(
+            settings.frames_to_confirm, settings.threshold, TIE_MARGIN, settings.liveness, settings.quality
+        )
+        # Each announcement's decision record; diagnostics show the last ones.
+        self.decisions = Decisions(self.rule, client)
         # The events name the recognition entity, whose unique id's key is the mode.
         self.announcer = Announcer(
-            hass, entry.entry_id, self.settings.camera, self.settings.cooldown, self.unique_id(self.settings.mode)
+            hass, entry.entry_id, settings.camera, settings.cooldown, self.unique_id(settings.mode), self.decisions
         )
         self._burst: Visit | None = None
         self._next_frame: CALLBACK_TYPE | None = None
@@ -116,9 +149,12 @@ class CameraScanner:
         return True
 
     async def async_scan(self) -> Visit:
-        """Scan one frame now, as a visit of its own (image_processing.scan)."""
+        """Scan one frame now, as a visit of its own (image_processing.scan), and the frames that confirm it."""
         visit = Visit(1)
         await self._scan_frame(visit)
+        while not self._visit_over(visit):
+            await asyncio.sleep(CONFIRM_DELAY)
+            await self._scan_frame(visit)
         self._finish(visit)
         return visit
 
@@ -143,12 +179,26 @@ class CameraScanner:
             self._burst = None
             self._finish(visit)
             return
-        self._next_frame = async_call_later(self.hass, self.settings.burst_interval, self._burst_frame_due)
+        delay = CONFIRM_DELAY if self._confirming(visit) else self.settings.burst_interval
+        self._next_frame = async_call_later(self.hass, delay, self._burst_frame_due)
 
     def _visit_over(self, visit: Visit) -> bool:
-        """Whether more frames would add nothing: none left, a failure, a person named (identify) or a face found."""
-        found = bool(visit.known) if self.settings.identify else visit.most_faces > 0
-        return found or visit.frames_left <= 0 or visit.problem is not None
+        """Whether more frames would add nothing: none left, a failure, the outcome settled or a face found (detect)."""
+        if visit.problem is not None:
+            return True
+        if not self.settings.identify:
+            return visit.most_faces > 0 or visit.frames_left <= 0
+        if self.rule.settled(visit):
+            return True
+        if visit.frames and visit.frames[-1].result == FRAME_NAMED:
+            # Whoever a frame names gets the frames to be confirmed, even past the burst's last one
+            # (only a frame that names someone extends the visit, so it ends).
+            visit.frames_left = max(visit.frames_left, self.rule.frames_needed(visit))
+        return visit.frames_left <= 0
+
+    def _confirming(self, visit: Visit) -> bool:
+        """Whether the next frame may confirm a person the visit named."""
+        return self.settings.identify and self.rule.frames_needed(visit) > 0
 
     @callback
     def _burst_frame_due(self, _: datetime) -> None:
@@ -176,24 +226,40 @@ class CameraScanner:
             self._failed(visit, err.reason, str(err))
             return
         thumb, changed = await self.hass.async_add_executor_job(self._gate.check, image)
-        if not changed:
-            visit.frames_skipped += 1
+        # A confirming frame is sent unchanged (a person standing still), but not the very same
+        # picture again (a still image, Frigate's best snapshot): that would confirm nothing.
+        confirming = self._confirming(visit)
+        if (not changed and not confirming) or (confirming and image == visit.frame):
+            visit.skip()
             self.frames_skipped += 1
             return
         try:
-            known, unknown = await self._recognise(image)
+            known, unknown, refused = await self._recognise(image)
+        except BaiduFaceQualityError as err:
+            # An answer about the frame, not a failure: counted, and no stranger.
+            self._sent(thumb)
+            visit.refuse(err.check)
+            return
+        except BaiduFaceLivenessError:
+            self._sent(thumb)
+            visit.fail_liveness()
+            return
         except BaiduFaceError as err:
             if isinstance(err, BaiduFaceAuthenticationError):
                 self.entry.async_start_reauth(self.hass)
             self._failed(visit, problem_reason(err), str(err))
             return
+        self._sent(thumb)
+        visit.add(image, known, unknown, refused)
+
+    def _sent(self, thumb: Image.Image | None) -> None:
+        """Note a frame Baidu answered (whether or not its face passed the levels): scans work."""
         self._gate.sent(thumb)
         self.frames_sent += 1
         self.last_success = dt_util.utcnow()
         if self.problem is not None:
             _LOGGER.info("Scans of %s work again", self.settings.camera)
         self.problem = self._last_logged = None
-        visit.add(image, known, unknown)
 
     @callback
     def async_report_problem(self, reason: str, message: str) -> None:
@@ -211,28 +277,42 @@ class CameraScanner:
         log("Could not scan %s: %s", self.settings.camera, message)
         self._last_logged = message
 
-    async def _recognise(self, image: bytes) -> tuple[dict[str, SeenFace], list[SeenFace]]:
-        """Return a frame's known faces by uid, and its other faces."""
+    async def _recognise(self, image: bytes) -> tuple[dict[str, SeenFace], list[SeenFace], int]:
+        """Return a frame's known faces by uid, its other faces, and how many faces failed a level."""
         settings = self.settings
         if not settings.identify:
             faces = await self._client.detect(image, max_faces=settings.max_faces, attributes=settings.attributes)
-            return {}, [SeenFace.detected(face) for face in faces]
-        identified = await self._client.identify(image, settings.groups, max_faces=settings.max_faces)
+            return {}, [SeenFace.detected(face) for face in faces], 0
+        # Two candidates a face: the second tells a tie (decisions.py), in the same call.
+        groups, visitors = settings.groups, None
+        if self._visitors is not None:
+            # The visitors' group rides on the same call: a returning stranger costs no search.
+            groups, visitors = self._visitors.search_groups(settings.camera, groups), self._visitors.group
+        identified = await self._client.identify(
+            image,
+            groups,
+            max_faces=settings.max_faces,
+            top=2,
+            liveness=settings.liveness,
+            quality=settings.quality,
+        )
         known: dict[str, SeenFace] = {}
         unknown: list[SeenFace] = []
         for face in identified:
-            seen = SeenFace.identified(face, settings.threshold)
+            seen = SeenFace.identified(face, settings.threshold, self.rule.tie_margin, visitors)
             if seen.uid is None:
                 unknown.append(seen)
             elif seen.uid not in known or seen.score > known[seen.uid].score:
                 known[seen.uid] = seen
-        return known, unknown
+        return known, unknown, identified.refused
 
     def _finish(self, visit: Visit) -> None:
         """Announce what the visit saw (once its faces are kept) and tell the entities."""
         self.visits += 1
         self.last_visit = visit
-        if self.settings.identify and visit.frames_scanned:
+        if self.settings.identify:
+            self.rule.conclude(visit)
+        if self.settings.identify and visit.frames_sent:
             due = self.announcer.due(visit)
             self.entry.async_create_task(
                 self.hass, self._async_announce(visit, due), f"baidu_face announce {self.settings.camera}"
@@ -242,7 +322,11 @@ class CameraScanner:
 
     async def _async_keep(self, visit: Visit) -> tuple[dict[str, KeptFace | None], list[KeptFace | None]]:
         """Keep the visit's faces: one crop per person, and each face no known person accounts for."""
-        strangers = visit.faces[len(visit.known) :]
+        # The faces no person (confirmed or not) accounts for, as before; an uncertain visit's are
+        # not strangers (a tie, a photo), so none is kept to be enrolled as someone new.
+        unexplained = max(0, visit.most_faces - len(visit.known) - len(visit.uncertain))
+        uncertain = visit.verdict is not None and visit.verdict.outcome == UNCERTAIN
+        strangers = [] if uncertain else visit.unknown[:unexplained]
         sightings = [Sighting(RECOGNISED, visit.known_frames[uid], face) for uid, face in visit.known.items()]
         if strangers and visit.unknown_frame is not None:
             sightings += [Sighting(UNKNOWN, visit.unknown_frame, face) for face in strangers]
@@ -250,9 +334,15 @@ class CameraScanner:
         return dict(zip(visit.known, kept, strict=False)), kept[len(visit.known) :]
 
     async def _async_announce(self, visit: Visit, due: list[str]) -> None:
-        """Keep the visit's faces, then announce it with their crops."""
+        """Keep the visit's faces, match its strangers with the visitors, then announce it with their crops."""
         kept, strangers = await self._async_keep(visit)
-        self.announcer.announce(visit, due, kept, strangers)
+        sightings = []
+        visitors = self._visitors
+        if visitors is not None and strangers and not visit.known and visitors.searches(self.settings.groups):
+            # The crops just kept are what a new visitor is registered from: no second crop.
+            faces = visit.unknown[: len(strangers)]
+            sightings = await visitors.async_saw(self.settings.camera, faces, strangers)
+        self.announcer.announce(visit, due, kept, strangers, sightings)
 
     def diagnostics(self) -> dict[str, Any]:
         """Return the scanner's counters and state, for diagnostics (no faces, no names)."""
@@ -263,4 +353,6 @@ class CameraScanner:
             "problem": self.problem,
             "last_success": self.last_success.isoformat() if self.last_success else None,
             "triggers": list(self.settings.triggers),
+            # The last decisions (decisions.py: frames, scores, rule, checks, backend; no names or pictures).
+            "decisions": list(self.decisions.kept),
         }

@@ -13,7 +13,7 @@ from typing import Literal
 
 from homeassistant.components.image_processing import FaceInformation
 
-from .api import Face, FaceBox, IdentifiedFace, Point, is_same_person
+from .api import Candidate, Face, FaceBox, IdentifiedFace, Point, is_same_person
 
 
 class FaceAttributes(FaceInformation, total=False):
@@ -59,6 +59,11 @@ class SeenFace:
     emotion: str | None = None
     face_shape: str | None = None
     landmarks: tuple[Point, ...] = ()
+    # A face that would name someone but whose best two candidates (different people) are
+    # within the tie margin names nobody: these are the two.
+    tie: tuple[Candidate, ...] = ()
+    # An unknown face that matched a stranger seen before: the visitor's uid (visitors.py).
+    visitor: str | None = None
 
     @property
     def recognised(self) -> bool:
@@ -66,11 +71,24 @@ class SeenFace:
         return self.uid is not None
 
     @classmethod
-    def identified(cls, face: IdentifiedFace, threshold: float) -> SeenFace:
-        """Return an identified face: recognised when its best candidate is the same person at `threshold`."""
+    def identified(
+        cls, face: IdentifiedFace, threshold: float, tie_margin: float = 0.0, visitors: str | None = None
+    ) -> SeenFace:
+        """Return an identified face: recognised when its best candidate is the same person at `threshold`.
+
+        A best candidate of the `visitors` group is no person: the face stays
+        unknown, naming the visitor it is (whoever comes second: a visitor never
+        opens anything). Otherwise, unless the best other candidate scores within
+        `tie_margin` points of it (a tie, naming nobody): then `tie` holds the two.
+        """
         best = face.best
         if best is None or not is_same_person(best.score, threshold):
             return cls(best.score if best else 0.0, face.box, face_token=face.face_token)
+        if best.group_id == visitors:
+            return cls(best.score, face.box, face_token=face.face_token, visitor=best.uid)
+        rival = next((c for c in face.candidates[1:] if c.uid != best.uid), None)
+        if rival is not None and best.score - rival.score < tie_margin:
+            return cls(best.score, face.box, face_token=face.face_token, tie=(best, rival))
         return cls(
             best.score,
             face.box,

@@ -23,9 +23,10 @@ from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .entity import PersonEntity, app_device, async_add_person_entities, camera_name
+from .entity import PersonEntity, app_device, async_add_person_entities
 from .people import Person
 from .runtime import BaiduFaceConfigEntry
+from .texts import camera_name
 from .usage import DAY, MONTH, Usage
 
 # Reading the counts makes no request; they are pushed on every change.
@@ -82,7 +83,7 @@ async def async_setup_entry(
     hass: HomeAssistant, entry: BaiduFaceConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
 ) -> None:
     """Add the entry's usage sensors, and each person's last-seen sensors (as people join, too)."""
-    async_add_entities(UsageSensor(entry, description) for description in SENSORS)
+    async_add_entities(UsageSensor(hass, entry, description) for description in SENSORS)
     async_add_person_entities(hass, entry, async_add_entities, _person_sensors)
 
 
@@ -97,12 +98,12 @@ class UsageSensor(SensorEntity):
     _attr_should_poll = False
     entity_description: UsageSensorDescription
 
-    def __init__(self, entry: BaiduFaceConfigEntry, description: UsageSensorDescription) -> None:
+    def __init__(self, hass: HomeAssistant, entry: BaiduFaceConfigEntry, description: UsageSensorDescription) -> None:
         """Follow this entry's usage."""
         self.entity_description = description
         self._usage = entry.runtime_data.usage
         self._attr_unique_id = f"{entry.entry_id}_{description.key_in_unique_id}"
-        self._attr_device_info = app_device(entry)
+        self._attr_device_info = app_device(hass, entry)
         self._refresh()
 
     @override

@@ -42,6 +42,7 @@ from .api import (
     BaiduFaceError,
     BaiduFaceFaceNotFoundError,
     BaiduFaceLivenessError,
+    BaiduFaceNoFaceError,
     BaiduFaceNotFoundError,
     BaiduFaceNotSupportedError,
     BaiduFaceQualityError,
@@ -56,9 +57,11 @@ from .api import (
 from .api.limits import MAX_START
 from .const import CONF_GROUPS, CONF_THRESHOLD, DOMAIN
 from .errors import ha_error
-from .people import person_uid
+from .kept_faces import KeptFace
+from .people import device_person_uid
 from .runtime import BaiduFaceConfigEntry
 from .seen import box_attributes
+from .visitors import MAX_VISITOR_FACES, MAX_VISITOR_NUMBER, Visitor
 
 ATTR_CONFIG_ENTRY_ID = "config_entry_id"
 ATTR_CAMERA = "camera_entity_id"
@@ -79,6 +82,7 @@ ATTR_PERSON = "person"
 ATTR_FACE_TOKEN = "face_token"  # noqa: S105 (a field name, not a secret)
 ATTR_FACE_ID = "face_id"
 ATTR_LIVENESS = "liveness"
+ATTR_VISITOR_ID = "visitor_id"
 ATTR_QUALITY = "quality"
 
 # Actions that search the entry's default groups when the call names none.
@@ -227,11 +231,13 @@ ADD_USER_TO_GROUP_SCHEMA = vol.Schema(
 REMOVE_USER_FROM_GROUP_SCHEMA = vol.Schema({**_ENTRY, vol.Required(ATTR_UID): _text, vol.Required(ATTR_GROUP): _text})
 # A person of the face set, picked as their device or typed as a uid (`_uid` wants exactly one).
 _WHO = {vol.Optional(ATTR_PERSON): cv.string, vol.Optional(ATTR_UID): _text}
+# A visitor (visitors.py), by number or by one of their kept faces (`_visitor` wants exactly one).
+_VISITOR = {vol.Optional(ATTR_VISITOR_ID): _count(1, MAX_VISITOR_NUMBER), vol.Optional(ATTR_FACE_ID): _face_id}
 ENROLL_FACE_SCHEMA = vol.Schema(
     {
         **_ENTRY,
         **_ENROLLING,
-        vol.Required(ATTR_FACE_ID): _face_id,
+        **_VISITOR,
         **_WHO,
         vol.Optional(ATTR_GROUPS): _GROUP_IDS,
         vol.Optional(ATTR_USER_INFO): _text,
@@ -242,6 +248,7 @@ FORGET_FACE_SCHEMA = vol.Schema(
     {**_ENTRY, **_WHO, vol.Required(ATTR_FACE_TOKEN): _text, vol.Optional(ATTR_GROUP): _text}
 )
 REFRESH_PEOPLE_SCHEMA = vol.Schema(_ENTRY)
+IGNORE_VISITOR_SCHEMA = vol.Schema({**_ENTRY, **_VISITOR})
 
 type Handler = Callable[[ServiceCall, BaiduFaceConfigEntry], Awaitable[dict[str, Any]]]
 
@@ -293,10 +300,13 @@ def _entry_id(call: ServiceCall) -> str | None:
             entry = hass.config_entries.async_get_entry(entry_id)
             if entry is not None and entry.domain == DOMAIN:
                 return entry_id
-    elif ATTR_FACE_ID in call.data:
+    elif ATTR_FACE_ID in call.data or ATTR_VISITOR_ID in call.data:
         loaded: list[BaiduFaceConfigEntry] = hass.config_entries.async_loaded_entries(DOMAIN)
         for entry in loaded:
-            if entry.runtime_data.faces.get(call.data[ATTR_FACE_ID]) is not None:
+            data = entry.runtime_data
+            if ATTR_FACE_ID in call.data and data.faces.get(call.data[ATTR_FACE_ID]) is not None:
+                return entry.entry_id
+            if ATTR_VISITOR_ID in call.data and data.visitors.get(call.data[ATTR_VISITOR_ID]) is not None:
                 return entry.entry_id
     return None
 
@@ -312,9 +322,8 @@ def _uid(entry: BaiduFaceConfigEntry, call: ServiceCall) -> str:
     if uid is not None:
         return uid
     device = dr.async_get(call.hass).async_get(str(person))
-    for domain, identifier in device.identifiers if device else ():
-        if domain == DOMAIN and (found := person_uid(entry.entry_id, identifier)) is not None:
-            return found
+    if device is not None and (found := device_person_uid(entry.entry_id, device.identifiers)) is not None:
+        return found
     raise _invalid("person_not_found", action=call.service, person=str(person))
 
 
@@ -649,38 +658,100 @@ async def _refresh_people(call: ServiceCall, entry: BaiduFaceConfigEntry) -> dic
     return {"people": [{"uid": p.uid, "name": p.name, "groups": list(p.groups)} for p in people], "calls": calls}
 
 
+def _visitor(entry: BaiduFaceConfigEntry, call: ServiceCall) -> Visitor | None:
+    """Return the visitor a call names: by `visitor_id`, or as the one a kept `face_id` is of (None: not a visitor's).
+
+    Exactly one of the two is given.
+    """
+    number: int | None = call.data.get(ATTR_VISITOR_ID)
+    face_id: str | None = call.data.get(ATTR_FACE_ID)
+    if (number is None) == (face_id is None):
+        raise _invalid("one_face_or_visitor" if number else "no_face_or_visitor", action=call.service)
+    visitors = entry.runtime_data.visitors
+    if number is None:
+        return visitors.of_face(str(face_id))
+    visitor = visitors.get(number)
+    if visitor is None:
+        raise _invalid("visitor_not_found", action=call.service, visitor_id=str(number))
+    return visitor
+
+
+def _faces_to_enroll(entry: BaiduFaceConfigEntry, call: ServiceCall) -> tuple[list[KeptFace], Visitor | None]:
+    """Return the kept faces a call enrolls: the one `face_id`, or all a visitor's (up to Baidu's 20 per user)."""
+    data = entry.runtime_data
+    visitor = _visitor(entry, call)
+    face_id: str | None = call.data.get(ATTR_FACE_ID)
+    if visitor is not None:
+        # All of a visitor's faces go to the person, and the visitor goes: left in the
+        # face set, their face (the same one) would still win the search.
+        faces = data.visitors.kept_faces(visitor)[-MAX_VISITOR_FACES:]
+    else:
+        faces = [face] if face_id is not None and (face := data.faces.get(face_id)) is not None else []
+    if not faces:
+        shown = face_id or (visitor.name if visitor else "-")
+        raise _invalid("face_not_kept", action=call.service, face_id=shown)
+    return faces, visitor
+
+
+async def _register_faces(
+    entry: BaiduFaceConfigEntry, call: ServiceCall, faces: list[KeptFace], uid: str, user_info: str
+) -> list[tuple[str, RegisterResult]]:
+    """Register kept faces as `uid`; of several, one refused for its quality or gone meanwhile is left out."""
+    groups, levels = _groups(entry, call), _levels_of(call)
+    registered: list[tuple[str, RegisterResult]] = []
+    for face in faces:
+        try:
+            registered.append((face.id, await _register_kept_face(entry, face, uid, groups, user_info, levels)))
+        except BaiduFaceQualityError, BaiduFaceLivenessError, BaiduFaceNoFaceError:
+            if len(faces) == 1:
+                raise
+        except KeyError:
+            pass  # dropped by the bounds meanwhile
+    if not registered:
+        raise _invalid("face_not_kept", action=call.service, face_id=faces[0].id)
+    return registered
+
+
 @_action("enroll_face", ENROLL_FACE_SCHEMA, SupportsResponse.OPTIONAL)
 async def _enroll_face(call: ServiceCall, entry: BaiduFaceConfigEntry) -> dict[str, Any]:
     data = entry.runtime_data
-    face_id: str = call.data[ATTR_FACE_ID]
-    face = data.faces.get(face_id)
-    if face is None:
-        raise _invalid("face_not_kept", action=call.service, face_id=face_id)
-    uid, groups = _uid(entry, call), _groups(entry, call)
+    faces, visitor = _faces_to_enroll(entry, call)
+    uid = _uid(entry, call)
     user_info = call.data.get(ATTR_USER_INFO)
     if user_info is None and (person := data.people.get(uid)) is not None and person.name != uid:
         # Sent empty, user_info would overwrite the name the person has.
         user_info = person.name
-    result = None
-    levels = _levels_of(call)
-    if face.face_token and data.client.capabilities.face_tokens:
-        result = await _register_seen_face(entry, uid, FaceToken(face.face_token), groups, user_info or "", levels)
-    if result is None:
-        try:
-            crop = await data.faces.async_read(face_id)
-        except KeyError:
-            raise _invalid("face_not_kept", action=call.service, face_id=face_id) from None
-        result = await data.client.register_user(uid, crop, groups, user_info=user_info or "", **levels)
-    with suppress(KeyError):  # dropped by the bounds meanwhile: registered all the same
-        await data.faces.async_enrolled(face_id, uid)
-    data.people.async_registered(uid, tuple(result.groups), user_info)
-    return {
+    registered = await _register_faces(entry, call, faces, uid, user_info or "")
+    for kept_id, _ in registered:
+        with suppress(KeyError):  # dropped by the bounds meanwhile: registered all the same
+            await data.faces.async_enrolled(kept_id, uid)
+    if visitor is not None:
+        await data.visitors.async_forget([visitor])
+    first = registered[0][1]
+    data.people.async_registered(uid, tuple(first.groups), user_info)
+    response: dict[str, Any] = {
         "uid": uid,
-        "groups": list(result.groups),
-        "face_token": result.face_token,
-        "face_id": face_id,
-        "checks": _checks(call, quality=result.quality),
+        "groups": list(first.groups),
+        "face_token": first.face_token,
+        "face_id": call.data.get(ATTR_FACE_ID) or registered[0][0],
+        "checks": _checks(call, quality=first.quality),
     }
+    if visitor is not None:
+        response |= {"visitor_id": visitor.number, "face_ids": [kept_id for kept_id, _ in registered]}
+    return response
+
+
+async def _register_kept_face(
+    entry: BaiduFaceConfigEntry, face: KeptFace, uid: str, groups: list[str], user_info: str, levels: Levels
+) -> RegisterResult:
+    """Register a kept face as `uid`: by its token where the API allows (no upload), else its crop (KeyError: gone)."""
+    data = entry.runtime_data
+    if face.face_token and data.client.capabilities.face_tokens:
+        result = await _register_seen_face(entry, uid, FaceToken(face.face_token), groups, user_info, levels)
+        if result is not None:
+            return result
+    crop = await data.faces.async_read(face.id)
+    return await data.client.register_user(uid, crop, groups, user_info=user_info, **levels)
 
 
 async def _register_seen_face(
@@ -722,6 +793,24 @@ async def _forget_face(call: ServiceCall, entry: BaiduFaceConfigEntry) -> dict[s
         left = 0
         entry.runtime_data.people.async_deleted(uid, (group,))
     return {"uid": uid, "group_id": group, "face_token": face_token, "faces_left": left, "log_id": result.log_id}
+
+
+async def _set_ignored(call: ServiceCall, entry: BaiduFaceConfigEntry, ignored: bool) -> dict[str, Any]:
+    visitor = _visitor(entry, call)
+    if visitor is None:
+        raise _invalid("not_a_visitor", action=call.service, face_id=str(call.data.get(ATTR_FACE_ID)))
+    visitor = await entry.runtime_data.visitors.async_set_ignored(visitor, ignored)
+    return {"visitor_id": visitor.number, "visitor": visitor.name, "ignored": visitor.ignored, "visits": visitor.visits}
+
+
+@_action("ignore_visitor", IGNORE_VISITOR_SCHEMA, SupportsResponse.OPTIONAL)
+async def _ignore_visitor(call: ServiceCall, entry: BaiduFaceConfigEntry) -> dict[str, Any]:
+    return await _set_ignored(call, entry, True)
+
+
+@_action("unignore_visitor", IGNORE_VISITOR_SCHEMA, SupportsResponse.OPTIONAL)
+async def _unignore_visitor(call: ServiceCall, entry: BaiduFaceConfigEntry) -> dict[str, Any]:
+    return await _set_ignored(call, entry, False)
 
 
 def _searched(entry: BaiduFaceConfigEntry, call: ServiceCall) -> list[str]:

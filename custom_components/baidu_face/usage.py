@@ -279,22 +279,37 @@ class VisitCost:
     """What a camera's settings cost at most, in the calls `Usage` counts (one per request Baidu counts)."""
 
     frame: int  # calls for one frame sent
-    visit: int  # a trigger's visit: every frame of the burst sent
-    interval_day: int  # the interval's scans a day (one frame each)
+    visit: int  # a trigger's visit: every frame of the burst sent, and the frames confirming a person in its last
+    interval_day: int  # the interval's scans a day (one frame each, and the frames confirming a person it names)
 
     def per_day(self, trigger_visits: int) -> int:
         """Return the calls a day with `trigger_visits` visits started by triggers, besides the interval's."""
         return self.interval_day + trigger_visits * self.visit
 
 
-def visit_cost(*, v2: bool, identify: bool, max_faces: int, burst_frames: int, interval: int) -> VisitCost:
+def visit_cost(
+    *,
+    v2: bool,
+    identify: bool,
+    max_faces: int,
+    burst_frames: int,
+    interval: int,
+    frames_to_confirm: int = 1,
+    quality: bool = False,
+) -> VisitCost:
     """Return the most a camera's frames, visits and interval cost.
 
-    V3 answers a frame in one call (detect, or multi-search for every face).
-    V2 detects in one call and identifies one face in one; several faces take
-    one multi-identify call, or, where the app may not use it, a detect and an
-    identify per face (api/v2.py): its worst case is counted.
+    V3 answers a frame in one call (detect, or multi-search for every face),
+    whatever the levels. V2 detects in one call and identifies one face in
+    one; several faces take one multi-identify call, or, where the app may not
+    use it (or liveness is asked), a detect and an identify per face
+    (api/v2.py): its worst case is counted. A quality level on V2 costs the
+    detect also for one face. A person named needs `frames_to_confirm`
+    frames: a visit whose last frame names someone scans that many more,
+    less one (scanner.py), and so may an interval's one-frame scan.
     """
-    frame = 1 + max_faces if v2 and identify and max_faces > 1 else 1
+    detect_first = v2 and identify and (max_faces > 1 or quality)
+    frame = max_faces + 1 if detect_first else 1
+    more = max(1, frames_to_confirm) - 1 if identify else 0
     scans = SECONDS_A_DAY // interval if interval > 0 else 0
-    return VisitCost(frame=frame, visit=frame * max(1, burst_frames), interval_day=scans * frame)
+    return VisitCost(frame=frame, visit=frame * (max(1, burst_frames) + more), interval_day=scans * frame * (1 + more))

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
+from .api import Candidate
 from .seen import SeenFace
+
+# What one frame of a visit came to (its decision record, decisions.py).
+FRAME_NAMED = "named"  # a face named someone
+FRAME_NOBODY = "nobody"  # faces, none of them anyone (a stranger)
+FRAME_TIE = "tie"  # a face's two best candidates were too close to tell apart
+FRAME_NO_FACE = "no_face"
+FRAME_SKIPPED = "skipped"  # unchanged since the last frame sent: not sent
+FRAME_REFUSED = "refused"  # sent, and refused for the quality level
+FRAME_LIVENESS_FAILED = "liveness_failed"  # sent, and the face failed the liveness level (a photo, a screen)
 
 
 class FrameUnavailableError(Exception):
@@ -26,17 +36,59 @@ class FrameSource(Protocol):
         ...
 
 
+# What a visit came to (decisions.Rule.conclude decides).
+RECOGNIZED = "recognized"
+UNKNOWN = "unknown"
+UNCERTAIN = "uncertain"
+NOTHING = "nothing"  # no face, or every frame refused for quality
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What a visit came to: its outcome, why (uncertain), the people confirmed, and the candidates it weighed."""
+
+    outcome: str
+    reason: str | None = None
+    confirmed: tuple[str, ...] = ()
+    candidates: tuple[Candidate, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class FrameResult:
+    """One frame of a visit: what it came to, each person it named with their score, its best candidate's score."""
+
+    result: str  # FRAME_*
+    scores: Mapping[str, float] = field(default_factory=dict)
+    best: float | None = None
+    check: str | None = None  # the failed quality check, for FRAME_REFUSED
+
+
 @dataclass
 class Visit:
-    """A visit's frames, combined: the best score per person; unknown faces only where no known one explains them."""
+    """A visit's frames, combined: the best score per person; unknown faces only where no known one explains them.
+
+    `known` holds everyone a frame named until the visit is concluded
+    (decisions.Rule.conclude): then only the people confirmed, the others in
+    `uncertain`.
+    """
 
     frames_left: int
-    frames_scanned: int = 0
+    frames_scanned: int = 0  # frames sent and answered
     frames_skipped: int = 0
+    frames_refused: int = 0  # sent, refused for quality
+    liveness_failed: int = 0  # sent, refused for liveness
+    faces_refused: int = 0  # faces of answered frames left out for failing a level (others passed)
     problem: str | None = None
     known: dict[str, SeenFace] = field(default_factory=dict)
     unknown: list[SeenFace] = field(default_factory=list)
     most_faces: int = 0
+    # Frames naming each person, and the candidates of faces that were ties.
+    named: dict[str, int] = field(default_factory=dict)
+    tied: dict[str, Candidate] = field(default_factory=dict)
+    frames: list[FrameResult] = field(default_factory=list)
+    # Set when the visit is concluded (decisions.Verdict), with the named people it did not confirm.
+    verdict: Verdict | None = None
+    uncertain: dict[str, SeenFace] = field(default_factory=dict)
     # The pictures behind the faces, for crops and the "Last scan" image: the frame
     # each person's best face is in, the frame the unknown faces are in, and the
     # last frame sent with its own faces (known first).
@@ -49,13 +101,50 @@ class Visit:
 
     @property
     def faces(self) -> list[SeenFace]:
-        """The visit's faces: each known person once, then the faces no known person accounts for."""
-        unexplained = max(0, self.most_faces - len(self.known))
-        return [*self.known.values(), *self.unknown[:unexplained]]
+        """The visit's faces: each known person once, then the faces no known person accounts for.
 
-    def add(self, frame: bytes, known: dict[str, SeenFace], unknown: list[SeenFace]) -> None:
-        """Add one scanned frame and its faces."""
+        A person named but not confirmed is a face without a name.
+        """
+        unexplained = max(0, self.most_faces - len(self.known))
+        unnamed = [_unnamed(face) for face in self.uncertain.values()]
+        return [*self.known.values(), *[*unnamed, *self.unknown][:unexplained]]
+
+    @property
+    def frames_sent(self) -> int:
+        """Frames sent to Baidu: answered, or refused for quality or liveness."""
+        return self.frames_scanned + self.frames_refused + self.liveness_failed
+
+    def skip(self) -> None:
+        """Count a frame the change gate kept back."""
+        self.frames_skipped += 1
+        self.frames.append(FrameResult(FRAME_SKIPPED))
+
+    def refuse(self, check: str) -> None:
+        """Count a frame refused for quality (its `check` failed): not a stranger, not a failure."""
+        self.frames_refused += 1
+        self.frames.append(FrameResult(FRAME_REFUSED, check=check))
+
+    def fail_liveness(self) -> None:
+        """Count a frame whose face failed liveness: not a recognition, whatever its likeness."""
+        self.liveness_failed += 1
+        self.frames.append(FrameResult(FRAME_LIVENESS_FAILED))
+
+    def add(self, frame: bytes, known: dict[str, SeenFace], unknown: list[SeenFace], refused: int = 0) -> None:
+        """Add one scanned frame and its faces (a tie among the unknown ones), and how many faces failed a level."""
         self.frames_scanned += 1
+        self.faces_refused += refused
+        for uid in known:
+            self.named[uid] = self.named.get(uid, 0) + 1
+        ties = [face for face in unknown if face.tie]
+        for face in ties:
+            for candidate in face.tie:
+                if candidate.uid not in self.tied or candidate.score > self.tied[candidate.uid].score:
+                    self.tied[candidate.uid] = candidate
+        scores = [face.score for face in (*known.values(), *unknown)]
+        result = FRAME_NAMED if known else FRAME_TIE if ties else FRAME_NOBODY if unknown else FRAME_NO_FACE
+        self.frames.append(
+            FrameResult(result, {uid: face.score for uid, face in known.items()}, max(scores, default=None))
+        )
         self.frame = frame
         self.frame_faces = [*known.values(), *unknown]
         for uid, face in known.items():
@@ -66,6 +155,10 @@ class Visit:
             self.unknown = unknown
             self.unknown_frame = frame
         self.most_faces = max(self.most_faces, len(known) + len(unknown))
+
+
+def _unnamed(face: SeenFace) -> SeenFace:
+    return replace(face, uid=None, name=None, group_id=None, user_info=None)
 
 
 type VisitListener = Callable[[Visit], None]

@@ -19,16 +19,18 @@ import re
 import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.async_api import Locator, Page, async_playwright, expect
 
+from sample_faces.frames import frame_with
 from scripts.demo import API_KEY, DEMO_PASSWORD, DEMO_USER, SECRET_KEY, Demo
 from scripts.demo_dashboard import VISITOR_NAME, VISITOR_UID
 from scripts.hass_driver import HassClient
-from scripts.photo_player import show
+from scripts.photo_player import show, show_bytes
 from tests.demo.scans import has_boxes, last_scan, wait_for_boxes
-from tests.faces import FACES, build_face_set
+from tests.faces import FACES, PEOPLE, STRANGER, build_face_set
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "browser"
@@ -46,6 +48,7 @@ CHROMIUM_FLAGS = [
 
 # The demo's cameras show each photo once in about 80 s: anyone is seen within this.
 SIGHTING_MS = 150_000
+RECOGNITION = "image_processing.front_door_recognised_person"
 
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists() and os.environ.get("CI") != "true",
@@ -65,7 +68,10 @@ async def home_assistant(socket_enabled: None, tmp_path: Path) -> AsyncIterator[
     state = tmp_path / "state"
     state.mkdir()
     build_face_set(state / "faces.sqlite3", [API_KEY])
-    demo = Demo(state, FACES, port=free_port(), baidu_port=free_port(), configure_integration=False)
+    # Without the Frigate camera: these stories are the front door's (test_demo.py runs the garden).
+    demo = Demo(
+        state, FACES, port=free_port(), baidu_port=free_port(), configure_integration=False, frigate_camera=False
+    )
     async with demo.running() as hass:
         yield demo, hass
 
@@ -73,7 +79,7 @@ async def home_assistant(socket_enabled: None, tmp_path: Path) -> AsyncIterator[
 @pytest.fixture
 async def running_demo(socket_enabled: None, tmp_path: Path) -> AsyncIterator[tuple[Demo, HassClient]]:
     """Run the demo as `scripts/demo` does: people enrolled, cameras playing, its dashboard."""
-    demo = Demo(tmp_path / "state", FACES, port=free_port(), baidu_port=free_port())
+    demo = Demo(tmp_path / "state", FACES, port=free_port(), baidu_port=free_port(), frigate_camera=False)
     async with demo.running() as hass:
         player = asyncio.create_task(demo.player(hass).play())
         try:
@@ -99,6 +105,26 @@ async def log_in(page: Page, demo: Demo, screenshot: str | None = None) -> None:
     await page.wait_for_url(lambda url: "auth_callback" not in url and "/auth/" not in url)
     # The tokens are stored once the sidebar is up: a page opened earlier asks to log in again.
     await expect(page.locator("ha-sidebar")).to_be_visible()
+
+
+async def set_language(page: Page, language: str) -> None:
+    """Set the signed-in user's language (as their profile page does), then load the page again in it."""
+    await page.evaluate(
+        """language => document.querySelector("home-assistant").hass.connection.sendMessagePromise({
+            type: "frontend/set_user_data", key: "language",
+            value: {language, number_format: "language", time_format: "language", date_format: "language",
+                    time_zone: "local", first_weekday: "language"},
+        })""",
+        language,
+    )
+    await page.evaluate("language => localStorage.setItem('selectedLanguage', JSON.stringify(language))", language)
+    await page.reload()
+
+
+async def scan_front_door(hass: HassClient) -> dict[str, Any]:
+    """Scan the front door once; the recognition entity's state after it."""
+    await hass.action("image_processing", "scan", {"entity_id": RECOGNITION})
+    return await hass.state(RECOGNITION)
 
 
 async def test_add_the_integration_and_a_camera_then_see_who_is_at_the_door(
@@ -136,6 +162,10 @@ async def test_add_the_integration_and_a_camera_then_see_who_is_at_the_door(
             await page.get_by_text("Front door", exact=True).first.click()
             await page.get_by_text("Groups to search").click()
             await page.get_by_text("family", exact=True).click()
+            # How the camera decides, and that liveness needs Baidu's cloud (this entry is the local server).
+            await expect(page.get_by_text("Frames to confirm").first).to_be_visible()
+            await expect(page.get_by_text("Door preset").first).to_be_visible()
+            await expect(page.get_by_text("Liveness needs Baidu's cloud").first).to_be_visible()
             await shot(page, "04_camera_subentry")
             await page.get_by_role("button", name="Submit").click()
             await expect(page.get_by_text("Created configuration for Front door")).to_be_visible()
@@ -159,8 +189,26 @@ async def test_add_the_integration_and_a_camera_then_see_who_is_at_the_door(
             await page.get_by_role("textbox", name="Filter entities").fill("image_processing.front_door")
             await expect(page.get_by_text("Obama").first).to_be_visible()
             await shot(page, "07_recognised")
-            state = await hass.state("image_processing.front_door_recognised_person")
+            state = await hass.state(RECOGNITION)
             assert [face["uid"] for face in state["attributes"]["faces"]] == ["obama"]
+
+            # Who is there, on the camera's device page, in English and Chinese (issue 23: a stranger
+            # and an empty doorway were both "Unknown").
+            (entity,) = await hass.websocket({"type": "config/entity_registry/get", "entity_id": RECOGNITION})
+            device_page = f"{demo.url}/config/devices/device/{entity['device_id']}"
+            show(demo.frame("front_door"), FACES / STRANGER)
+            assert (await scan_front_door(hass))["state"] == "stranger"
+            await page.goto(device_page)
+            await expect(page.get_by_text("Stranger", exact=True).first).to_be_visible()
+            await shot(page, "07a_stranger")
+            show_bytes(demo.frame("front_door"), frame_with([])[0])
+            assert (await scan_front_door(hass))["state"] == "nobody"
+            await expect(page.get_by_text("Nobody", exact=True).first).to_be_visible()
+            await shot(page, "07b_nobody")
+            await set_language(page, "zh-Hans")
+            await expect(page.get_by_text("无人", exact=True).first).to_be_visible()
+            await shot(page, "07c_nobody_zh_hans")
+            await set_language(page, "en")
         finally:
             await shot(page, "99_last_page")
             await browser.close()
@@ -192,6 +240,15 @@ async def test_the_demo_dashboard_shows_people_and_scans_and_enrols_an_unknown_f
             # A recognised person: Obama's card says where he was last seen.
             obama = page.locator("hui-entities-card", has_text="Obama")
             await expect(obama.get_by_text("Front door").first).to_be_visible(timeout=SIGHTING_MS)
+            # His tracker (for person.*) leads the card: home, its picture the latest crop of him, which
+            # the browser loads on its signed link (the crops are for signed-in users: no header here).
+            # The row puts its state before its name.
+            await expect(obama).to_contain_text(re.compile(r"Home\s*Presence"), timeout=SIGHTING_MS)
+            badge = obama.locator("state-badge").first
+            await expect(badge).to_have_attribute("style", re.compile(r"/api/baidu_face/.+authSig="))
+            tracker = await hass.state("device_tracker.obama")
+            fetch = "url => fetch(url, {credentials: 'omit'}).then(response => response.status)"
+            assert await page.evaluate(fetch, tracker["attributes"]["entity_picture"]) == 200
             # The front door's Last scan, with boxes and names (a visit with nobody in frame leaves none):
             # shown once the picture has them, and still had them when the screenshot was taken.
             scan = page.locator("hui-picture-entity-card", has_text="Front door: last scan").locator("img")
@@ -205,6 +262,12 @@ async def test_the_demo_dashboard_shows_people_and_scans_and_enrols_an_unknown_f
                 await shot(page, "08_dashboard")
                 if await asyncio.to_thread(has_boxes, await last_scan(hass, "front_door")):
                     break
+            # Above the front door's last scan, who is there now, as the frontend words it: a name, or
+            # (each in its turn as the demo plays) Stranger or Nobody, never "Unknown" once visits ran.
+            who = page.locator("hui-vertical-stack-card", has_text="Front door: last scan").locator("hui-tile-card")
+            await expect(who).to_contain_text("Recognized person")
+            await expect(who).to_contain_text(re.compile(r"\b(Stranger|Nobody)\b"), timeout=SIGHTING_MS)
+            await shot(page, "08a_dashboard_who_is_there")
 
             # The unknown faces the cameras kept, in the Media panel.
             await page.goto(demo.url + "/media-browser")
@@ -222,6 +285,72 @@ async def test_the_demo_dashboard_shows_people_and_scans_and_enrols_an_unknown_f
             await shot(page, "10_enrolled")
             last_seen = await hass.state(f"sensor.{VISITOR_UID}_last_seen")
             assert last_seen["attributes"]["camera_entity_id"] == "camera.front_door"
+        finally:
+            await shot(page, "99_last_page")
+            await browser.close()
+
+
+@pytest.fixture
+async def chinese_demo(socket_enabled: None, tmp_path: Path) -> AsyncIterator[tuple[Demo, HassClient]]:
+    """Run the demo with Home Assistant (the server) in Chinese: scripts/demo --language zh-Hans."""
+    demo = Demo(tmp_path / "state", FACES, port=free_port(), baidu_port=free_port(), language="zh-Hans")
+    async with demo.running() as hass:
+        player = asyncio.create_task(demo.player(hass).play())
+        try:
+            yield demo, hass
+        finally:
+            player.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await player
+
+
+async def test_in_chinese_activity_media_devices_and_the_dashboard_speak_chinese(
+    chinese_demo: tuple[Demo, HassClient],
+) -> None:
+    demo, hass = chinese_demo
+    assert demo.dashboard is not None
+    for old in ARTIFACTS.glob("2*.png"):
+        old.unlink()
+    # The user's profile in Chinese too (the frontend's own words); what the integration writes
+    # follows the server's language alone.
+    language = {"language": "zh-Hans", "number_format": "language", "time_format": "language"}
+    await hass.websocket({"type": "frontend/set_user_data", "key": "language", "value": language})
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
+        page = await browser.new_page(viewport={"width": 1280, "height": 1000})
+        page.set_default_timeout(30_000)
+        try:
+            await log_in(page, demo)
+            # Activity: one line per announcement, in Chinese, on its camera.
+            await page.goto(demo.url + "/logbook")
+            line = page.get_by_text(re.compile(r"认出了 .+（分数 \d+\.\d）")).first  # noqa: RUF001
+            await expect(line).to_be_visible(timeout=SIGHTING_MS)
+            await shot(page, "20_activity_zh")
+
+            await page.goto(demo.url + "/media-browser")
+            folders = page.locator("ha-media-player-browse .child")
+            await folders.filter(has_text="Baidu Face").click()
+            await expect(folders.filter(has_text="未知人脸")).to_be_visible()
+            await expect(folders.filter(has_text="已识别")).to_be_visible()
+            await shot(page, "21_media_zh")
+            await folders.filter(has_text="已识别").click()
+            # A recognized face's item is titled by the person's name ("Kit Harington", not kit_harington).
+            names = "|".join(person.replace("_", " ").title() for person in PEOPLE)
+            item = page.locator("ha-media-player-browse .child", has_text=re.compile(rf"^\s*({names}) · "))
+            await expect(item.first).to_be_visible()
+            await shot(page, "22_media_recognized_zh")
+
+            (devices,) = await hass.websocket({"type": "config/device_registry/list"})
+            obama = next(device for device in devices if device["name"] == "Obama")
+            assert obama["model"] == "人员"
+            await page.goto(f"{demo.url}/config/devices/device/{obama['id']}")
+            await expect(page.get_by_text("人员").first).to_be_visible()
+            await shot(page, "23_person_device_zh")
+
+            await page.goto(demo.url + demo.dashboard.path)
+            await expect(page.get_by_text("Front door：上次扫描")).to_be_visible()  # noqa: RUF001
+            await expect(page.get_by_text("注册为访客")).to_be_visible()
+            await shot(page, "24_dashboard_zh")
         finally:
             await shot(page, "99_last_page")
             await browser.close()

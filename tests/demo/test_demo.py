@@ -30,11 +30,12 @@ import pytest
 from homeassistant.util.dt import parse_datetime
 from homeassistant.util.yaml import parse_yaml
 
-from custom_components.baidu_face.const import EVENT_RECOGNIZED, EVENT_UNKNOWN_FACE
+from custom_components.baidu_face.const import DOMAIN, EVENT_RECOGNIZED, EVENT_UNKNOWN_FACE
 from scripts import door_latency
-from scripts.demo import CAMERAS, DEMO_PASSWORD, DEMO_USER, GROUP, Demo
+from scripts.demo import CAMERAS, DEMO_PASSWORD, DEMO_USER, FRIGATE_CAMERA, GROUP, Demo
 from scripts.demo_dashboard import URL_PATH, VISITOR_NAME, VISITOR_UID, read_registries
 from scripts.hass_driver import HassClient, HassError
+from scripts.mosquitto import mosquitto_binary
 from scripts.photo_player import FRAME_SIZE
 from tests.demo.scans import has_boxes, last_scan
 from tests.faces import PEOPLE
@@ -70,6 +71,8 @@ class DemoRun:
     process: asyncio.subprocess.Process
     port: int
     baidu_port: int
+    mqtt_port: int
+    frigate_port: int
     lines: list[str] = field(default_factory=list)
 
     async def read(self) -> None:
@@ -106,12 +109,13 @@ async def start(
     state: Path, port: int | None = None, baidu_port: int | None = None, env: dict[str, str] | None = None
 ) -> DemoRun:
     port, baidu_port = port or free_port(), baidu_port or free_port()
+    mqtt_port, frigate_port = free_port(), free_port()
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "scripts.demo", "--state", str(state), "--port", str(port),
-        "--baidu-port", str(baidu_port), cwd=ROOT, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-        env=env,
+        "--baidu-port", str(baidu_port), "--mqtt-port", str(mqtt_port), "--frigate-port", str(frigate_port),
+        cwd=ROOT, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, env=env,
     )  # fmt: skip
-    run = DemoRun(process, port, baidu_port)
+    run = DemoRun(process, port, baidu_port, mqtt_port, frigate_port)
     READERS.add(asyncio.create_task(run.read()))
     RUNS.append(run)
     return run
@@ -200,7 +204,7 @@ async def poll[T](what: str, seconds: float, check: Callable[[], Awaitable[T | N
 
 
 async def people_follow_recognitions(hass: HassClient) -> None:
-    """Every enrolled person has a device whose Last seen, Last seen at and Seen recently say they were seen."""
+    """Every enrolled person has a device whose Last seen, Last seen at, Seen recently and tracker show them seen."""
     people, _ = await read_registries(hass)
     assert {name_of(person) for person in PEOPLE} <= {person.name for person in people}
 
@@ -210,12 +214,19 @@ async def people_follow_recognitions(hass: HassClient) -> None:
             if parse_datetime(last_seen["state"]) is None:
                 return None
             assert last_seen["attributes"]["uid"] == person
-            assert last_seen["attributes"]["camera_entity_id"] == "camera.front_door"
+            # The front door, or the Frigate camera: both identify everyone.
+            assert last_seen["attributes"]["camera_entity_id"] in {"camera.front_door", f"camera.{FRIGATE_CAMERA}"}
             assert last_seen["attributes"]["group_id"] == GROUP
             where = await hass.state(f"sensor.{person}_last_seen_at")
-            assert where["state"] == "Front door"
+            assert where["state"] in {"Front door", FRIGATE_CAMERA.capitalize()}
             # Off again 5 minutes after the last recognition: each person was seen within the last 2.
             assert (await hass.state(f"binary_sensor.{person}_seen_recently"))["state"] == "on"
+            # Home, for a person.*, with the latest crop of them as its picture.
+            tracker = await hass.state(f"device_tracker.{person}")
+            assert tracker["state"] == "home"
+            assert tracker["attributes"]["entity_picture"].startswith("/api/baidu_face/")
+            # The demo's Home Assistant person of the same name follows it.
+            assert (await hass.state(f"person.{person}"))["state"] == "home"
         return True
 
     await poll("Last seen for everyone", SIGHTING_SECONDS, everyone_seen)
@@ -239,6 +250,15 @@ async def cameras_show_what_they_saw(hass: HassClient) -> None:
     await poll("annotated Last scan on every camera", SIGHTING_SECONDS, annotated)
     front_door = await hass.state("event.front_door_face")
     assert front_door["attributes"]["event_type"] in ("recognized", "unknown")
+
+
+async def frigate_names_the_garden_visitors(demo: DemoRun, hass: HassClient) -> None:
+    """Check the garden, a Frigate camera: a person event makes a visit of its snapshots, the name goes to Frigate."""
+    await demo.wait_for(f"Frigate's {FRIGATE_CAMERA} event", SIGHTING_SECONDS)
+    (line,) = [line for line in demo.lines if f"Frigate's {FRIGATE_CAMERA} event" in line]
+    assert re.search(r"got the sub_label '(" + "|".join(map(name_of, PEOPLE)) + ")'", line), line
+    assert (await hass.state(f"binary_sensor.{FRIGATE_CAMERA}_scan_problem"))["state"] == "off"
+    assert (await hass.state(f"image.{FRIGATE_CAMERA}_last_scan"))["state"] not in ("unknown", "unavailable")
 
 
 async def browse(hass: HassClient, media_content_id: str) -> dict[str, Any]:
@@ -369,12 +389,15 @@ async def test_home_assistant_that_cannot_bind_its_port_stops_the_demo_with_a_cl
 async def test_a_signal_during_set_up_stops_everything(
     tmp_path: Path, number: signal.Signals, socket_enabled: None
 ) -> None:
-    demo = await start(tmp_path)
+    # Without mosquitto (on a plain clone): the demo says why the Frigate camera is off, and goes on.
+    demo = await start(tmp_path, env={**os.environ, "MOSQUITTO": ""})
     await demo.wait_for("started home_assistant", 60)
     await asyncio.sleep(2)  # Home Assistant is starting
     seconds, output = await demo.stop_with(number)
     assert_stopped_cleanly(number, seconds, output)
     assert "Traceback" not in "".join(demo.lines + output)
+    assert any(f"the Frigate camera (camera.{FRIGATE_CAMERA}) is off: no mosquitto" in line for line in demo.lines)
+    assert "mosquitto" not in demo.pids()
     print(f"\n{number.name} during set-up: stopped in {seconds:.1f} s")
 
 
@@ -390,11 +413,23 @@ async def test_a_first_run_shows_everyone_quietly_then_stops_on_sigterm(
     since = time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(time.time() - 600))
     wanted = {person.replace("_", " ").title() for person in PEOPLE} | {"Unknown face"}
     seen: set[str] = set()
+    lines: list[dict[str, Any]] = []
     while not wanted <= seen:
         assert time.monotonic() - ready < SIGHTING_SECONDS, f"after 2 minutes the logbook names only {seen}"
         await asyncio.sleep(5)
-        seen = {line.get("name", "") for line in await hass.logbook(since) if "saw" in line.get("message", "")}
+        lines = await hass.logbook(since)
+        seen = {line.get("name", "") for line in lines if line.get("domain") == DOMAIN}
     print(f"\nfirst run: everyone in the logbook {time.monotonic() - ready:.0f} s after ready")
+    # A quiet Activity: one line per announcement, on its camera; neither the motion sensors'
+    # flips nor the integration's state changes (README's logbook exclusion).
+    ours = [line for line in lines if line.get("domain") == DOMAIN]
+    assert {line["entity_id"] for line in ours} <= {"camera.front_door", "camera.hallway"}
+    assert all(
+        re.fullmatch(r"(recognized .+|saw an unknown face) \((best )?score \d+\.\d\)", line["message"]) for line in ours
+    )
+    noisy = [line["entity_id"] for line in lines if line.get("entity_id", "").endswith(("_motion", "_face", "_faces"))]
+    assert noisy == []
+    print(f"first run: Activity {len(lines)} lines, {len(ours)} of them announcements")
 
     def done(part: str) -> None:
         print(f"first run: {part} {time.monotonic() - ready:.0f} s after ready")
@@ -403,15 +438,18 @@ async def test_a_first_run_shows_everyone_quietly_then_stops_on_sigterm(
     assert [d["title"] for d in dashboards if d["url_path"] == URL_PATH] == ["Baidu Face"]
     assert f"/{URL_PATH}/" in "".join(demo.lines)
     await people_follow_recognitions(hass)
-    done("every person's Last seen, Last seen at and Seen recently")
+    done("every person's Last seen, Last seen at, Seen recently and tracker")
     await cameras_show_what_they_saw(hass)
     done("an annotated Last scan on every camera")
+    if mosquitto_binary():
+        await frigate_names_the_garden_visitors(demo, hass)
+        done("a garden visitor's name as the Frigate event's sub_label")
     await teach_and_forget(hass, done)
 
     # Quiet: every integration loaded, no repair issue, no warning but Home Assistant's own, no
     # traceback (without an ffmpeg program too: Home Assistant asks for its version on every start).
     entries = await hass.entries("")  # every domain
-    assert {"baidu_face", "local_file"} <= {entry["domain"] for entry in entries}
+    assert {"baidu_face", "local_file", *(["mqtt"] if mosquitto_binary() else [])} <= {e["domain"] for e in entries}
     assert {entry["domain"]: entry["state"] for entry in entries if entry["state"] != "loaded"} == {}
     (issues,) = await hass.websocket({"type": "repairs/list_issues"})
     assert issues["issues"] == []

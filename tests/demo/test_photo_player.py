@@ -45,11 +45,13 @@ async def test_the_sensor_turns_on_after_the_person_is_in_frame_and_off_when_the
     frame = tmp_path / "door.jpg"
     empty = doorway_frame(None)
     seen: list[tuple[bool, float]] = []
+    who: list[Path | None] = []
     four = asyncio.Event()
 
-    async def motion(camera: int, on: bool) -> None:
+    async def motion(camera: int, on: bool, photo: Path | None) -> None:
         assert camera == 0
         seen.append((on, mean_difference(frame.read_bytes(), empty) if frame.exists() else 0.0))
+        who.append(photo)
         if len(seen) == 4:
             four.set()
 
@@ -60,4 +62,6 @@ async def test_the_sensor_turns_on_after_the_person_is_in_frame_and_off_when_the
     await asyncio.wait_for(four.wait(), 20)
     task.cancel()
     assert [on for on, _ in seen][:4] == [False, True, False, True]
+    obama = FACES / "probe" / "obama.jpg"
+    assert who[:4] == [None, obama, obama, obama]  # nobody before the first visit; who came and went
     assert all(difference > 10 for on, difference in seen if on)  # the person is there when motion turns on

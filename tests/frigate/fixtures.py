@@ -17,8 +17,8 @@ from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from tests.frigate.fake import FakeFrigate
-from tests.frigate.mosquitto import Broker, running_mosquitto
+from scripts.fake_frigate import FakeFrigate
+from scripts.mosquitto import Broker, running_mosquitto
 
 WAIT_SECONDS = 10.0
 

@@ -34,8 +34,8 @@ from custom_components.baidu_face.frigate import (
     parse_config,
 )
 from custom_components.baidu_face.frigate_events import MalformedError, SubLabel
+from scripts.fake_frigate import ANONYMOUS, FakeFrigate
 from tests.api.loopback import odd_server
-from tests.frigate.fake import ANONYMOUS, FakeFrigate
 
 PASSWORD = "correct horse"
 

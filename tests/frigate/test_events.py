@@ -30,9 +30,9 @@ from custom_components.baidu_face.frigate_events import (
     sub_label_decision,
     visit_step,
 )
-from tests.frigate.fake import FakeEvent, FakeFrigate
+from scripts.fake_frigate import FakeEvent, FakeFrigate
+from scripts.mosquitto import Broker
 from tests.frigate.fixtures import publish, until, wait_for_subscription
-from tests.frigate.mosquitto import Broker
 
 # A message as Frigate 0.16 publishes it (frigate.md §1.2), trimmed of nothing.
 FRIGATE_016_UPDATE: dict[str, Any] = {

@@ -22,6 +22,7 @@ from custom_components.baidu_face.api import (
     ApiVersion,
     Candidate,
     FaceBox,
+    Faces,
     IdentifiedFace,
     capabilities_for,
 )
@@ -123,6 +124,25 @@ async def door_camera(hass: HomeAssistant, tmp_path: Path) -> Callable[[str], Aw
 
 
 @pytest.fixture
+async def show(
+    hass: HomeAssistant, tmp_path: Path, door_camera: Callable[[str], Awaitable[None]]
+) -> Callable[[bytes], Awaitable[None]]:
+    """Show a frame (JPEG or PNG bytes) on camera.door."""
+    shown = 0
+
+    async def show(image: bytes) -> None:
+        nonlocal shown
+        shown += 1
+        path = tmp_path / f"frame_{shown}.img"
+        path.write_bytes(image)
+        await hass.services.async_call(
+            "local_file", "update_file_path", {"entity_id": "camera.door", "file_path": str(path)}, blocking=True
+        )
+
+    return show
+
+
+@pytest.fixture
 async def setup_entry(
     hass: HomeAssistant, baidu: RunningServer, door_camera: Callable[[str], Awaitable[None]]
 ) -> Callable[..., Awaitable[MockConfigEntry]]:
@@ -158,16 +178,19 @@ def mock_client() -> Iterator[MagicMock]:
     with patch("custom_components.baidu_face.runtime.BaiduFaceClient", autospec=True) as client_class:
         client = client_class.return_value
         client.api_version = ApiVersion.V3
+        client.base_url = DEFAULT_BASE_URL
         client.capabilities = capabilities_for(ApiVersion.V3)
         client.call_counts = {"token": 1, "probe": 1, "identify": 2}
         client.resolve_api_version.return_value = ApiVersion.V3
         client.list_groups.return_value = [FAMILY]
         # The face set's people (read at start-up): none, so the snapshots hold no person.
         client.list_group_users.return_value = []
-        client.identify.return_value = [
-            IdentifiedFace((Candidate("obama", FAMILY, "Obama", 97.5),), FaceBox(120.0, 80.0, 210.0, 240.0)),
-            IdentifiedFace((Candidate("biden", FAMILY, "Biden", 41.25),), FaceBox(400.0, 90.0, 190.0, 220.0)),
-        ]
+        client.identify.return_value = Faces(
+            [
+                IdentifiedFace((Candidate("obama", FAMILY, "Obama", 97.5),), FaceBox(120.0, 80.0, 210.0, 240.0)),
+                IdentifiedFace((Candidate("biden", FAMILY, "Biden", 41.25),), FaceBox(400.0, 90.0, 190.0, 220.0)),
+            ]
+        )
         yield client
 
 

@@ -13,6 +13,7 @@ from homeassistant.const import EVENT_CALL_SERVICE
 from homeassistant.core import Event, HomeAssistant, ServiceCall
 from homeassistant.helpers import device_registry as dr
 from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events, async_mock_service
 
 from custom_components.baidu_face.const import DOMAIN, EVENT_RECOGNIZED, EVENT_UNCERTAIN
@@ -138,7 +139,8 @@ async def test_unknown_face_without_a_phone_says_which_face_to_enrol(
     entry = await stranger_at_the_door(hass, setup_entry, door_camera)
     (notice,) = created(calls)
     assert notice["title"] == "Unknown face at Door"
-    assert re.match(r"Best match score \d+(\.\d+)?\. See it under Media", notice["message"]), notice["message"]
+    message = notice["message"]
+    assert re.match(r"A new visitor: Visitor 1\. Best match score \d+(\.\d+)?\. See it under Media", message), message
     (face,) = entry.runtime_data.faces.faces(UNKNOWN)
     assert f"face_id `{face.id}`" in notice["message"]
 
@@ -161,7 +163,7 @@ async def test_unknown_face_on_a_phone_with_a_button_per_person_enrols_the_one_t
     assert notification.data["data"]["image"] == f"/api/baidu_face/{entry.entry_id}/faces/{face.id}.jpg"
     buttons = notification.data["data"]["actions"]
     names = [dr.async_get(hass).async_get(person).name for person in (kit, rose)]  # type: ignore[union-attr]
-    assert [b["title"] for b in buttons] == [*names, "Someone new…"]
+    assert [b["title"] for b in buttons] == [*names, "Someone new…", "Ignore"]
     assert buttons[2]["behavior"] == "textInput"
 
     # A button of another automation is none of this one's business.
@@ -187,7 +189,7 @@ async def test_someone_new_is_enrolled_under_the_name_typed_and_recognised_next_
     # V2: no face tokens, the kept crop is enrolled.
     await stranger_at_the_door(hass, setup_entry, door_camera, "v2", notify_device=device)
     (notification,) = sent
-    (new,) = notification.data["data"]["actions"]
+    new, _ = notification.data["data"]["actions"]
     await tap(hass, new, reply_text="  ")  # nothing typed: nothing enrolled
     assert len(sent) == 1
     await tap(hass, new, reply_text="Lin-Manuel Miranda")
@@ -209,9 +211,41 @@ async def test_a_face_that_can_no_longer_be_enrolled_is_said_so(
 ) -> None:
     device, sent = phone
     await stranger_at_the_door(hass, setup_entry, door_camera, "v3", notify_device=device)
-    (new,) = sent[0].data["data"]["actions"]
+    new, _ = sent[0].data["data"]["actions"]
     await tap(hass, {"action": new["action"].rsplit("|", 2)[0] + "|NoSuchFace000000|NEW"}, reply_text="Lin")
     assert sent[-1].data["message"] == "Could not enroll the face: see the automation's trace."
+
+
+async def test_a_returning_visitor_is_said_so_and_ignore_stops_the_notifications(
+    hass: HomeAssistant,
+    setup_entry: Callable[..., Awaitable[MockConfigEntry]],
+    door_camera: Callable[[str], Awaitable[None]],
+    phone: tuple[str, list[ServiceCall]],
+) -> None:
+    device, sent = phone
+    entry = await stranger_at_the_door(hass, setup_entry, door_camera, "v3", notify_device=device)
+    assert sent[0].data["message"].startswith("A new visitor: Visitor 1. Best match score")
+    await door_camera("probe/obama.jpg")
+    await scan(hass)
+    await door_camera("probe/stranger_lin_manuel_miranda.png")
+    await scan(hass)
+    returning = sent[-1].data
+    first_seen = entry.runtime_data.visitors.get(1).first_seen
+    since = dt_util.as_local(first_seen).strftime("%A %H:%M")
+    assert returning["message"].startswith(f"A returning visitor: Visitor 1, 2nd visit since {since}. Best match"), (
+        returning["message"]
+    )
+    _, ignore = returning["data"]["actions"]
+    assert ignore["title"] == "Ignore"
+    await tap(hass, ignore)
+    assert sent[-1].data["message"] == "No more notifications about Visitor 1."
+    told = len(sent)
+    await door_camera("probe/obama.jpg")
+    await scan(hass)
+    await door_camera("probe/stranger_lin_manuel_miranda.png")
+    await scan(hass)
+    assert len(sent) == told  # ignored: no event, no notification
+    assert entry.runtime_data.visitors.get(1).visits == 3  # still counted
 
 
 async def test_arrival_is_announced_once_with_the_camera(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 from unittest.mock import ANY
 
@@ -27,6 +28,7 @@ from custom_components.baidu_face.image import (
     label_font,
 )
 from custom_components.baidu_face.seen import SeenFace
+from sample_faces.frames import frame_with
 from tests.conftest import BOTH
 from tests.faces import FACES
 
@@ -84,13 +86,16 @@ async def test_a_recognition_fires_recognized_on_the_face_event(
     (bus_event,) = recognized
     event = state(hass, FACE_EVENT)
     assert event.state != "unknown"
-    assert event.attributes["event_types"] == ["recognized", "unknown"]
+    assert event.attributes["event_types"] == ["recognized", "unknown", "uncertain"]
     assert event.attributes["event_type"] == "recognized"
     assert event.attributes["uid"] == "obama"
     assert event.attributes["name"] == "Obama"
     assert event.attributes["score"] == bus_event.data["score"] >= 80
     assert event.attributes["box"] == bus_event.data["box"]
     assert event.attributes["frames"] == 1
+    # Why: the decision the bus event carries, on the entity too (V2 or V3, on the local server).
+    assert event.attributes["decision"] == bus_event.data["decision"]
+    assert event.attributes["decision"]["backend"] == {"server": "local", "api_version": api_version}
 
 
 async def test_a_stranger_fires_unknown_on_the_face_event(
@@ -121,6 +126,47 @@ async def test_each_person_in_a_frame_is_an_event(hass: HomeAssistant, setup_ent
     await scan(hass)
     names = [e.data["new_state"].attributes["name"] for e in changes if e.data["entity_id"] == FACE_EVENT]
     assert sorted(names) == ["Kit Harington", "Rose Leslie"]
+
+
+def empty_doorway(tmp_path: Path) -> str:
+    """Write a frame with no face in it; its absolute path is a photo `door_camera` can show."""
+    path = tmp_path / "frames" / "empty_doorway.jpg"
+    path.parent.mkdir()
+    path.write_bytes(frame_with([])[0])
+    return str(path)
+
+
+async def test_the_recognition_state_tells_nobody_a_stranger_and_a_name(
+    hass: HomeAssistant, setup_entry: Setup, door_camera: Show, tmp_path: Path, api_version: str
+) -> None:
+    """Issue 23: "Unknown" stood for nobody and for a stranger alike; unknown now means only "not known"."""
+    await setup_entry(api_version)
+    before = state(hass, IDENTIFY)
+    assert (before.state, before.attributes["presence"]) == ("unknown", None)  # no visit since the start
+    empty = empty_doorway(tmp_path)
+
+    seen = []
+    for photo in (empty, "probe/stranger_lin_manuel_miranda.png", "probe/obama.jpg", empty):
+        await door_camera(photo)
+        await scan(hass)
+        found = state(hass, IDENTIFY)
+        seen.append((found.state, found.attributes["presence"], found.attributes["total_faces"]))
+
+    assert seen == [
+        ("nobody", "nobody", 0),
+        ("stranger", "stranger", 1),
+        ("Obama", "known", 1),
+        ("nobody", "nobody", 0),
+    ]
+
+
+async def test_a_detect_camera_has_no_presence(hass: HomeAssistant, setup_entry: Setup, door_camera: Show) -> None:
+    await setup_entry(subentries=[camera_subentry("camera.door", "detect")])
+    await door_camera("probe/obama.jpg")
+    await scan(hass, DETECT)
+    counted = state(hass, DETECT)
+    assert counted.state == "1"  # the face count, as before
+    assert "presence" not in counted.attributes
 
 
 async def test_no_last_scan_before_a_visit(

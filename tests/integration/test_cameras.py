@@ -95,7 +95,7 @@ async def test_a_stranger_fires_unknown_face(
     assert event.data["box"] is None or event.data["box"]["width"] > 100
     assert not recognized
     assert not detected  # below the threshold: not a detect_face either
-    assert state(hass, IDENTIFY).state == "unknown"
+    assert state(hass, IDENTIFY).state == "stranger"
     assert state(hass, IDENTIFY).attributes["total_faces"] == 1
 
 

@@ -18,6 +18,7 @@ from custom_components.baidu_face.const import (
     CONF_API_KEY,
     CONF_API_VERSION,
     CONF_ATTRIBUTES,
+    CONF_AWAY_AFTER,
     CONF_CAMERA,
     CONF_DAILY_BUDGET,
     CONF_ENDPOINT,
@@ -25,6 +26,7 @@ from custom_components.baidu_face.const import (
     CONF_KEPT_DAYS,
     CONF_KEPT_FACES,
     CONF_MAX_FACES,
+    CONF_MAX_VISITORS,
     CONF_MODE,
     CONF_MONTHLY_BUDGET,
     CONF_PLAN,
@@ -33,6 +35,7 @@ from custom_components.baidu_face.const import (
     CONF_SECRET_KEY,
     CONF_SEEN_TIMEOUT,
     CONF_THRESHOLD,
+    CONF_VISITOR_DAYS,
     DOMAIN,
     PLAN_FREE_ENTERPRISE,
     PLAN_PAID,
@@ -199,7 +202,10 @@ async def test_options(hass: HomeAssistant, setup_entry: Setup) -> None:
         CONF_ATTRIBUTES: ["age"],
         CONF_KEPT_FACES: 0,
         CONF_KEPT_DAYS: 3,
+        CONF_MAX_VISITORS: 10,
+        CONF_VISITOR_DAYS: 5,
         CONF_SEEN_TIMEOUT: 120,
+        CONF_AWAY_AFTER: 240.0,  # as the number selector gives it
     }
     result = await hass.config_entries.options.async_configure(result["flow_id"], options)
     assert result["type"] is FlowResultType.CREATE_ENTRY
@@ -208,6 +214,8 @@ async def test_options(hass: HomeAssistant, setup_entry: Setup) -> None:
     assert entry.state is ConfigEntryState.LOADED
     assert entry.runtime_data.usage.budgets == {"day": 20, "month": 500}
     assert (entry.runtime_data.faces.limit, entry.runtime_data.faces.days) == (0, 3)
+    assert (entry.runtime_data.visitors.limit, entry.runtime_data.visitors.days) == (10, 5)
+    assert isinstance(entry.options[CONF_AWAY_AFTER], int)  # the selector gives a float; minutes are whole
 
 
 async def test_options_left_empty_follow_the_plan(hass: HomeAssistant, setup_entry: Setup) -> None:

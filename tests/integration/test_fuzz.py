@@ -73,6 +73,8 @@ def valid_calls(photo: str) -> dict[str, dict[str, Any]]:
         "remove_user_from_group": {"uid": "nobody_here", "group_id": "fuzz"},
         "refresh_people": {},
         "enroll_face": {"face_id": "NoSuchFace000000", "uid": "fuzzed", "groups": ["fuzz"], "user_info": "F"},
+        "ignore_visitor": {"visitor_id": 7},
+        "unignore_visitor": {"face_id": "NoSuchFace000000"},
         "list_faces": {"uid": "obama", "group_id": FAMILY},
         "forget_face": {"uid": "nobody_here", "group_id": FAMILY, "face_token": "0123456789abcdef" * 2},
     }

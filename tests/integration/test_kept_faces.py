@@ -279,7 +279,9 @@ async def test_the_media_panel_browses_and_shows_kept_faces(
     assert item.thumbnail == image_url(entry.entry_id, stranger.id)
     assert item.title.startswith("Door · ")
     recognised = await media_source.async_browse_media(hass, f"media-source://baidu_face/{entry.entry_id}/recognised")
-    assert [child.title.split(" · ")[:2] for child in recognised.children or []] == [["obama", "Door"]]
+    assert [child.title.split(" · ")[:2] for child in recognised.children or []] == [
+        ["Obama", "Door"]
+    ]  # the name (user_info), not the uid
 
     resolved = await media_source.async_resolve_media(hass, item.media_content_id, None)
     assert (resolved.url, resolved.mime_type) == (image_url(entry.entry_id, stranger.id), "image/jpeg")

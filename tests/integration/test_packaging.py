@@ -8,15 +8,20 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.service import async_get_all_descriptions
+from PIL import Image, ImageChops, ImageStat
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.baidu_face.const import DOMAIN
 from custom_components.baidu_face.errors import PROBLEM_REASONS
+from scripts.make_brand import NAME, icon, logo
 
 Setup = Callable[..., Awaitable[MockConfigEntry]]
 INTEGRATION = Path(__file__).resolve().parents[2] / "custom_components" / DOMAIN
+# How high a device's page shows the logo (the frontend's `.header-right img {height: 30px}`).
+DEVICE_PAGE_LOGO = 30
 
 
 def keys(tree: dict[str, Any], prefix: str = "") -> set[str]:
@@ -34,7 +39,7 @@ async def test_every_action_is_described(hass: HomeAssistant, setup_entry: Setup
     expected = {
         "detect", "match", "identify", "verify", "get_user", "list_groups", "list_group_users",
         "register_user", "update_user", "delete_user", "add_user_to_group", "remove_user_from_group",
-        "refresh_people", "enroll_face", "forget_face", "list_faces",
+        "refresh_people", "enroll_face", "forget_face", "list_faces", "ignore_visitor", "unignore_visitor",
     }  # fmt: skip
     assert set(descriptions) == expected
     assert {"uid", "user_info", "groups", "replace", "camera_entity_id", "image_path"} <= set(
@@ -112,3 +117,78 @@ def test_both_languages_use_the_same_placeholders() -> None:
         return found
 
     assert placeholders(english) == placeholders(chinese)
+
+
+@pytest.mark.parametrize("prefix", ["", "dark_"])
+def test_the_brand_is_what_make_brand_draws_in_home_assistants_sizes(prefix: str) -> None:
+    dark = prefix == "dark_"
+    drawn = {
+        "icon.png": icon(256, dark=dark),
+        "icon@2x.png": icon(512, dark=dark),
+        "logo.png": logo(128, dark=dark),
+        "logo@2x.png": logo(256, dark=dark),
+    }
+    for name, picture in drawn.items():
+        with Image.open(INTEGRATION / "brand" / f"{prefix}{name}") as shipped:
+            assert shipped.mode == "RGBA", name
+            assert shipped.size == picture.size, name
+            # The same drawing (another FreeType may move an edge's shade a little).
+            assert max(ImageStat.Stat(ImageChops.difference(shipped, picture)).mean) < 1, name
+    assert drawn["icon.png"].size == (256, 256)
+    assert drawn["logo.png"].height == 128
+    assert drawn["logo@2x.png"].height == 256
+
+
+def most_ink(alpha: Image.Image) -> int:
+    """Return the highest opacity in an alpha channel."""
+    return max(value for value, count in enumerate(alpha.histogram()) if count)
+
+
+def test_the_logo_reads_baidu_face_at_device_page_size() -> None:
+    """Issue 23: on a device's page the logo read "Face", thin, and looked cut off."""
+    assert NAME == "Baidu Face"
+    with Image.open(INTEGRATION / "brand" / "logo.png") as shipped:
+        width = round(shipped.width * DEVICE_PAGE_LOGO / shipped.height)
+        small = shipped.resize((width, DEVICE_PAGE_LOGO), Image.Resampling.LANCZOS)
+    alpha = small.getchannel("A")
+    # The letters: everything right of the square icon.
+    letters = alpha.crop((DEVICE_PAGE_LOGO, 0, width, DEVICE_PAGE_LOGO)).point(lambda a: 255 if a > 160 else 0)
+    box = letters.getbbox()
+    assert box is not None
+    left, top, right, bottom = box
+    assert bottom - top >= 12  # capitals of 12 px or more (the thin "Face" had 10)
+    assert right - left >= 2 * DEVICE_PAGE_LOGO  # two words ("Face" alone was about 1.1 times the height)
+    # Nothing touches the right edge (at most a resampling shade): the name ends, it is not cut.
+    assert most_ink(alpha.crop((width - 2, 0, width, DEVICE_PAGE_LOGO))) <= 16
+    # Solid strokes: some pixels of the letters are fully inked at this size, not only grey edges.
+    assert most_ink(alpha.crop((DEVICE_PAGE_LOGO, 0, width, DEVICE_PAGE_LOGO))) == 255
+
+
+# British spellings Home Assistant's style guide replaces ("Enroll", "recognized").
+BRITISH = re.compile(r"\b(?:enrol|enrols|enrolment|recognis(?:e|ed|es|ing|ation))\b", re.IGNORECASE)
+
+
+def strings(tree: Any) -> list[str]:
+    """Return every string value of a translation tree (its keys are code, not UI)."""
+    if isinstance(tree, dict):
+        return [text for value in tree.values() for text in strings(value)]
+    return [tree] if isinstance(tree, str) else []
+
+
+def test_the_ui_and_the_docs_speak_american_english() -> None:
+    """Issue 23: "Enroll a kept face" stood next to "Enrol as Visitor"."""
+    root = INTEGRATION.parents[1]
+    english = json.loads((INTEGRATION / "translations" / "en.json").read_text())
+    texts = {"en.json": "\n".join(strings(english))}
+    for path in [
+        INTEGRATION / "services.yaml",
+        *sorted((root / "blueprints").rglob("*.yaml")),
+        root / "README.md",
+        root / "DOCS.md",
+        root / "CHANGELOG.md",
+        *sorted(path for path in (root / "docs").glob("*.md") if not path.name.endswith(".zh-Hans.md")),
+    ]:
+        # Code spans name entity ids, which keep their first spelling (`…_recognised_person`).
+        texts[path.name] = re.sub(r"`[^`\n]*`", "", path.read_text(encoding="utf-8"))
+    found = {name: BRITISH.findall(text) for name, text in texts.items()}
+    assert {name: words for name, words in found.items() if words} == {}

@@ -2,28 +2,43 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 from unittest.mock import MagicMock
 
 import pytest
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import area_registry as ar
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
+from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator, WebSocketGenerator
 from syrupy.assertion import SnapshotAssertion
 
+from baidu_face_server import running_server
 from baidu_face_server.server import RunningServer
 from custom_components.baidu_face.api import GroupUser
-from custom_components.baidu_face.const import CONF_GROUPS, CONF_QPS, CONF_SEEN_TIMEOUT, DOMAIN
+from custom_components.baidu_face.const import (
+    CONF_AWAY_AFTER,
+    CONF_GROUPS,
+    CONF_KEPT_FACES,
+    CONF_QPS,
+    CONF_SEEN_TIMEOUT,
+    DOMAIN,
+)
+from custom_components.baidu_face.kept_face_view import image_url
+from custom_components.baidu_face.kept_faces import RECOGNISED
 from custom_components.baidu_face.people import person_uid
-from tests.conftest import BOTH
+from tests.conftest import BOTH, apps
 
-from .conftest import FAMILY, state
+from .conftest import FAMILY, entry_data, state
 
 Setup = Callable[..., Awaitable[MockConfigEntry]]
 Show = Callable[[str], Awaitable[None]]
@@ -56,6 +71,7 @@ async def scan(hass: HomeAssistant) -> None:
     await hass.services.async_call(
         "image_processing", "scan", {"entity_id": "image_processing.door_recognised_person"}, blocking=True
     )
+    await hass.async_block_till_done()  # the visit's crops are kept after it
 
 
 async def tick(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float) -> None:
@@ -88,6 +104,23 @@ async def test_every_person_of_the_face_set_gets_a_device_at_start_up(
     for entity_id in (LAST_SEEN, LAST_SEEN_AT, "sensor.kit_harington_last_seen", "binary_sensor.biden_seen_recently"):
         assert state(hass, entity_id).state == ("off" if entity_id.startswith("binary_sensor.") else "unknown")
     assert state(hass, LAST_SEEN).attributes["uid"] == "obama"
+
+
+async def test_a_person_is_a_device_not_a_service_and_the_app_is_a_service(
+    hass: HomeAssistant, setup_entry: Setup
+) -> None:
+    """Issue 23: a person's page said "Service info" and offered "Add service"; older versions registered them so."""
+    registry = dr.async_get(hass)
+    ours = await setup_entry()
+    obama = people_devices(hass, ours)["obama"]
+    assert obama.entry_type is None
+    # A device an older version made a service is no service after the next start.
+    registry.async_update_device(obama.id, entry_type=dr.DeviceEntryType.SERVICE)
+    await restart(hass, ours)
+    assert people_devices(hass, ours)["obama"].entry_type is None
+    app = registry.async_get_device_by_identifier((DOMAIN, ours.entry_id), ours.entry_id)
+    assert app is not None
+    assert app.entry_type is dr.DeviceEntryType.SERVICE
 
 
 async def test_a_recognition_sets_last_seen_seen_recently_and_last_seen_at(
@@ -312,9 +345,256 @@ async def test_person_entities_snapshot(
         for entry in er.async_entries_for_config_entry(entity_registry, mock_config_entry.entry_id)
         if ":person:" in (entry.unique_id or "")
     ]
-    assert len(people) == 6
+    assert len(people) == 8
     for entry in people:
         assert entry == snapshot(name=f"{entry.entity_id}-entry")
         assert hass.states.get(entry.entity_id) == snapshot(name=f"{entry.entity_id}-state")
     devices = people_devices(hass, mock_config_entry)
     assert {uid: device.name for uid, device in devices.items()} == {"obama": "obama", "biden": "Biden"}
+
+
+TRACKER = "device_tracker.obama"
+
+
+async def test_a_recognition_makes_the_tracker_home_until_away_after_passes_restarts_included(
+    hass: HomeAssistant, setup_entry: Setup, door_camera: Show, freezer: FrozenDateTimeFactory
+) -> None:
+    freezer.move_to("2026-11-26T09:00:00+00:00")
+    entry = await setup_entry("v3", **{CONF_AWAY_AFTER: 30, CONF_QPS: FAST})
+    # Never seen: not home (a person.* then follows its other trackers).
+    assert state(hass, TRACKER).state == "not_home"
+    await door_camera("probe/obama.jpg")
+    await scan(hass)
+    tracker = state(hass, TRACKER)
+    assert tracker.state == "home"
+    # What person.* reads: a connection tracker in the home zone beats a GPS tracker.
+    assert tracker.attributes["tracking_type"] == "connection"
+    assert tracker.attributes["in_zones"] == ["zone.home"]
+    assert tracker.attributes["uid"] == "obama"
+    assert state(hass, "device_tracker.biden").state == "not_home"
+
+    await tick(hass, freezer, 20 * 60)
+    await restart(hass, entry)  # within the window: still home, from the stored sighting
+    assert state(hass, TRACKER).state == "home"
+    await tick(hass, freezer, 10 * 60 - 1)
+    assert state(hass, TRACKER).state == "home"
+    await tick(hass, freezer, 2)
+    assert state(hass, TRACKER).state == "not_home"
+    await restart(hass, entry)
+    assert state(hass, TRACKER).state == "not_home"
+
+
+async def test_the_default_away_after_is_an_hour(
+    hass: HomeAssistant, setup_entry: Setup, door_camera: Show, freezer: FrozenDateTimeFactory
+) -> None:
+    freezer.move_to("2026-11-26T09:00:00+00:00")
+    await setup_entry("v3", **{CONF_QPS: FAST})
+    await door_camera("probe/obama.jpg")
+    await scan(hass)
+    await tick(hass, freezer, 3600 - 1)
+    assert state(hass, TRACKER).state == "home"
+    await tick(hass, freezer, 2)
+    assert state(hass, TRACKER).state == "not_home"
+
+
+async def set_phone(hass: HomeAssistant, where: str) -> None:
+    """Set the state a phone's GPS tracker (another integration's) would: away in town, or at home."""
+    latitude = hass.config.latitude if where == "home" else hass.config.latitude + 0.5
+    hass.states.async_set(
+        PHONE,
+        where,
+        {"source_type": "gps", "latitude": latitude, "longitude": hass.config.longitude, "gps_accuracy": 10},
+    )
+    await hass.async_block_till_done()
+
+
+PHONE = "device_tracker.barack_phone"
+
+
+async def test_a_person_with_the_tracker_is_home_when_recognised_and_follows_the_phone_after(
+    hass: HomeAssistant,
+    setup_entry: Setup,
+    door_camera: Show,
+    freezer: FrozenDateTimeFactory,
+    hass_client_no_auth: ClientSessionGenerator,
+) -> None:
+    freezer.move_to("2026-11-26T09:00:00+00:00")
+    entry = await setup_entry("v3", **{CONF_AWAY_AFTER: 30, CONF_QPS: FAST})
+    assert await async_setup_component(hass, "zone", {})
+    await set_phone(hass, "not_home")
+    picture = "/api/image/serve/0123456789abcdef/512x512"
+    assert await async_setup_component(
+        hass,
+        "person",
+        {"person": [{"id": "barack", "name": "Barack", "device_trackers": [TRACKER, PHONE], "picture": picture}]},
+    )
+    await hass.async_block_till_done()
+
+    # Linked by the person's trackers: their name for the device and its entities, their picture until a crop.
+    assert people_devices(hass, entry)["obama"].name == "Barack"
+    tracker = state(hass, TRACKER)
+    assert tracker.name == "Barack"
+    assert tracker.attributes["person_entity_id"] == "person.barack"
+    assert tracker.attributes["entity_picture"] == picture
+    assert state(hass, LAST_SEEN).name == "Barack Last seen"
+    assert state(hass, "person.barack").state == "not_home"  # the phone, in town
+
+    await door_camera("probe/obama.jpg")
+    await scan(hass)
+    # The camera at the door wins over the phone that has not caught up.
+    assert state(hass, "person.barack").state == "home"
+    assert state(hass, "person.barack").attributes["source"] == TRACKER
+    # A recognition told his name (user_info): the linked name still wins.
+    assert people_devices(hass, entry)["obama"].name == "Barack"
+
+    # The tracker's picture is the latest crop of him, on a URL that works without a login.
+    faces = entry.runtime_data.faces
+    first = faces.latest(RECOGNISED, uid="obama")
+    assert first is not None
+    shown = state(hass, TRACKER).attributes["entity_picture"]
+    assert shown.startswith(f"{image_url(entry.entry_id, first.id)}?authSig=")
+    anonymous = await hass_client_no_auth()
+    response = await anonymous.get(shown)
+    assert response.status == 200
+    assert response.content_type == "image/jpeg"
+    assert (await anonymous.get(image_url(entry.entry_id, first.id))).status == 401
+    await door_camera("probe/obama_1080p.jpg")
+    await scan(hass)
+    latest = faces.latest(RECOGNISED, uid="obama")
+    assert latest is not None
+    assert latest.id != first.id
+    assert state(hass, TRACKER).attributes["entity_picture"].startswith(f"{image_url(entry.entry_id, latest.id)}?")
+
+    # Once the window passes, the phone decides again.
+    await tick(hass, freezer, 30 * 60 + 1)
+    assert state(hass, TRACKER).state == "not_home"
+    assert state(hass, "person.barack").state == "not_home"
+    assert state(hass, "person.barack").attributes["source"] == PHONE
+    await set_phone(hass, "home")
+    assert state(hass, "person.barack").state == "home"
+
+
+async def test_only_the_tracker_a_person_lists_is_linked_and_the_link_survives_a_restart(
+    hass: HomeAssistant, setup_entry: Setup, hass_storage: dict[str, Any]
+) -> None:
+    entry = await setup_entry("v2")
+    assert await async_setup_component(
+        hass, "person", {"person": [{"id": "joe", "name": "Joe", "device_trackers": ["device_tracker.biden"]}]}
+    )
+    await hass.async_block_till_done()
+    devices = people_devices(hass, entry)
+    assert (devices["biden"].name, devices["obama"].name) == ("Joe", "Obama")
+    assert state(hass, TRACKER).attributes["person_entity_id"] is None
+    assert "entity_picture" not in state(hass, TRACKER).attributes
+    # The link is stored, so a start does not flick the name back before Home Assistant's people load.
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    stored = {p["uid"]: p for p in hass_storage[f"{DOMAIN}.people.{entry.entry_id}"]["data"]["people"]}
+    assert (stored["biden"]["linked_name"], stored["obama"]["linked_name"]) == ("Joe", None)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert people_devices(hass, entry)["biden"].name == "Joe"
+
+
+async def remove_device(hass: HomeAssistant, ws: Any, device_id: str) -> dict[str, Any]:
+    """Delete a device as the UI does, after its confirmation dialog."""
+    await ws.send_json_auto_id({"type": "config/device_registry/remove", "device_id": device_id})
+    response: dict[str, Any] = await ws.receive_json()
+    await hass.async_block_till_done()
+    return response
+
+
+async def test_deleting_a_persons_device_takes_them_out_of_the_face_set_and_drops_their_crops(
+    hass: HomeAssistant,
+    setup_entry: Setup,
+    door_camera: Show,
+    baidu: RunningServer,
+    hass_ws_client: WebSocketGenerator,
+) -> None:
+    entry = await setup_entry("v3")
+    await door_camera("probe/obama.jpg")
+    await scan(hass)
+    faces = entry.runtime_data.faces
+    crop = faces.latest(RECOGNISED, uid="obama")
+    assert crop is not None
+    assert await async_setup_component(hass, "config", {})
+    ws = await hass_ws_client(hass)
+    before = sent(baidu)
+
+    response = await remove_device(hass, ws, people_devices(hass, entry)["obama"].id)
+
+    assert response["success"], response
+    assert sent(baidu) == before + 1  # one delete_user, from the entry's one group
+    assert "obama" not in people_devices(hass, entry)
+    assert hass.states.get(TRACKER) is None
+    assert er.async_get(hass).async_get(LAST_SEEN) is None
+    # Out of the face set (the entry's groups), so the next read does not bring them back.
+    users = await entry.runtime_data.client.list_group_users(FAMILY)
+    assert "obama" not in {user.uid for user in users}
+    assert faces.latest(RECOGNISED, uid="obama") is None
+    assert not (faces.folder / f"{crop.id}.jpg").exists()
+    await restart(hass, entry)
+    assert set(people_devices(hass, entry)) == EVERYONE - {"obama"}
+
+    # The app's device goes with the entry, not from here.
+    app = dr.async_get(hass).async_get_device_by_identifier((DOMAIN, entry.entry_id), entry.entry_id)
+    assert app is not None
+    refused = await remove_device(hass, ws, app.id)
+    assert not refused["success"]
+    assert dr.async_get(hass).async_get(app.id) is not None
+
+
+async def test_a_device_whose_deletion_cannot_reach_baidu_stays_and_says_why(
+    hass: HomeAssistant,
+    enrolled_db: Path,
+    tmp_path: Path,
+    socket_enabled: None,
+    hass_ws_client: WebSocketGenerator,
+) -> None:
+    db = tmp_path / "faces.sqlite3"
+    shutil.copy(enrolled_db, db)
+    async with running_server(apps(), db) as server:
+        entry = MockConfigEntry(
+            domain=DOMAIN,
+            data=entry_data(server, "v3"),
+            options={CONF_GROUPS: [FAMILY]},
+            unique_id=BOTH.api_key,
+        )
+        entry.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done(wait_background_tasks=True)
+    # The server is gone.
+    assert await async_setup_component(hass, "config", {})
+    ws = await hass_ws_client(hass)
+
+    response = await remove_device(hass, ws, people_devices(hass, entry)["biden"].id)
+
+    assert not response["success"]
+    assert response["error"]["message"].startswith("Could not reach Baidu Face")
+    assert "biden" in people_devices(hass, entry)
+    assert state(hass, "device_tracker.biden").state == "not_home"
+    # Not running (its start failed): nothing can be deleted at Baidu, and the dialog says so.
+    await hass.config_entries.async_reload(entry.entry_id)
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    response = await remove_device(hass, ws, people_devices(hass, entry)["biden"].id)
+    assert not response["success"]
+    assert response["error"]["message"].startswith("A person can be deleted while Baidu Face is running only")
+    assert "biden" in people_devices(hass, entry)
+
+
+async def test_with_no_crops_kept_the_tracker_shows_the_linked_persons_picture(
+    hass: HomeAssistant, setup_entry: Setup, door_camera: Show
+) -> None:
+    entry = await setup_entry("v3", **{CONF_KEPT_FACES: 0})
+    picture = "/api/image/serve/fedcba9876543210/512x512"
+    assert await async_setup_component(
+        hass,
+        "person",
+        {"person": [{"id": "barack", "name": "Barack", "device_trackers": [TRACKER], "picture": picture}]},
+    )
+    await hass.async_block_till_done()
+    await door_camera("probe/obama.jpg")
+    await scan(hass)
+    assert entry.runtime_data.faces.latest(RECOGNISED, uid="obama") is None
+    tracker = state(hass, TRACKER)
+    assert (tracker.state, tracker.attributes["entity_picture"]) == ("home", picture)
+    assert state(hass, "person.barack").state == "home"

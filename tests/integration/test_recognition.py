@@ -80,23 +80,6 @@ def test_which_state_changes_start_a_visit(old: tuple[str, str], new: str, start
     assert is_active(State(entity_id, before), State(entity_id, new)) is starts
 
 
-@pytest.fixture
-async def show(hass: HomeAssistant, tmp_path: Path, door_camera: Any) -> Callable[[bytes], Awaitable[None]]:
-    """Show a frame (JPEG or PNG bytes) on camera.door."""
-    shown = 0
-
-    async def show(image: bytes) -> None:
-        nonlocal shown
-        shown += 1
-        path = tmp_path / f"frame_{shown}.img"
-        path.write_bytes(image)
-        await hass.services.async_call(
-            "local_file", "update_file_path", {"entity_id": "camera.door", "file_path": str(path)}, blocking=True
-        )
-
-    return show
-
-
 def scanner_of(entry: MockConfigEntry) -> CameraScanner:
     scanners: dict[str, CameraScanner] = entry.runtime_data.scanners
     (scanner,) = scanners.values()
@@ -224,7 +207,7 @@ async def test_only_strangers_give_one_unknown_face_event(
     assert event.data["frames_scanned"] == 2
     assert event.data["faces"] == 1
     assert event.data["score"] < 80
-    assert state(hass, IDENTIFY).state == "unknown"
+    assert state(hass, IDENTIFY).state == "stranger"
 
 
 async def test_detect_stops_at_the_first_face(
@@ -302,7 +285,11 @@ async def test_the_camera_form_says_what_a_visit_and_a_day_cost(hass: HomeAssist
     (subentry_id,) = entry.subentries
     result = await entry.start_subentry_reconfigure_flow(hass, subentry_id)
     # V3: one multi-search a frame; 8,640 interval scans and ten visits of three frames.
-    assert result["description_placeholders"] == {
+    figures = dict(result["description_placeholders"] or {})
+    assert figures.pop("endpoint").startswith("127.0.0.1:")  # beside "liveness needs Baidu's cloud"
+    assert figures == {
+        "frames_to_confirm": "1",
+        "confirm_extra": "0",
         "scan_interval": "10",
         "burst_frames": "3",
         "frame_calls": "1",
@@ -311,6 +298,23 @@ async def test_the_camera_form_says_what_a_visit_and_a_day_cost(hass: HomeAssist
         "trigger_visits": "10",
         "day_calls": "8,670",
     }
+
+
+async def test_frames_to_confirm_and_v2_quality_are_in_the_forms_cost(hass: HomeAssistant, setup_entry: Setup) -> None:
+    settings: dict[str, Any] = {"scan_interval": 10, "triggers": [MOTION], "burst_frames": 3, "max_faces": 1}
+    v3 = camera_subentry("camera.door", frames_to_confirm=2, **settings)
+    entry = await setup_entry(api_version="v3", subentries=[v3])
+    (subentry_id,) = entry.subentries
+    figures = (await entry.start_subentry_reconfigure_flow(hass, subentry_id))["description_placeholders"] or {}
+    # A person named in the last frame takes one frame more; so may each interval scan.
+    assert (figures["frames_to_confirm"], figures["visit_calls"], figures["interval_calls"]) == ("2", "4", "17,280")
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    v2 = camera_subentry("camera.door", quality="normal", **settings)
+    entry = await setup_entry(api_version="v2", subentries=[v2])
+    (subentry_id,) = entry.subentries
+    figures = (await entry.start_subentry_reconfigure_flow(hass, subentry_id))["description_placeholders"] or {}
+    # V2 measures the quality with a detect call before it identifies.
+    assert (figures["frame_calls"], figures["visit_calls"]) == ("2", "6")
 
 
 async def test_on_v2_the_form_counts_the_per_face_calls_and_an_interval_of_0_costs_only_visits(

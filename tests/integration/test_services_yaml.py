@@ -23,6 +23,7 @@ from custom_components.baidu_face.api import MAX_FACES, MAX_PAGE, MAX_TOP
 from custom_components.baidu_face.api.limits import MAX_START
 from custom_components.baidu_face.const import DOMAIN
 from custom_components.baidu_face.services import ACTIONS
+from custom_components.baidu_face.visitors import MAX_VISITOR_NUMBER
 
 INTEGRATION = Path(__file__).resolve().parents[2] / "custom_components" / DOMAIN
 LANGUAGES = ("en", "zh-Hans")
@@ -125,3 +126,9 @@ def test_the_forms_offer_the_ranges_the_schemas_accept(services: dict[str, Any])
     assert limit("identify", "top") == MAX_TOP
     assert limit("list_groups", "length") == limit("list_group_users", "length") == MAX_PAGE
     assert limit("list_groups", "start") == MAX_START
+
+
+def test_the_visitor_form_offers_what_the_schema_accepts(services: dict[str, Any]) -> None:
+    for action in ("enroll_face", "ignore_visitor", "unignore_visitor"):
+        number = services[action]["fields"]["visitor_id"]["selector"]["number"]
+        assert (number["min"], number["max"]) == (1, MAX_VISITOR_NUMBER), action

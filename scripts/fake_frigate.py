@@ -1,13 +1,14 @@
-"""A small fake of Frigate's HTTP API, written from frigate.md (Frigate 0.16's behaviour), on loopback.
+"""A small fake of Frigate's HTTP API, written from Frigate's API docs (0.16's behaviour), on loopback.
 
-Frigate itself cannot run here (it needs a detector, ffmpeg and cameras), so this serves what
-the integration calls, the way frigate.md §2 documents it:
+The Frigate tests (tests/frigate/, tests/integration/test_frigate_source.py) and the demo's
+Frigate camera (scripts/demo.py) run it. Frigate itself cannot run there (it needs a detector,
+ffmpeg and cameras), so this serves what the integration calls, as Frigate's API documents it:
 
 - `GET /api/version` (text), `GET /api/config` (mqtt.topic_prefix, cameras with their zones
   and face_recognition);
 - `GET /api/events/<id>`: the database row (sub_label a bare name, its score in data);
-- `GET /api/events/<id>/snapshot.jpg`: while the object is tracked, the event's next photo from
-  sample_faces/ rendered with `height` and `quality` (default 70); once it ended, the saved
+- `GET /api/events/<id>/snapshot.jpg`: while the object is tracked, the event's next photo
+  (read from its file at each call) rendered with `height` and `quality` (default 70); once it ended, the saved
   snapshot whatever the parameters, or 404 "Snapshot not available" without `has_snapshot`;
 - `POST /api/events/<id>/sub_label`: recorded with its body and user, validated like 0.16
   (`subLabel` a string of at most 100 characters, `0 < subLabelScore <= 1`, 404 for unknown
@@ -17,7 +18,7 @@ the integration calls, the way frigate.md §2 documents it:
   unauthenticated, every caller is the admin "anonymous" (the 5000 port).
 
 It leaves out everything else: other endpoints, `bbox`/`timestamp`/`crop` drawing (it has no
-boxes: the photo is served whole), MQTT (the tests publish `event_message()` themselves),
+boxes: the photo is served whole), MQTT (the tests and the demo publish `FakeEvent.message()`),
 custom roles (0.17), the login rate limit and token refresh. `failure` makes every call but
 the login slow ("slow": it waits until the fake stops) or fail ("error": HTTP 500); `stop()`
 makes it unreachable.
@@ -47,7 +48,7 @@ from PIL import Image
 
 from sample_faces import FOLDER
 
-TOKEN_COOKIE = "frigate_token"
+TOKEN_COOKIE = "frigate_token"  # noqa: S105 - a cookie name, Frigate's default
 ANONYMOUS = "anonymous"
 
 
@@ -140,6 +141,7 @@ class SubLabelCall:
     body: object
     user: str
     status: int
+    received: float = field(default_factory=time.perf_counter)  # when it arrived (the latency figure)
 
 
 def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
@@ -182,8 +184,12 @@ class FakeFrigate:
         face_recognition: frozenset[str] = frozenset(),
         topic_prefix: str = "frigate",
         version: str = "0.16.4-fake",
+        port: int = 0,
     ) -> None:
-        """Serve `cameras` (name → zones); `users` (name → (password, role)) log in when `authenticated`."""
+        """Serve `cameras` (name → zones) on 127.0.0.1:`port` (0: a free one); `users` log in when `authenticated`.
+
+        `users` maps a name to its (password, role).
+        """
         self.authenticated = authenticated
         self.users = users if users is not None else {"admin": ("correct horse", "admin")}
         self.cameras = cameras if cameras is not None else {"front_door": ["porch"]}
@@ -205,6 +211,7 @@ class FakeFrigate:
             self._tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             self._tls.load_cert_chain(*self_signed_certificate(tls_directory))
         self._runner: web.AppRunner | None = None
+        self._port = port
         self.url = ""
 
     async def __aenter__(self) -> FakeFrigate:
@@ -218,11 +225,16 @@ class FakeFrigate:
         app.router.add_post("/api/events/{id}/sub_label", self._sub_label)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0, ssl_context=self._tls)
+        site = web.TCPSite(self._runner, "127.0.0.1", self._port, ssl_context=self._tls)
         await site.start()
         scheme = "https" if self._tls else "http"
         self.url = f"{scheme}://127.0.0.1:{self._runner.addresses[0][1]}"
         return self
+
+    @property
+    def port(self) -> int:
+        """Return the port it serves on (once started)."""
+        return int(self.url.rsplit(":", 1)[1])
 
     async def __aexit__(self, *exc_info: object) -> None:
         """Stop serving."""
@@ -235,8 +247,8 @@ class FakeFrigate:
             await self._runner.cleanup()
             self._runner = None
 
-    def add_event(self, camera: str = "front_door", *photos: str, **fields: Any) -> FakeEvent:
-        """Track a new object on `camera` whose frames are `photos` (paths under sample_faces/)."""
+    def add_event(self, camera: str = "front_door", *photos: str | Path, **fields: Any) -> FakeEvent:
+        """Track a new object on `camera` whose frames are `photos` (paths under sample_faces/, or absolute)."""
         event_id = f"{time.time():.6f}-{secrets.token_hex(3)}"
         event = FakeEvent(event_id, camera, [FOLDER / photo for photo in photos or ("probe/obama.jpg",)], **fields)
         self.events[event_id] = event
