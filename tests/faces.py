@@ -39,9 +39,7 @@ def blank_image(width: int = 64, height: int = 64, fmt: str = "JPEG") -> bytes:
     return out.getvalue()
 
 
-def build_face_set(
-    db: Path, api_keys: list[str], group: str = "family", people: Collection[str] | None = None
-) -> None:
+def build_face_set(db: Path, api_keys: list[str], group: str = "family", people: Collection[str] | None = None) -> None:
     """Register everyone in sample_faces/enroll (or only `people`) straight into a server database (fast set-up)."""
     from baidu_face_server.images import decode_image_bytes
     from baidu_face_server.server import shared_engine
