@@ -334,7 +334,7 @@ async def test_unlock_blueprint_says_why_the_door_stayed_locked(
 
 
 def decided(frames_naming: int, checked: bool, passed: bool | None, reason: str | None = None) -> dict[str, Any]:
-    """Return a decision as Baidu's cloud would make it (no camera here can check liveness): the fields the blueprint reads."""
+    """Return the decision fields the blueprint reads, as Baidu's cloud makes them (nothing here checks liveness)."""
     return {
         "reason": reason,
         "frames_naming": frames_naming,
