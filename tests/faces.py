@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+from collections.abc import Collection
 from functools import cache
 from pathlib import Path
 
@@ -38,8 +39,8 @@ def blank_image(width: int = 64, height: int = 64, fmt: str = "JPEG") -> bytes:
     return out.getvalue()
 
 
-def build_face_set(db: Path, api_keys: list[str], group: str = "family") -> None:
-    """Register everyone in sample_faces/enroll straight into a server database (fast set-up)."""
+def build_face_set(db: Path, api_keys: list[str], group: str = "family", people: Collection[str] | None = None) -> None:
+    """Register everyone in sample_faces/enroll (or only `people`) straight into a server database (fast set-up)."""
     from baidu_face_server.images import decode_image_bytes
     from baidu_face_server.server import shared_engine
     from baidu_face_server.store import FaceStore
@@ -48,6 +49,8 @@ def build_face_set(db: Path, api_keys: list[str], group: str = "family") -> None
     engine = shared_engine()
     try:
         for person, photos in enrolment_photos().items():
+            if people is not None and person not in people:
+                continue
             for name in photos:
                 image = decode_image_bytes(photo(name))
                 (face,) = engine.analyze(image.pixels, image.data, 1)

@@ -16,7 +16,7 @@ from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events, async_mock_service
 
-from custom_components.baidu_face.const import DOMAIN, EVENT_RECOGNIZED
+from custom_components.baidu_face.const import DOMAIN, EVENT_RECOGNIZED, EVENT_UNCERTAIN
 from custom_components.baidu_face.kept_faces import UNKNOWN
 from custom_components.baidu_face.people import person_identifier
 
@@ -276,3 +276,95 @@ async def test_arrival_is_announced_once_with_the_camera(
     await scan(hass)
     assert hass.states.get("binary_sensor.kit_harington_seen_recently").state == "on"  # type: ignore[union-attr]
     assert len(created(calls)) == 1
+
+
+LOCK = "lock.front_door"
+
+
+async def unlock_door(
+    hass: HomeAssistant, setup_entry: Callable[..., Awaitable[MockConfigEntry]], **inputs: object
+) -> tuple[list[ServiceCall], list[Event]]:
+    """Set up the entry and the unlock blueprint; return the lock's unlock calls and the notifications' calls."""
+    install_blueprints(hass)
+    await setup_entry()
+    unlocks = async_mock_service(hass, "lock", "unlock")
+    calls = await notifications(hass)
+    await use(hass, "unlock_door.yaml", door=LOCK, **({"groups": ["family"]} | inputs))
+    return unlocks, calls
+
+
+async def test_unlock_blueprint_keeps_the_door_locked_when_liveness_was_not_checked(
+    hass: HomeAssistant, setup_entry: Callable[..., Awaitable[MockConfigEntry]]
+) -> None:
+    # The local server never judges liveness: Obama is recognized, the door stays locked, and the notice says why.
+    unlocks, calls = await unlock_door(hass, setup_entry, frames=1)
+    await scan(hass)
+    assert unlocks == []
+    (notice,) = created(calls)
+    assert notice["message"] == "Obama at camera.door: liveness was not checked."
+
+
+async def test_unlock_blueprint_opens_for_a_confirmed_member_of_the_groups_only(
+    hass: HomeAssistant,
+    setup_entry: Callable[..., Awaitable[MockConfigEntry]],
+    door_camera: Callable[[str], Awaitable[None]],
+) -> None:
+    unlocks, calls = await unlock_door(hass, setup_entry, frames=1, require_liveness=False)
+    await scan(hass)
+    (unlock,) = unlocks
+    assert unlock.data["entity_id"] == [LOCK]
+    assert created(calls) == []
+
+
+@pytest.mark.parametrize(
+    ("inputs", "why"),
+    [
+        ({"frames": 2}, "confirmed by 1 frame(s), 2 needed"),  # the camera confirms with one frame only
+        ({"groups": ["door"], "frames": 1}, "not in door"),
+    ],
+)
+async def test_unlock_blueprint_says_why_the_door_stayed_locked(
+    hass: HomeAssistant, setup_entry: Callable[..., Awaitable[MockConfigEntry]], inputs: dict[str, Any], why: str
+) -> None:
+    unlocks, calls = await unlock_door(hass, setup_entry, require_liveness=False, **inputs)
+    await scan(hass)
+    assert unlocks == []
+    (notice,) = created(calls)
+    assert notice["message"] == f"Obama at camera.door: {why}."
+
+
+def decided(frames_naming: int, checked: bool, passed: bool | None, reason: str | None = None) -> dict[str, Any]:
+    """Return the decision fields the blueprint reads, as Baidu's cloud makes them (nothing here checks liveness)."""
+    return {
+        "reason": reason,
+        "frames_naming": frames_naming,
+        "liveness": {"level": "normal", "checked": checked, "passed": passed},
+    }
+
+
+@pytest.mark.parametrize(
+    ("event_type", "decision", "why"),
+    [
+        (EVENT_RECOGNIZED, decided(2, checked=True, passed=True), None),
+        (EVENT_RECOGNIZED, decided(2, checked=True, passed=False), "liveness check failed"),
+        (EVENT_RECOGNIZED, decided(1, checked=True, passed=True), "confirmed by 1 frame(s), 2 needed"),
+        (EVENT_UNCERTAIN, decided(0, checked=False, passed=None, reason="disagree"), "uncertain (disagree)"),
+    ],
+)
+async def test_unlock_blueprint_on_decisions_made_by_baidus_cloud(
+    hass: HomeAssistant,
+    setup_entry: Callable[..., Awaitable[MockConfigEntry]],
+    event_type: str,
+    decision: dict[str, Any],
+    why: str | None,
+) -> None:
+    unlocks, calls = await unlock_door(hass, setup_entry)
+    data = {"entity_id": DOOR, "camera_entity_id": "camera.door", "uid": "obama", "user_info": "Obama"}
+    hass.bus.async_fire(event_type, data | {"group_id": "family", "score": 95.0, "decision": decision})
+    await hass.async_block_till_done(wait_background_tasks=True)
+    if why is None:
+        assert len(unlocks) == 1
+        assert created(calls) == []
+    else:
+        assert unlocks == []
+        assert [notice["message"] for notice in created(calls)] == [f"Obama at camera.door: {why}."]
