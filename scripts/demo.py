@@ -53,12 +53,14 @@ from custom_components.baidu_face.const import (
     CONF_FRIGATE_VERIFY_SSL,
     CONF_FRIGATE_ZONES,
     CONF_GROUPS,
+    CONF_LIVENESS,
     CONF_MAX_FACES,
     CONF_MODE,
     CONF_PLAN,
     CONF_SOURCE,
     CONF_THRESHOLD,
     DOMAIN,
+    DOOR_PRESET,
     EVENT_RECOGNIZED,
     EVENT_UNKNOWN_FACE,
     PLAN_PAID,
@@ -92,6 +94,10 @@ GROUP = "family"
 MOTION_EVENT = "baidu_face_demo_motion"
 # README's examples name camera.front_door and image_processing.front_door_recognised_person.
 CAMERAS = {"front_door": "identify", "hallway": "detect"}
+# The front door decides as a door would (docs/door.md): the door preset but for liveness, which
+# only Baidu's cloud judges (the local server refuses it, and the form says so).
+DOOR_CAMERA = "front_door"
+DOOR = {key: value for key, value in DOOR_PRESET.items() if key != CONF_LIVENESS}
 # The Frigate camera: Home Assistant's camera.garden, Frigate's "garden"; identifies, and writes names back.
 FRIGATE_CAMERA = "garden"
 MQTT_DOMAIN = "mqtt"
@@ -634,6 +640,7 @@ class Demo:
                 CONF_THRESHOLD: 80,
                 CONF_MAX_FACES: 3,
                 **triggered_by(motion_sensor(camera)),
+                **(DOOR if camera == DOOR_CAMERA else {}),
             }
             start: dict[str, Any] = {"handler": [entry_id, SUBENTRY_CAMERA]}
             if subentry_id := have.get(camera_unique_id(f"camera.{camera}", mode)):

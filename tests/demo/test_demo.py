@@ -249,7 +249,13 @@ async def cameras_show_what_they_saw(hass: HassClient) -> None:
 
     await poll("annotated Last scan on every camera", SIGHTING_SECONDS, annotated)
     front_door = await hass.state("event.front_door_face")
-    assert front_door["attributes"]["event_type"] in ("recognized", "unknown")
+    assert front_door["attributes"]["event_type"] in ("recognized", "unknown", "uncertain")
+    # The front door decides as a door would: two frames confirm, quality checked, liveness not (local server).
+    decision = front_door["attributes"]["decision"]
+    assert decision["rule"]["frames_to_confirm"] == 2
+    assert (decision["quality"]["level"], decision["liveness"]["level"]) == ("normal", "none")
+    assert decision["liveness"]["checked"] is False
+    assert decision["backend"]["server"] == "local"
 
 
 async def frigate_names_the_garden_visitors(demo: DemoRun, hass: HassClient) -> None:
