@@ -53,7 +53,7 @@ from .kept_faces import RECOGNISED, UNKNOWN, FaceStore, KeptFace, Sighting
 from .seen import SeenFace
 from .triggers import is_active
 from .visitors import Visitors
-from .visits import FRAME_NAMED, UNCERTAIN, FrameSource, FrameUnavailableError, Visit, VisitListener
+from .visits import FRAME_NAMED, FrameSource, FrameUnavailableError, Visit, VisitListener
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -322,11 +322,7 @@ class CameraScanner:
 
     async def _async_keep(self, visit: Visit) -> tuple[dict[str, KeptFace | None], list[KeptFace | None]]:
         """Keep the visit's faces: one crop per person, and each face no known person accounts for."""
-        # The faces no person (confirmed or not) accounts for, as before; an uncertain visit's are
-        # not strangers (a tie, a photo), so none is kept to be enrolled as someone new.
-        unexplained = max(0, visit.most_faces - len(visit.known) - len(visit.uncertain))
-        uncertain = visit.verdict is not None and visit.verdict.outcome == UNCERTAIN
-        strangers = [] if uncertain else visit.unknown[:unexplained]
+        strangers = visit.strangers
         sightings = [Sighting(RECOGNISED, visit.known_frames[uid], face) for uid, face in visit.known.items()]
         if strangers and visit.unknown_frame is not None:
             sightings += [Sighting(UNKNOWN, visit.unknown_frame, face) for face in strangers]
@@ -338,10 +334,10 @@ class CameraScanner:
         kept, strangers = await self._async_keep(visit)
         sightings = []
         visitors = self._visitors
-        if visitors is not None and strangers and not visit.known and visitors.searches(self.settings.groups):
-            # The crops just kept are what a new visitor is registered from: no second crop.
-            faces = visit.unknown[: len(strangers)]
-            sightings = await visitors.async_saw(self.settings.camera, faces, strangers)
+        if visitors is not None and visit.strangers and visitors.searches(self.settings.groups):
+            # The crops just kept are what a new visitor is registered from: no second crop. A
+            # stranger beside a known person is a visitor too.
+            sightings = await visitors.async_saw(self.settings.camera, visit.strangers, strangers)
         self.announcer.announce(visit, due, kept, strangers, sightings)
 
     def diagnostics(self) -> dict[str, Any]:
