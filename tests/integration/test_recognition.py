@@ -193,6 +193,28 @@ async def test_one_announcement_per_visit_and_the_cool_down_holds(
     assert [e.data["uid"] for e in recognized] == ["obama", "obama"]
 
 
+async def test_a_repeat_visit_that_looks_the_same_is_sent_after_the_cool_down(
+    hass: HomeAssistant, setup_entry: Setup, show: Callable[[bytes], Awaitable[None]], freezer: FrozenDateTimeFactory
+) -> None:
+    entry = await setup_door(setup_entry, hass, cooldown=60)
+    recognized = async_capture_events(hass, EVENT_RECOGNIZED)
+    await show(photo("probe/obama.jpg"))
+    await motion(hass)
+    await tick(hass, freezer, 30)
+    assert identify_calls(entry) == 1
+    # 30 s later the same picture: within the cool-down the gate keeps every frame back.
+    await motion(hass)
+    for _ in range(5):
+        await tick(hass, freezer, 1)
+    assert identify_calls(entry) == 1
+    assert scanner_of(entry).frames_skipped == 5
+    # 65 s after the frame sent, a visit that looks exactly like it is sent, and announced again.
+    await tick(hass, freezer, 30)
+    await motion(hass)
+    assert identify_calls(entry) == 2
+    assert [event.data["uid"] for event in recognized] == ["obama", "obama"]
+
+
 async def test_only_strangers_give_one_unknown_face_event(
     hass: HomeAssistant, setup_entry: Setup, show: Callable[[bytes], Awaitable[None]], freezer: FrozenDateTimeFactory
 ) -> None:
@@ -310,10 +332,12 @@ async def test_the_interval_scans_one_frame_per_visit(
     entry = await setup_entry(subentries=[camera_subentry("camera.door", scan_interval=10)], qps=50)
     empty, _ = frame_with([])
     await show(empty)
-    for _ in range(3):
+    for _ in range(7):
         await tick(hass, freezer, 10)
-    assert identify_calls(entry) == 1  # the same empty hallway, three times
-    assert scanner_of(entry).visits == 3
+    # The same empty hallway, seven times: the interval compares with the frame sent 60 s (the
+    # cool-down) and more ago too, so an unchanged scene costs it nothing.
+    assert identify_calls(entry) == 1
+    assert scanner_of(entry).visits == 7
 
 
 async def test_the_problem_sensor_follows_the_server(
