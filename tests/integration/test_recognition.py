@@ -283,6 +283,8 @@ async def test_a_stranger_beside_a_known_person_is_kept_and_announced(
     assert stranger.data["faces"] == 1
     assert stranger.data["box"]["left"] == pytest.approx(BIDEN_BESIDE_OBAMA[0], abs=20)
     assert stranger.data["frames_scanned"] == 2
+    # Remembered as a visitor like any stranger (one registration), never as Obama's.
+    assert (stranger.data["visitor_id"], stranger.data["remembered"]) == (1, True)
     faces = entry.runtime_data.faces
     kept = faces.get(stranger.data["face_id"])
     assert kept is not None
@@ -311,6 +313,7 @@ async def test_a_known_person_unnamed_in_one_frame_is_no_stranger(
     assert recognized[0].data["frames_scanned"] == 2
     assert not unknown
     assert entry.runtime_data.faces.faces("unknown") == []
+    assert "register_user" not in entry.runtime_data.client.call_counts  # no visitor made of him
 
 
 async def test_detect_stops_at_the_first_face(
