@@ -1,4 +1,4 @@
-"""What a camera announces when a visit ends: each person recognised (once per cool-down), else a stranger.
+"""What a camera announces when a visit ends: each person recognised (once per cool-down), and any stranger.
 
 A stranger is told as the visitor they are (visitors.py): their number, visits
 so far, first sighting, whether they are ignored (then nothing is announced)
@@ -39,7 +39,7 @@ from .visits import UNCERTAIN, Visit
 
 @dataclass(frozen=True, slots=True)
 class Announcement:
-    """A person a visit recognised, or (when it recognised nobody) its best unknown face."""
+    """A person a visit recognised, or the best of its strangers (unknown faces no known person accounts for)."""
 
     event_type: str  # EVENT_RECOGNIZED, EVENT_UNKNOWN_FACE or EVENT_UNCERTAIN
     face: SeenFace
@@ -203,10 +203,11 @@ class Announcer:
         strangers: Sequence[KeptFace | None],
         visitors: Sequence[VisitorSighting] = (),
     ) -> None:
-        """Announce the people `due`, or (when the visit recognised nobody) its best unknown face, or its doubt.
+        """Announce the people `due`, and the best of the visit's strangers (also beside a known person), or its doubt.
 
-        `kept` and `strangers` are the crops kept of the people's and the strangers' faces,
-        `visitors` who the strangers are; an ignored visitor is not announced. A
+        `kept` and `strangers` are the crops kept of the people's and the strangers' faces
+        (`Visit.strangers`: an unknown face that is a person the visit named in another frame is
+        none), `visitors` who the strangers are; an ignored visitor is not announced. A
         concluded visit's `known` holds only the people it confirmed (decisions.py).
         """
         entity_id = er.async_get(self._hass).async_get_entity_id(IMAGE_PROCESSING_DOMAIN, DOMAIN, self._unique_id)
@@ -220,20 +221,21 @@ class Announcer:
             weighed = tuple((c, visit.named.get(c.uid, 0)) for c in verdict.candidates)
             self._fire(replace(announcement, reason=verdict.reason, candidates=weighed))
             return
-        if visit.known or not visit.unknown:
+        unknown = visit.strangers
+        if not unknown:
             return
 
         def visitor(index: int) -> Visitor | None:
             return visitors[index].visitor if index < len(visitors) else None
 
-        told = [i for i in range(len(visit.unknown)) if not ((who := visitor(i)) is not None and who.ignored)]
+        told = [i for i in range(len(unknown)) if not ((who := visitor(i)) is not None and who.ignored)]
         if not told:
             return
-        best = max(told, key=lambda index: visit.unknown[index].score)
+        best = max(told, key=lambda index: unknown[index].score)
         crop = strangers[best] if best < len(strangers) else None
-        announcement = self._announcement(EVENT_UNKNOWN_FACE, visit, visit.unknown[best], crop, entity_id)
+        announcement = self._announcement(EVENT_UNKNOWN_FACE, visit, unknown[best], crop, entity_id)
         face_ids = tuple(face.id for face in strangers if face is not None)
-        self._fire(replace(announcement, faces=len(visit.unknown), face_ids=face_ids, visitor=visitor(best)))
+        self._fire(replace(announcement, faces=len(unknown), face_ids=face_ids, visitor=visitor(best)))
 
     def _announcement(
         self,

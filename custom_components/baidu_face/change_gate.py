@@ -1,8 +1,16 @@
-"""The change gate: a frame that looks like the last one sent is not sent (the same scene costs no call)."""
+"""The change gate: a frame that looks like the last one sent is not sent (the same scene costs no call).
+
+The last frame sent stays the reference for the camera's cool-down only as far as new visits
+go: a visit started by a trigger, by Frigate or by `image_processing.scan` after that sends its
+first frame even when it looks exactly like the last visit's (the same person at the same spot
+is announced again, as the cool-down allows). The interval's scans keep comparing however long
+ago the reference was sent: an unchanged scene costs them nothing, as before.
+"""
 
 from __future__ import annotations
 
 import io
+from datetime import datetime, timedelta
 
 from PIL import Image, ImageChops
 
@@ -34,10 +42,15 @@ def changed_percent(before: Image.Image, after: Image.Image) -> float:
 class ChangeGate:
     """One camera's gate: it compares each frame with the last one sent."""
 
-    def __init__(self, threshold: float) -> None:
-        """Let through frames of which at least `threshold` percent changed (0: every frame)."""
+    def __init__(self, threshold: float, lifetime: float) -> None:
+        """Let through frames of which at least `threshold` percent changed (0: every frame).
+
+        A new visit `lifetime` seconds (the cool-down) after the last frame sent starts afresh (`expire`).
+        """
         self.threshold = threshold
+        self.lifetime = timedelta(seconds=lifetime)
         self._reference: Image.Image | None = None
+        self._sent_at: datetime | None = None
 
     def check(self, image: bytes) -> tuple[Image.Image | None, bool]:
         """Return the frame's thumbnail and whether it changed enough to be sent (runs in the executor)."""
@@ -46,9 +59,15 @@ class ChangeGate:
             return thumb, True
         return thumb, changed_percent(self._reference, thumb) >= self.threshold
 
-    def sent(self, thumb: Image.Image | None) -> None:
-        """Compare the next frames with this one: it was sent."""
+    def sent(self, thumb: Image.Image | None, when: datetime) -> None:
+        """Compare the next frames with this one: it was sent at `when`."""
         self._reference = thumb
+        self._sent_at = when
+
+    def expire(self, now: datetime) -> None:
+        """Forget a reference sent `lifetime` or longer ago (a new visit begins): its first frame is sent."""
+        if self._sent_at is not None and now - self._sent_at >= self.lifetime:
+            self.reset()
 
     def reset(self) -> None:
         """Let the next frame through even if it did not change (a scan failed: the entities forgot the faces)."""

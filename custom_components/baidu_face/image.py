@@ -4,6 +4,7 @@
 the pixels in the executor, once per visit, and kept as one JPEG in memory (a
 restart starts with none). "Last unknown face" is the newest unknown face the
 camera's visits kept (kept_faces.py): read from the kept crops, so it survives restarts.
+When that face is enrolled or dropped, the one before it shows (or none).
 """
 
 from __future__ import annotations
@@ -222,13 +223,25 @@ class LastUnknownFaceImage(CameraImage):
 
     @callback
     def _face_kept(self, face: KeptFace) -> None:
-        # A face kept here, or one enrolled (it is no longer unknown: the one before shows).
-        if face.camera == self._scanner.settings.camera:
-            self._show_latest()
-            self.async_write_ha_state()
+        # A face kept here, or one enrolled or dropped (no longer unknown: the one before shows, or none).
+        if face.camera != self._scanner.settings.camera:
+            return
+        latest = self._faces.latest(UNKNOWN, self._scanner.settings.camera)
+        if (latest.id if latest else None) == (self._face.id if self._face else None):
+            return
+        # The state is when the picture changed: dashboards fetch the picture again only when it
+        # does. A face shown again may have been seen at the same moment as the one it replaces
+        # (one visit keeps its strangers together), so it shows as of now.
+        self._show(latest, latest.seen if latest is not None and latest.id == face.id else dt_util.utcnow())
+        self.async_write_ha_state()
 
     @callback
     def _show_latest(self) -> None:
-        self._face = self._faces.latest(UNKNOWN, self._scanner.settings.camera)
-        self._attr_image_last_updated = self._face.seen if self._face else None
-        self._attr_extra_state_attributes = {"face_id": self._face.id if self._face else None}
+        latest = self._faces.latest(UNKNOWN, self._scanner.settings.camera)
+        self._show(latest, latest.seen if latest else None)
+
+    @callback
+    def _show(self, face: KeptFace | None, changed: datetime | None) -> None:
+        self._face = face
+        self._attr_image_last_updated = changed if face else None
+        self._attr_extra_state_attributes = {"face_id": face.id if face else None}

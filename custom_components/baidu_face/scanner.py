@@ -53,7 +53,7 @@ from .kept_faces import RECOGNISED, UNKNOWN, FaceStore, KeptFace, Sighting
 from .seen import SeenFace
 from .triggers import is_active
 from .visitors import Visitors
-from .visits import FRAME_NAMED, UNCERTAIN, FrameSource, FrameUnavailableError, Visit, VisitListener
+from .visits import FRAME_NAMED, FrameSource, FrameUnavailableError, Visit, VisitListener
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -82,7 +82,7 @@ class CameraScanner:
         self._faces = faces
         self._visitors = visitors
         self._listeners: list[VisitListener] = []
-        self._gate = ChangeGate(self.settings.change_threshold)
+        self._gate = ChangeGate(self.settings.change_threshold, self.settings.cooldown)
         settings = self.settings
         self.rule = Rule(
             settings.frames_to_confirm, settings.threshold, TIE_MARGIN, settings.liveness, settings.quality
@@ -137,13 +137,18 @@ class CameraScanner:
         return self._burst is not None
 
     @callback
-    def async_start_visit(self, frames: int | None = None, source: FrameSource | None = None) -> bool:
+    def async_start_visit(
+        self, frames: int | None = None, source: FrameSource | None = None, *, scheduled: bool = False
+    ) -> bool:
         """Start a burst of `frames` (the camera's burst size by default); False when one is under way.
 
-        Its frames come from `source` (Frigate's snapshots), else from the camera's live picture.
+        Its frames come from `source` (Frigate's snapshots), else from the camera's live picture. A
+        visit that is not `scheduled` (the interval's) compares with no frame sent a cool-down ago.
         """
         if self._burst is not None:
             return False
+        if not scheduled:
+            self._gate.expire(dt_util.utcnow())
         self._burst = Visit(frames or self.settings.burst_frames, source=source)
         self.entry.async_create_task(self.hass, self._continue_burst(), f"baidu_face visit {self.settings.camera}")
         return True
@@ -151,6 +156,7 @@ class CameraScanner:
     async def async_scan(self) -> Visit:
         """Scan one frame now, as a visit of its own (image_processing.scan), and the frames that confirm it."""
         visit = Visit(1)
+        self._gate.expire(dt_util.utcnow())
         await self._scan_frame(visit)
         while not self._visit_over(visit):
             await asyncio.sleep(CONFIRM_DELAY)
@@ -165,7 +171,7 @@ class CameraScanner:
 
     @callback
     def _interval_due(self, _: datetime) -> None:
-        self.async_start_visit(1)
+        self.async_start_visit(1, scheduled=True)
 
     async def _continue_burst(self) -> None:
         visit = self._burst
@@ -254,7 +260,7 @@ class CameraScanner:
 
     def _sent(self, thumb: Image.Image | None) -> None:
         """Note a frame Baidu answered (whether or not its face passed the levels): scans work."""
-        self._gate.sent(thumb)
+        self._gate.sent(thumb, dt_util.utcnow())
         self.frames_sent += 1
         self.last_success = dt_util.utcnow()
         if self.problem is not None:
@@ -322,11 +328,7 @@ class CameraScanner:
 
     async def _async_keep(self, visit: Visit) -> tuple[dict[str, KeptFace | None], list[KeptFace | None]]:
         """Keep the visit's faces: one crop per person, and each face no known person accounts for."""
-        # The faces no person (confirmed or not) accounts for, as before; an uncertain visit's are
-        # not strangers (a tie, a photo), so none is kept to be enrolled as someone new.
-        unexplained = max(0, visit.most_faces - len(visit.known) - len(visit.uncertain))
-        uncertain = visit.verdict is not None and visit.verdict.outcome == UNCERTAIN
-        strangers = [] if uncertain else visit.unknown[:unexplained]
+        strangers = visit.strangers
         sightings = [Sighting(RECOGNISED, visit.known_frames[uid], face) for uid, face in visit.known.items()]
         if strangers and visit.unknown_frame is not None:
             sightings += [Sighting(UNKNOWN, visit.unknown_frame, face) for face in strangers]
@@ -338,10 +340,10 @@ class CameraScanner:
         kept, strangers = await self._async_keep(visit)
         sightings = []
         visitors = self._visitors
-        if visitors is not None and strangers and not visit.known and visitors.searches(self.settings.groups):
-            # The crops just kept are what a new visitor is registered from: no second crop.
-            faces = visit.unknown[: len(strangers)]
-            sightings = await visitors.async_saw(self.settings.camera, faces, strangers)
+        if visitors is not None and visit.strangers and visitors.searches(self.settings.groups):
+            # The crops just kept are what a new visitor is registered from: no second crop. A
+            # stranger beside a known person is a visitor too.
+            sightings = await visitors.async_saw(self.settings.camera, visit.strangers, strangers)
         self.announcer.announce(visit, due, kept, strangers, sightings)
 
     def diagnostics(self) -> dict[str, Any]:

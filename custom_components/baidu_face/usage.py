@@ -301,7 +301,8 @@ def visit_cost(
 
     V3 answers a frame in one call (detect, or multi-search for every face),
     whatever the levels. V2 detects in one call and identifies one face in
-    one; several faces take one multi-identify call, or, where the app may not
+    one (multi-identify, for its box, or identify where the app may not use
+    it); several faces take one multi-identify call, or, where the app may not
     use it (or liveness is asked), a detect and an identify per face
     (api/v2.py): its worst case is counted. A quality level on V2 costs the
     detect also for one face. A person named needs `frames_to_confirm`

@@ -94,6 +94,7 @@ class Visit:
     # last frame sent with its own faces (known first).
     known_frames: dict[str, bytes] = field(default_factory=dict)
     unknown_frame: bytes | None = None
+    unknown_beside: int = 0  # how many known faces that frame had
     frame: bytes | None = None
     frame_faces: list[SeenFace] = field(default_factory=list)
     # None: the camera's live picture.
@@ -108,6 +109,17 @@ class Visit:
         unexplained = max(0, self.most_faces - len(self.known))
         unnamed = [_unnamed(face) for face in self.uncertain.values()]
         return [*self.known.values(), *[*unnamed, *self.unknown][:unexplained]]
+
+    @property
+    def strangers(self) -> list[SeenFace]:
+        """The unknown faces no person (confirmed or not) accounts for: kept, and announced, as strangers.
+
+        An uncertain visit has none (a tie, a photo: it may be the person it doubts), so none is
+        kept to be enrolled as someone new.
+        """
+        if self.verdict is not None and self.verdict.outcome == UNCERTAIN:
+            return []
+        return self.unknown[: max(0, self.most_faces - len(self.known) - len(self.uncertain))]
 
     @property
     def frames_sent(self) -> int:
@@ -151,9 +163,13 @@ class Visit:
             if uid not in self.known or face.score > self.known[uid].score:
                 self.known[uid] = face
                 self.known_frames[uid] = frame
-        if len(unknown) > len(self.unknown):
-            self.unknown = unknown
-            self.unknown_frame = frame
+        # The unknown faces come from the frame with the most faces; of two as full, the one that
+        # names more of them: its unknown faces are not those people (a person is in a frame once).
+        if unknown and (len(known) + len(unknown), len(known)) > (
+            len(self.unknown) + self.unknown_beside,
+            self.unknown_beside,
+        ):
+            self.unknown, self.unknown_frame, self.unknown_beside = unknown, frame, len(known)
         self.most_faces = max(self.most_faces, len(known) + len(unknown))
 
 

@@ -106,6 +106,14 @@ def v2_detect(*faces: dict[str, Any]) -> dict[str, Any]:
 V2_IDENTIFIED = SAMPLES[25]["body"]  # uid u333333, scores 99.3 and 83.4
 V2_VERIFIED = SAMPLES[26]["body"]  # 99.3, 83.6
 V2_MATCHED = SAMPLES[24]["body"]  # index 0-1, 44.3
+# multi-identify's answer for one face: its best user and where the face is.
+V2_ONE_FACE = {
+    "log_id": 1,
+    "result": [
+        {"uid": "a", "group_id": "g", "user_info": "", "scores": [91],
+         "position": {"left": 105, "top": 95, "width": 100, "height": 100, "degree": 0}},
+    ],
+}  # fmt: skip
 
 
 @dataclass
@@ -301,15 +309,37 @@ async def test_v2_asks_for_the_scores_with_the_sdks_option_names(fake: Fake, v2:
 async def test_without_levels_nothing_more_is_asked_or_spent(
     fake: Fake, v2: BaiduFaceClient, v3: BaiduFaceClient
 ) -> None:
-    fake.answer("v2/identify", V2_IDENTIFIED)
+    fake.answer("v2/multi-identify", V2_ONE_FACE)
     fake.answer("v2/faceset/user/add", {"log_id": 1})
     fake.answer("v3/multi-search", SAMPLES[8]["body"])
     await v2.identify(IMAGE, ["family"])
     await v2.register_user("obama", IMAGE, ["family"])
     await v3.identify(IMAGE, ["family"])
-    assert fake.paths == ["v2/identify", "v2/faceset/user/add", "v3/multi-search"]
-    assert not {"ext_fields", "face_fields"} & set(fake.sent("v2/identify")[0])
+    assert fake.paths == ["v2/multi-identify", "v2/faceset/user/add", "v3/multi-search"]
+    assert not {"ext_fields", "face_fields"} & set(fake.sent("v2/multi-identify")[0])
     assert not {"liveness_control", "quality_control"} & set(fake.sent("v3/multi-search")[0])
+
+
+async def test_v2_one_face_is_identified_with_its_box_in_one_call(
+    fake: Fake, v2: BaiduFaceClient, session: aiohttp.ClientSession
+) -> None:
+    """multi-identify for the largest face says where it is; where the app lacks it, identify answers without."""
+    fake.answer("v2/multi-identify", V2_ONE_FACE)
+    (face,) = await v2.identify(IMAGE, ["g"])
+    assert face.best is not None
+    assert face.best.uid == "a"
+    assert face.box is not None
+    assert face.box.left == 105
+    assert fake.sent("v2/multi-identify")[0]["detect_top_num"] == "1"
+    # An app without multi-identify: refused once (and remembered), then identify, which says no box.
+    fake.answer("v2/multi-identify", {"error_code": 6, "error_msg": "No permission to access data"})
+    fake.answer("v2/identify", V2_IDENTIFIED)
+    fake.requests.clear()
+    lacking = BaiduFaceClient(session, "k", "s", base_url=fake.url, api_version="v2", qps=50)
+    for _ in range(2):
+        (face,) = await lacking.identify(IMAGE, ["g"])
+        assert face.box is None
+    assert fake.paths == ["v2/multi-identify", "v2/identify", "v2/identify"]
 
 
 class Budget:

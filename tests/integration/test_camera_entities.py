@@ -18,7 +18,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from syrupy.assertion import SnapshotAssertion
 
 from baidu_face_server.server import RunningServer
-from custom_components.baidu_face.const import EVENT_RECOGNIZED, EVENT_UNKNOWN_FACE
+from custom_components.baidu_face.const import DOMAIN, EVENT_RECOGNIZED, EVENT_UNKNOWN_FACE
 from custom_components.baidu_face.image import (
     DETECTED_COLOUR,
     KNOWN_COLOUR,
@@ -27,6 +27,7 @@ from custom_components.baidu_face.image import (
     face_label,
     label_font,
 )
+from custom_components.baidu_face.kept_faces import UNKNOWN
 from custom_components.baidu_face.seen import SeenFace
 from sample_faces.frames import frame_with
 from tests.conftest import BOTH
@@ -329,3 +330,37 @@ async def test_camera_entities_snapshot(
                 if key not in ("access_token", "entity_picture")
             }
             assert (found.state, attributes) == snapshot(name=f"{entry.entity_id}-state")
+
+
+async def test_the_last_unknown_face_falls_back_when_its_face_is_enrolled(
+    hass: HomeAssistant, setup_entry: Setup, door_camera: Show, hass_client: ClientSessionGenerator
+) -> None:
+    entry = await setup_entry()
+    faces = entry.runtime_data.faces
+    # Kit and Rose leave the face set: one visit sees two strangers, kept at the same moment.
+    for uid in ("kit_harington", "rose_leslie"):
+        await entry.runtime_data.client.delete_user(uid)
+    await door_camera("probe/kit_harington+rose_leslie.jpg")
+    await scan(hass)
+    first = state(hass, LAST_UNKNOWN_FACE)
+    shown = first.attributes["face_id"]
+    (other,) = {face.id for face in faces.faces(UNKNOWN)} - {shown}
+
+    # The face shown is enrolled: the other one shows, and the picture's state changes with it (a
+    # dashboard fetches the picture again only then), though both were seen at the same moment.
+    await hass.services.async_call(
+        DOMAIN, "enroll_face", {"face_id": shown, "uid": "kit"}, blocking=True, return_response=True
+    )
+    await hass.async_block_till_done()
+    fallback = state(hass, LAST_UNKNOWN_FACE)
+    assert fallback.attributes["face_id"] == other
+    assert fallback.state not in (first.state, "unknown")
+    assert await fetch_image(hass_client, LAST_UNKNOWN_FACE) == (200, await faces.async_read(other))
+
+    # The other too: no unknown face is left, so none shows.
+    await hass.services.async_call(
+        DOMAIN, "enroll_face", {"face_id": other, "uid": "rose"}, blocking=True, return_response=True
+    )
+    await hass.async_block_till_done()
+    assert state(hass, LAST_UNKNOWN_FACE).attributes["face_id"] is None
+    assert state(hass, LAST_UNKNOWN_FACE).state == "unknown"

@@ -339,3 +339,36 @@ async def test_the_media_panel_lists_each_entry_when_there_are_several(
     assert [child.title for child in folders.children or []] == ["Unknown faces", "Recognized"]
     unknown = await media_source.async_browse_media(hass, f"media-source://baidu_face/{second.entry_id}/unknown")
     assert unknown.children == []  # the second entry has no camera
+
+
+async def test_on_v2_a_one_face_camera_keeps_its_crops_at_no_extra_call(
+    hass: HomeAssistant, setup_entry: Setup, door_camera: Show
+) -> None:
+    camera = camera_subentry("camera.door", change_threshold=0, max_faces=1)
+    entry = await setup_entry("v2", subentries=[camera], qps=50)
+    client = entry.runtime_data.client
+    before = dict(client.call_counts)
+    unknown = async_capture_events(hass, EVENT_UNKNOWN_FACE)
+    recognized = async_capture_events(hass, EVENT_RECOGNIZED)
+    await door_camera(STRANGER)
+    await scan(hass)
+    await door_camera("probe/obama.jpg")
+    await scan(hass)
+
+    # One multi-identify call a frame, as identify would have been: no detect for the box. (The
+    # stranger's registration as a visitor is the visitors' call, from the crop kept.)
+    spent = {op: n - before.get(op, 0) for op, n in client.call_counts.items() if n != before.get(op, 0)}
+    assert (spent.get("identify"), spent.get("detect")) == (2, None)
+    (stranger,) = unknown
+    (obama,) = recognized
+    store = store_of(entry)
+    for event, kind in ((stranger, UNKNOWN), (obama, RECOGNISED)):
+        kept = store.get(event.data["face_id"])
+        assert kept is not None
+        assert kept.kind == kind
+        assert kept.box == event.data["box"]
+        assert kept.face_token is None  # V2 gives none: the crop is what gets enrolled
+    # Of the crop the server finds the face again, and knows Obama.
+    (face,) = await client.identify(await store.async_read(obama.data["face_id"]), [FAMILY])
+    assert face.best is not None
+    assert face.best.uid == "obama"

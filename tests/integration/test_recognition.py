@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import shutil
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -11,6 +12,7 @@ from typing import Any
 import pytest
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant, State
+from PIL import Image, ImageFilter
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events, async_fire_time_changed
 
 from baidu_face_server import running_server
@@ -91,12 +93,12 @@ def identify_calls(entry: MockConfigEntry) -> int:
 
 
 async def setup_door(
-    setup_entry: Setup, hass: HomeAssistant, mode: str = "identify", **settings: Any
+    setup_entry: Setup, hass: HomeAssistant, mode: str = "identify", api_version: str = "auto", **settings: Any
 ) -> MockConfigEntry:
     hass.states.async_set(MOTION, "off")
     camera = camera_subentry("camera.door", mode, triggers=[MOTION], burst_frames=5, burst_interval=1.0, **settings)
     # A high rate: the burst's pacing is under test here, not the client's limiter.
-    return await setup_entry(subentries=[camera], qps=50)
+    return await setup_entry(api_version, subentries=[camera], qps=50)
 
 
 async def motion(hass: HomeAssistant) -> None:
@@ -191,6 +193,28 @@ async def test_one_announcement_per_visit_and_the_cool_down_holds(
     assert [e.data["uid"] for e in recognized] == ["obama", "obama"]
 
 
+async def test_a_repeat_visit_that_looks_the_same_is_sent_after_the_cool_down(
+    hass: HomeAssistant, setup_entry: Setup, show: Callable[[bytes], Awaitable[None]], freezer: FrozenDateTimeFactory
+) -> None:
+    entry = await setup_door(setup_entry, hass, cooldown=60)
+    recognized = async_capture_events(hass, EVENT_RECOGNIZED)
+    await show(photo("probe/obama.jpg"))
+    await motion(hass)
+    await tick(hass, freezer, 30)
+    assert identify_calls(entry) == 1
+    # 30 s later the same picture: within the cool-down the gate keeps every frame back.
+    await motion(hass)
+    for _ in range(5):
+        await tick(hass, freezer, 1)
+    assert identify_calls(entry) == 1
+    assert scanner_of(entry).frames_skipped == 5
+    # 65 s after the frame sent, a visit that looks exactly like it is sent, and announced again.
+    await tick(hass, freezer, 30)
+    await motion(hass)
+    assert identify_calls(entry) == 2
+    assert [event.data["uid"] for event in recognized] == ["obama", "obama"]
+
+
 async def test_only_strangers_give_one_unknown_face_event(
     hass: HomeAssistant, setup_entry: Setup, show: Callable[[bytes], Awaitable[None]], freezer: FrozenDateTimeFactory
 ) -> None:
@@ -208,6 +232,88 @@ async def test_only_strangers_give_one_unknown_face_event(
     assert event.data["faces"] == 1
     assert event.data["score"] < 80
     assert state(hass, IDENTIFY).state == "stranger"
+
+
+# Where the two faces of probe/obama+biden.jpg are (the server's boxes, in pixels).
+OBAMA_BESIDE_BIDEN = (1143, 403, 197, 197)
+BIDEN_BESIDE_OBAMA = (742, 445, 197, 197)
+
+
+def blurred(image: bytes, *areas: tuple[int, int, int, int], columns: tuple[int, int] | None = None) -> bytes:
+    """Blur each face (left, top, width, height): still a face, no longer a confident match (Obama: 75 of 100).
+
+    Only the `columns` (from, to), when given, are left of the picture.
+    """
+    with Image.open(io.BytesIO(image)) as opened:
+        picture = opened.convert("RGB")
+    for left, top, width, height in areas:
+        box = (left, top, left + width, top + height)
+        picture.paste(picture.crop(box).filter(ImageFilter.GaussianBlur(6)), box)
+    if columns is not None:
+        picture = picture.crop((columns[0], 0, columns[1], picture.height))
+    out = io.BytesIO()
+    picture.save(out, "JPEG", quality=90)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("api_version", ["v3", "v2"])
+async def test_a_stranger_beside_a_known_person_is_kept_and_announced(
+    hass: HomeAssistant,
+    setup_entry: Setup,
+    show: Callable[[bytes], Awaitable[None]],
+    freezer: FrozenDateTimeFactory,
+    api_version: str,
+) -> None:
+    # Every frame is sent: only the faces change between them.
+    entry = await setup_door(setup_entry, hass, api_version=api_version, change_threshold=0)
+    await entry.runtime_data.client.delete_user("biden")  # only Obama is known
+    recognized = async_capture_events(hass, EVENT_RECOGNIZED)
+    unknown = async_capture_events(hass, EVENT_UNKNOWN_FACE)
+    # Frame 1: both blurred, so neither is named; frame 2: Obama named, Biden beside him.
+    await show(blurred(photo("probe/obama+biden.jpg"), OBAMA_BESIDE_BIDEN, BIDEN_BESIDE_OBAMA))
+    await motion(hass)
+    await show(photo("probe/obama+biden.jpg"))
+    for _ in range(5):
+        await tick(hass, freezer, 1)
+
+    (person,) = recognized
+    assert person.data["uid"] == "obama"
+    (stranger,) = unknown
+    # One stranger: Biden, from the frame that named Obama (not Obama's blurred face of frame 1).
+    assert stranger.data["faces"] == 1
+    assert stranger.data["box"]["left"] == pytest.approx(BIDEN_BESIDE_OBAMA[0], abs=20)
+    assert stranger.data["frames_scanned"] == 2
+    # Remembered as a visitor like any stranger (one registration), never as Obama's.
+    assert (stranger.data["visitor_id"], stranger.data["remembered"]) == (1, True)
+    faces = entry.runtime_data.faces
+    kept = faces.get(stranger.data["face_id"])
+    assert kept is not None
+    assert (kept.kind, kept.uid) == ("unknown", None)
+    assert stranger.data["face_ids"] == [kept.id]
+    # The crop is Biden's: the server still knows his face in the other app's face set.
+    (face,) = await entry.runtime_data.client.detect(await faces.async_read(kept.id))
+    assert face.probability > 0.5
+    assert state(hass, "event.door_face").attributes["faces"] == 1
+
+
+async def test_a_known_person_unnamed_in_one_frame_is_no_stranger(
+    hass: HomeAssistant, setup_entry: Setup, show: Callable[[bytes], Awaitable[None]], freezer: FrozenDateTimeFactory
+) -> None:
+    entry = await setup_door(setup_entry, hass, change_threshold=0)
+    recognized = async_capture_events(hass, EVENT_RECOGNIZED)
+    unknown = async_capture_events(hass, EVENT_UNKNOWN_FACE)
+    # Frame 1: Obama alone, blurred, not named; frame 2: Obama named. One face all along: no stranger.
+    await show(blurred(photo("probe/obama+biden.jpg"), OBAMA_BESIDE_BIDEN, columns=(1000, 1500)))
+    await motion(hass)
+    await show(photo("probe/obama.jpg"))
+    for _ in range(5):
+        await tick(hass, freezer, 1)
+
+    assert [event.data["uid"] for event in recognized] == ["obama"]
+    assert recognized[0].data["frames_scanned"] == 2
+    assert not unknown
+    assert entry.runtime_data.faces.faces("unknown") == []
+    assert "register_user" not in entry.runtime_data.client.call_counts  # no visitor made of him
 
 
 async def test_detect_stops_at_the_first_face(
@@ -229,10 +335,12 @@ async def test_the_interval_scans_one_frame_per_visit(
     entry = await setup_entry(subentries=[camera_subentry("camera.door", scan_interval=10)], qps=50)
     empty, _ = frame_with([])
     await show(empty)
-    for _ in range(3):
+    for _ in range(7):
         await tick(hass, freezer, 10)
-    assert identify_calls(entry) == 1  # the same empty hallway, three times
-    assert scanner_of(entry).visits == 3
+    # The same empty hallway, seven times: the interval compares with the frame sent 60 s (the
+    # cool-down) and more ago too, so an unchanged scene costs it nothing.
+    assert identify_calls(entry) == 1
+    assert scanner_of(entry).visits == 7
 
 
 async def test_the_problem_sensor_follows_the_server(

@@ -172,8 +172,12 @@ class V2(Dialect):
     async def identify(
         self, image: Sendable, groups: list[str], max_faces: int, top: int, controls: Controls
     ) -> Faces[IdentifiedFace]:
-        """Each face's best candidates: several faces in one multi-identify call where the app may use it.
+        """Each face's best candidates and box: every face in one multi-identify call where the app may use it.
 
+        One face too is asked of multi-identify (detect_top_num 1: the largest),
+        whose answer says where the face is, where identify's does not: the
+        same one call, and the face can be cropped and kept. Where the app may
+        not use multi-identify, one face costs one identify call, without a box.
         A quality level costs one detect call first (V2's identify cannot ask
         for quality); liveness on several faces identifies each face on its
         own, cut out (V2 judges liveness only of a face that fills a third of
@@ -184,10 +188,10 @@ class V2(Dialect):
             raise _unsupported(f"more than {MAX_TOP} candidates", field="top", value=str(top))
         one_call = controls.liveness is ControlLevel.NONE
         if controls.quality is ControlLevel.NONE:
-            if max_faces == 1:
-                return Faces(await self._identify_one(picture, groups, top, None, controls.liveness))
             if one_call and (found := await self._identify_many(picture, groups, max_faces, top)) is not None:
                 return Faces(found)
+            if max_faces == 1:
+                return Faces(await self._identify_one(picture, groups, top, None, controls.liveness))
         faces = await self._detect(picture, max_faces, frozenset(), controls.quality)
         if not faces:
             return Faces()
