@@ -102,7 +102,7 @@ class FaceStore:
 
     @callback
     def async_add_listener(self, listener: FaceListener) -> CALLBACK_TYPE:
-        """Call `listener` with each face kept, moved (`async_enrolled`, `async_mistaken`) or dropped; return what stops it.
+        """Call `listener` with each face kept, moved (enrolled, mistaken) or dropped; return what stops it.
 
         A dropped face is no longer `get`-able when the listener hears of it.
         """

@@ -61,7 +61,9 @@ async def enroll_as_obama(hass: HomeAssistant, door: Door, picture: str) -> None
         "local_file", "update_file_path", {"entity_id": "camera.door", "file_path": str(shown)}, blocking=True
     )
     await act(
-        hass, "register_user", {"uid": "obama", "camera_entity_id": "camera.door", "groups": [FAMILY], "quality": "none"}
+        hass,
+        "register_user",
+        {"uid": "obama", "camera_entity_id": "camera.door", "groups": [FAMILY], "quality": "none"},
     )
 
 
@@ -142,7 +144,9 @@ async def test_who_it_is_not_may_be_named_and_refusals_cost_no_call(
     missing = await refused(hass, "not_this_person", {"face_id": "NoSuchFace000000"})
     assert missing.translation_key == "face_not_kept"
     both = await refused(
-        hass, "not_this_person", {"face_id": wrong.data["face_id"], "uid": "obama", "person": person(hass, entry, "obama")}
+        hass,
+        "not_this_person",
+        {"face_id": wrong.data["face_id"], "uid": "obama", "person": person(hass, entry, "obama")},
     )
     assert both.translation_key == "one_person"
     assert usage(entry) == before
