@@ -102,7 +102,7 @@ class FaceStore:
 
     @callback
     def async_add_listener(self, listener: FaceListener) -> CALLBACK_TYPE:
-        """Call `listener` with each face kept, moved by `async_enrolled` or dropped; return what stops it.
+        """Call `listener` with each face kept, moved (enrolled, mistaken) or dropped; return what stops it.
 
         A dropped face is no longer `get`-able when the listener hears of it.
         """
@@ -168,6 +168,14 @@ class FaceStore:
     async def async_enrolled(self, face_id: str, uid: str) -> KeptFace:
         """Record that a kept face was enrolled as `uid`: it moves to "recognised" (KeyError: not kept)."""
         face = replace(self._faces[face_id], kind=RECOGNISED, uid=uid)
+        self._faces[face_id] = face
+        await self._async_save(self._over_bounds())
+        self._tell([face])
+        return face
+
+    async def async_mistaken(self, face_id: str) -> KeptFace:
+        """Record that a kept face is not who it was recognised as: it moves to "unknown" (KeyError: not kept)."""
+        face = replace(self._faces[face_id], kind=UNKNOWN, uid=None)
         self._faces[face_id] = face
         await self._async_save(self._over_bounds())
         self._tell([face])

@@ -247,6 +247,8 @@ LIST_FACES_SCHEMA = vol.Schema({**_ENTRY, **_WHO, vol.Optional(ATTR_GROUP): _tex
 FORGET_FACE_SCHEMA = vol.Schema(
     {**_ENTRY, **_WHO, vol.Required(ATTR_FACE_TOKEN): _text, vol.Optional(ATTR_GROUP): _text}
 )
+# A kept face (the recognized event's `face_id`) and, when not the one it was recognised as, who it is not.
+NOT_THIS_PERSON_SCHEMA = vol.Schema({**_ENTRY, **_WHO, vol.Required(ATTR_FACE_ID): _face_id})
 REFRESH_PEOPLE_SCHEMA = vol.Schema(_ENTRY)
 IGNORE_VISITOR_SCHEMA = vol.Schema({**_ENTRY, **_VISITOR})
 
@@ -793,6 +795,63 @@ async def _forget_face(call: ServiceCall, entry: BaiduFaceConfigEntry) -> dict[s
         left = 0
         entry.runtime_data.people.async_deleted(uid, (group,))
     return {"uid": uid, "group_id": group, "face_token": face_token, "faces_left": left, "log_id": result.log_id}
+
+
+async def _remove_seen_face(entry: BaiduFaceConfigEntry, uid: str, face_token: str | None) -> list[str]:
+    """Delete a seen face from `uid` where it is one of their faces (its token among theirs); return those groups.
+
+    Baidu names a face by its picture, so a face enrolled from the very frame (or
+    by its token) has the same token. One `list_faces` call per group of the
+    person, one `delete_face` where it is there; V2 can do neither (none made).
+    """
+    data = entry.runtime_data
+    if face_token is None or not data.client.capabilities.delete_face:
+        return []
+    person = data.people.get(uid)
+    removed: list[str] = []
+    for group in person.groups if person is not None else entry.options.get(CONF_GROUPS, []):
+        try:
+            tokens = [face.face_token for face in await data.client.list_faces(uid, group)]
+        except BaiduFaceNotFoundError:
+            continue  # not (or no longer) in that group
+        if face_token not in tokens:
+            continue
+        await data.client.delete_face(uid, group, face_token)
+        removed.append(group)
+        if len(tokens) == 1:
+            # Baidu removed the user from the group with their last face.
+            data.people.async_deleted(uid, (group,))
+    return removed
+
+
+@_action("not_this_person", NOT_THIS_PERSON_SCHEMA, SupportsResponse.OPTIONAL)
+async def _not_this_person(call: ServiceCall, entry: BaiduFaceConfigEntry) -> dict[str, Any]:
+    """Correct a wrong match so that it sticks: the face leaves the person and becomes a visitor.
+
+    Left in the person's faces, the same face would match them again; as a
+    visitor (one registration, held to the budgets) its next frame matches the
+    visitor better than the person, and a visitor names nobody (seen.py).
+    """
+    data = entry.runtime_data
+    face_id: str = call.data[ATTR_FACE_ID]
+    face = data.faces.get(face_id)
+    if face is None:
+        raise _invalid("face_not_kept", action=call.service, face_id=face_id)
+    uid = _uid(entry, call) if ATTR_PERSON in call.data or ATTR_UID in call.data else face.uid
+    if uid is None:
+        raise _invalid("no_person", action=call.service)
+    removed = await _remove_seen_face(entry, uid, face.face_token)
+    with suppress(KeyError):  # dropped by the bounds meanwhile: nothing left to remember
+        face = await data.faces.async_mistaken(face_id)
+    visitor = await data.visitors.async_remember(face)
+    return {
+        "uid": uid,
+        "face_id": face_id,
+        "removed_from": removed,
+        "visitor_id": visitor.number if visitor else None,
+        "visitor": visitor.name if visitor else None,
+        "remembered": visitor is not None,
+    }
 
 
 async def _set_ignored(call: ServiceCall, entry: BaiduFaceConfigEntry, ignored: bool) -> dict[str, Any]:

@@ -251,6 +251,19 @@ class Visitors:
             await self._async_apply_bounds()
         return sightings
 
+    async def async_remember(self, crop: KeptFace) -> Visitor | None:
+        """Remember a kept face as a new visitor (one registration call); None when visitors are off or it is refused.
+
+        This is how "that was not X" sticks: the face's next frame matches the
+        visitor (its own face) better than X, and a visitor names nobody.
+        """
+        if not self.limit:
+            return None
+        visitor = await self._async_register(crop.camera, crop, dt_util.utcnow())
+        if visitor is not None:
+            await self._async_apply_bounds()
+        return visitor
+
     def _visited(self, visitor: Visitor, camera: str, crop: KeptFace | None, now: datetime) -> Visitor:
         face_ids = visitor.face_ids if crop is None else (*visitor.face_ids, crop.id)[-MAX_VISITOR_FACES:]
         cameras = visitor.cameras if camera in visitor.cameras else (*visitor.cameras, camera)

@@ -17,8 +17,10 @@ from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events, async_mock_service
 
 from custom_components.baidu_face.const import DOMAIN, EVENT_RECOGNIZED, EVENT_UNCERTAIN
-from custom_components.baidu_face.kept_faces import UNKNOWN
+from custom_components.baidu_face.kept_faces import RECOGNISED, UNKNOWN
 from custom_components.baidu_face.people import person_identifier
+
+from .conftest import camera_subentry
 
 BLUEPRINTS = Path(__file__).resolve().parents[2] / "blueprints" / "automation" / DOMAIN
 DOOR = "image_processing.door_recognised_person"
@@ -368,3 +370,42 @@ async def test_unlock_blueprint_on_decisions_made_by_baidus_cloud(
     else:
         assert unlocks == []
         assert [notice["message"] for notice in created(calls)] == [f"Obama at camera.door: {why}."]
+
+
+async def test_not_this_person_on_a_wrong_match_makes_the_same_face_not_him_next_time(
+    hass: HomeAssistant,
+    setup_entry: Callable[..., Awaitable[MockConfigEntry]],
+    door_camera: Callable[[str], Awaitable[None]],
+    phone: tuple[str, list[ServiceCall]],
+) -> None:
+    device, sent = phone
+    install_blueprints(hass)
+    # No cool-down: each scan of Obama is announced.
+    entry = await setup_entry("v3", subentries=[camera_subentry("camera.door", cooldown=0)])
+    # The wrong match, made on purpose: the stranger's photo registered as Obama.
+    await door_camera("probe/stranger_lin_manuel_miranda.png")
+    await act(hass, "register_user", {"uid": "obama", "camera_entity_id": "camera.door", "quality": "none"})
+    await use(hass, "notify_known_person.yaml", cooldown=0, notify_device=device, actions=[])
+    await scan(hass)
+    (wrong,) = sent
+    assert wrong.data["title"] == "obama is here"
+    (face,) = entry.runtime_data.faces.faces(RECOGNISED)
+    assert wrong.data["data"]["image"] == f"/api/baidu_face/{entry.entry_id}/faces/{face.id}.jpg"
+    (button,) = wrong.data["data"]["actions"]
+    assert button["title"] == "Not obama"
+
+    # Another automation's button is none of this one's business.
+    await tap(hass, {"action": button["action"].replace("automation.", "automation.other_")})
+    assert len(sent) == 1
+    await tap(hass, button)
+    assert sent[-1].data["message"] == "Noted: that was not obama. Remembered as Visitor 1."
+    assert sent[-1].data["data"]["tag"] == wrong.data["data"]["tag"]  # replaces the notification
+
+    recognized = async_capture_events(hass, EVENT_RECOGNIZED)
+    await door_camera("probe/obama.jpg")
+    await scan(hass)
+    await door_camera("probe/stranger_lin_manuel_miranda.png")
+    await scan(hass)
+    # Obama is still Obama; the same photo that was him is not.
+    assert [e.data["uid"] for e in recognized] == ["obama"]
+    assert [n.data["title"] for n in sent[2:]] == ["obama is here"]

@@ -77,6 +77,7 @@ def valid_calls(photo: str) -> dict[str, dict[str, Any]]:
         "unignore_visitor": {"face_id": "NoSuchFace000000"},
         "list_faces": {"uid": "obama", "group_id": FAMILY},
         "forget_face": {"uid": "nobody_here", "group_id": FAMILY, "face_token": "0123456789abcdef" * 2},
+        "not_this_person": {"face_id": "NoSuchFace000000", "uid": "obama"},
     }
 
 

@@ -40,6 +40,7 @@ async def test_every_action_is_described(hass: HomeAssistant, setup_entry: Setup
         "detect", "match", "identify", "verify", "get_user", "list_groups", "list_group_users",
         "register_user", "update_user", "delete_user", "add_user_to_group", "remove_user_from_group",
         "refresh_people", "enroll_face", "forget_face", "list_faces", "ignore_visitor", "unignore_visitor",
+        "not_this_person",
     }  # fmt: skip
     assert set(descriptions) == expected
     assert {"uid", "user_info", "groups", "replace", "camera_entity_id", "image_path"} <= set(

@@ -132,3 +132,11 @@ def test_the_visitor_form_offers_what_the_schema_accepts(services: dict[str, Any
     for action in ("enroll_face", "ignore_visitor", "unignore_visitor"):
         number = services[action]["fields"]["visitor_id"]["selector"]["number"]
         assert (number["min"], number["max"]) == (1, MAX_VISITOR_NUMBER), action
+
+
+def test_every_kept_face_is_picked_in_the_media_browser(services: dict[str, Any]) -> None:
+    for action in ("enroll_face", "ignore_visitor", "unignore_visitor", "not_this_person"):
+        selector = services[action]["fields"]["face_id"]["selector"]
+        assert selector == {"media": {"accept": ["image/jpeg"]}}, action
+    # "That was not X" is about one face: the form asks for it.
+    assert services["not_this_person"]["fields"]["face_id"]["required"] is True
