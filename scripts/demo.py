@@ -151,12 +151,19 @@ script: !include scripts.yaml
 media_source:
 # Home Assistant's people, each tracked by their face tracker (Settings -> People).
 person:
-# The front door's lock that README's automation examples name.
+# The front door's lock and the lights that README's automation examples name.
 template:
   - lock:
       - name: Front door
         lock: []
         unlock: []
+    light:
+      - name: Porch
+        turn_on: []
+        turn_off: []
+      - name: Hall
+        turn_on: []
+        turn_off: []
 {motion_sensors}logger:
   default: warning
   logs:
