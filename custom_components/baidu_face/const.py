@@ -79,6 +79,10 @@ DEFAULT_FRAMES_TO_CONFIRM: Final = 1
 # (cameras refresh their snapshot several times a second), not a whole burst_interval, so
 # two frames still announce within about two seconds of the trigger.
 CONFIRM_DELAY: Final = 0.3
+# Frames that must agree nobody known is there before a visit announces a stranger and ends
+# (at least the camera's frames to confirm): not the whole burst, yet two looks a burst interval
+# apart, so someone who turns to the camera in the second is named, not announced as a stranger.
+UNKNOWN_FRAMES_TO_CONFIRM: Final = 2
 # Points (0-100) within which a face's two best candidates, different people, are a tie:
 # such a face names nobody (Frigate's face recognition rejects near ties too). dlib's highest
 # score between two different people on held-out photos is 78.1, two points under 80.

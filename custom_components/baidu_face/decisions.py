@@ -3,7 +3,15 @@
 A frame *names* a person when one of its faces has them as its best candidate
 at or above the threshold, with no other person within TIE_MARGIN points (a
 tie names nobody: seen.SeenFace.identified). A person is *confirmed* once
-`frames_to_confirm` frames of the visit name them. When the visit ends
+`frames_to_confirm` frames of the visit name them. A *stranger* is confirmed
+once `frames_to_confirm_unknown` frames (at least `frames_to_confirm`) have
+faces and name nobody, with no frame naming anyone, no tie and no photo: the
+visit is settled then, and ends there, without the rest of its burst (a
+stranger is announced within about two burst intervals, and fewer frames are
+sent). A frame the change gate kept back after a frame that named nobody
+agrees with it: the same scene gets the same answer (change_gate.py). A person
+turning to the camera in one of those frames is named, so no stranger is
+announced. When the visit ends
 (`Rule.conclude`) it is one of:
 
 - recognized: the people confirmed;
@@ -28,8 +36,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .api import BaiduFaceClient, Candidate, ControlLevel, is_baidu_cloud
-from .const import KEPT_DECISIONS, TIE_MARGIN
-from .visits import FRAME_NAMED, FRAME_NOBODY, FRAME_TIE, NOTHING, RECOGNIZED, UNCERTAIN, UNKNOWN, Verdict, Visit
+from .const import KEPT_DECISIONS, TIE_MARGIN, UNKNOWN_FRAMES_TO_CONFIRM
+from .visits import (
+    FRAME_NAMED,
+    FRAME_NOBODY,
+    FRAME_SKIPPED,
+    FRAME_TIE,
+    NOTHING,
+    RECOGNIZED,
+    UNCERTAIN,
+    UNKNOWN,
+    Verdict,
+    Visit,
+)
 
 # The frames whose answer judged a face: an empty doorway's frame judged nothing.
 _JUDGED = frozenset({FRAME_NAMED, FRAME_NOBODY, FRAME_TIE})
@@ -42,17 +61,28 @@ REASON_TIE = "tie"
 
 @dataclass(frozen=True, slots=True)
 class Rule:
-    """A camera's rule: frames that must name a person, the threshold and tie margin, the levels asked."""
+    """A camera's rule: frames that must name a person, the threshold and tie margin, the levels asked.
+
+    `frames_to_confirm_unknown`: the frames that confirm a stranger, at least
+    `frames_to_confirm` (0: none do, the visit runs its whole burst, as before
+    there was this rule: the door benchmark's comparison).
+    """
 
     frames_to_confirm: int = 1
     threshold: float = 80.0
     tie_margin: float = TIE_MARGIN
     liveness: ControlLevel = ControlLevel.NONE
     quality: ControlLevel = ControlLevel.NONE
+    frames_to_confirm_unknown: int = UNKNOWN_FRAMES_TO_CONFIRM
 
     def settled(self, visit: Visit) -> bool:
-        """Whether more frames cannot change the outcome: someone confirmed, a lone face named twice over, a photo."""
-        return bool(visit.liveness_failed or self._disagree(visit) or self._confirmed(visit))
+        """Whether more frames cannot change the outcome: someone confirmed, a lone face named twice over, a photo.
+
+        Or a stranger confirmed: frames enough named nobody.
+        """
+        return bool(
+            visit.liveness_failed or self._disagree(visit) or self._confirmed(visit) or self._unknown_confirmed(visit)
+        )
 
     def frames_needed(self, visit: Visit) -> int:
         """Return the frames still needed to confirm everyone named so far (0: nobody waits)."""
@@ -84,6 +114,12 @@ class Rule:
 
     def _confirmed(self, visit: Visit) -> list[str]:
         return [uid for uid, frames in visit.named.items() if frames >= self.frames_to_confirm]
+
+    def _unknown_confirmed(self, visit: Visit) -> bool:
+        """Whether frames enough had faces that named nobody, and no frame named anyone or tied (a stranger)."""
+        if not self.frames_to_confirm_unknown or visit.named or visit.tied or visit.liveness_failed:
+            return False
+        return _frames_naming_nobody(visit) >= max(self.frames_to_confirm, self.frames_to_confirm_unknown)
 
     @staticmethod
     def _disagree(visit: Visit) -> bool:
@@ -136,6 +172,17 @@ class Decisions:
         }
         self.kept.append({"event_type": event_type} | decision)
         return decision
+
+
+def _frames_naming_nobody(visit: Visit) -> int:
+    """Count the frames that named nobody, and those the change gate kept back after one (the same answer)."""
+    count, last_sent = 0, None
+    for frame in visit.frames:
+        if frame.result != FRAME_SKIPPED:
+            last_sent = frame.result
+        if last_sent == FRAME_NOBODY:
+            count += 1
+    return count
 
 
 def _check(level: ControlLevel, passed: int, failed: int) -> dict[str, Any]:

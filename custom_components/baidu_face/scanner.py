@@ -3,11 +3,14 @@
 A *visit* starts when a trigger entity turns active (triggers.py), on the
 camera's interval, or when `image_processing.scan` is called. It scans a burst
 of frames a few seconds apart and stops once the outcome is settled
-(identify: a person confirmed by `frames_to_confirm` frames, see decisions.py)
-or at the first face (detect). A frame that looks like the last frame sent is
-not sent (change_gate.py), except the frames that may confirm a person: a
-person standing still at the door is what confirmation expects (the very same
-picture again is not sent: it would confirm nothing). Those follow
+(identify: a person confirmed by `frames_to_confirm` frames, or a stranger by
+the frames that named nobody, see decisions.py) or at the first face (detect):
+a settled visit sends nothing more, so a stranger is announced within about
+one burst interval of the trigger and the burst's later frames cost no call.
+A frame that looks like the last frame sent is not sent (change_gate.py),
+except the frames that may confirm a person: a person standing still at the
+door is what confirmation expects (the very same picture again is not sent: it
+would confirm nothing). Those follow
 CONFIRM_DELAY after the frame that named them, not a whole burst interval,
 and a visit always has the frames left to confirm whoever it named (an
 interval's one-frame visit too). When the visit ends it is concluded

@@ -11,6 +11,8 @@ construction, and on the local server scored around the threshold of 80). Every 
 own sensor noise, so a visit's frames differ as a real camera's do. Time is not compressed:
 latency is measured from motion on to the announcement on the bus. The day comes from
 `DoorDay` (JSON in $DOOR_DAY); the figures go to the JSON file named by $DOOR_RESULT.
+$DOOR_UNKNOWN_FRAMES sets the frames that confirm a stranger (decisions.Rule: 0 is the rule before
+it existed, a stranger announced at the end of the burst); unset, the integration's own.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import os
 import random
 import time
 from collections.abc import AsyncIterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy
@@ -159,6 +161,8 @@ class Figures:
     """What one setting made of the day."""
 
     frames_to_confirm: int
+    # The frames that confirm a stranger (0: the end of the burst).
+    unknown_frames: int = 0
     family_visits: int = 0
     # Family visits that announced the right person (and no one else).
     recognized: int = 0
@@ -171,6 +175,14 @@ class Figures:
     calls: dict[str, int] = field(default_factory=dict)
     # Motion on → the right person's announcement, seconds.
     latencies: list[float] = field(default_factory=list)
+    # Family visits announced as a stranger (at all: even beside the right name).
+    family_as_strangers: int = 0
+    # Strangers' and look-alikes' visits, those announced as a stranger, and motion on → that
+    # announcement, seconds; each such visit's identify calls.
+    stranger_visits: int = 0
+    strangers_announced: int = 0
+    stranger_latencies: list[float] = field(default_factory=list)
+    stranger_calls: list[int] = field(default_factory=list)
 
 
 @pytest.fixture(autouse=True)
@@ -209,6 +221,7 @@ async def test_the_door_day(hass: HomeAssistant, baidu: RunningServer, tmp_path:
     """Play the day at the door with $DOOR_CONFIRM frames to confirm; write what it cost and announced."""
     day = DoorDay(**json.loads(os.environ.get("DOOR_DAY", "{}")))
     confirm = int(os.environ.get("DOOR_CONFIRM", "1"))
+    unknown_frames = os.environ.get("DOOR_UNKNOWN_FRAMES")
     visits = door_day(day)
     pictures = {photo: FACES / photo for photo in {*FAMILY_PHOTOS, *STRANGERS}}
     pictures |= await hass.async_add_executor_job(render_lookalikes, tmp_path)
@@ -254,6 +267,9 @@ async def test_the_door_day(hass: HomeAssistant, baidu: RunningServer, tmp_path:
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done(wait_background_tasks=True)
     (scanner,) = entry.runtime_data.scanners.values()
+    if unknown_frames is not None:
+        # The rule to compare with, on the camera's own scanner (its decisions record the same rule).
+        scanner.rule = scanner.decisions.rule = replace(scanner.rule, frames_to_confirm_unknown=int(unknown_frames))
     finished = asyncio.Event()
     scanner.async_add_listener(lambda _: finished.set())
 
@@ -268,19 +284,19 @@ async def test_the_door_day(hass: HomeAssistant, baidu: RunningServer, tmp_path:
     client = entry.runtime_data.client
     before = client.call_counts
     player = entry.async_create_background_task(hass, door.run(), "door frames")
-    figures = Figures(confirm)
+    figures = Figures(confirm, scanner.rule.frames_to_confirm_unknown)
     for visit in visits:
         heard.clear()
         door.showing = visit.picture
         await asyncio.sleep(FRAME_SECONDS)  # the person is in the frame before the sensor says so
         finished.clear()
-        started = time.monotonic()
+        started, identified = time.monotonic(), client.call_counts.get("identify", 0)
         hass.states.async_set(MOTION, "on", {"device_class": "motion"})
         await asyncio.wait_for(finished.wait(), 60)
         await asyncio.sleep(SETTLE_SECONDS)
         hass.states.async_set(MOTION, "off", {"device_class": "motion"})
         door.showing = ""
-        count(figures, visit, started, heard)
+        count(figures, visit, started, heard, client.call_counts.get("identify", 0) - identified)
     player.cancel()
     after = client.call_counts
     figures.calls = {op: after.get(op, 0) - before.get(op, 0) for op in after if op != "token"}
@@ -290,14 +306,23 @@ async def test_the_door_day(hass: HomeAssistant, baidu: RunningServer, tmp_path:
     await hass.config_entries.async_unload(entry.entry_id)
 
 
-def count(figures: Figures, visit: DoorVisit, started: float, heard: list[tuple[float, Event]]) -> None:
-    """Add one visit's announcements to the figures."""
+def count(figures: Figures, visit: DoorVisit, started: float, heard: list[tuple[float, Event]], calls: int) -> None:
+    """Add one visit's announcements and its identify `calls` to the figures."""
     named = [(at, event.data.get("uid")) for at, event in heard if event.event_type == EVENT_RECOGNIZED]
     wrong = [uid for _, uid in named if uid != visit.person]
     figures.false_announcements += len(wrong)
     figures.false_by_lookalikes += len(wrong) if visit.picture.startswith("lookalike:") else 0
     figures.uncertain += sum(event.event_type == EVENT_UNCERTAIN for _, event in heard)
-    figures.unknown_face += sum(event.event_type == EVENT_UNKNOWN_FACE for _, event in heard)
+    strangers = [at for at, event in heard if event.event_type == EVENT_UNKNOWN_FACE]
+    figures.unknown_face += len(strangers)
+    if visit.person is None:
+        figures.stranger_visits += 1
+        figures.stranger_calls.append(calls)
+        if strangers:
+            figures.strangers_announced += 1
+            figures.stranger_latencies.append(strangers[0] - started)
+    elif strangers:
+        figures.family_as_strangers += 1
     if visit.person is not None:
         figures.family_visits += 1
         right = [at for at, uid in named if uid == visit.person]

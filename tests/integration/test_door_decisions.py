@@ -13,6 +13,7 @@ from dataclasses import replace
 from typing import Any
 
 import numpy as np
+import pytest
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_USER
 from homeassistant.const import EVENT_LOGBOOK_ENTRY
@@ -40,9 +41,9 @@ from custom_components.baidu_face.const import (
 from custom_components.baidu_face.decisions import REASON_TIE, Decisions, Rule
 from custom_components.baidu_face.seen import SeenFace
 from custom_components.baidu_face.visits import UNCERTAIN, UNKNOWN, Visit
-from sample_faces.frames import with_noise
+from sample_faces.frames import frame_with, with_noise
 from scripts.benchmark_quality import HEAVILY_BLURRED, blurred
-from tests.faces import photo
+from tests.faces import FACES, STRANGER, photo
 
 from .conftest import FAMILY, camera_subentry, state
 from .test_recognition import IDENTIFY, MOTION, PROBLEM, Setup, identify_calls, motion, scanner_of, tick
@@ -425,3 +426,104 @@ async def test_a_face_that_fails_liveness_is_no_recognition(hass: HomeAssistant,
         "passed": False,
     }
     assert decision["frames_liveness_failed"] == 1
+
+
+STRANGER_PHOTO = "probe/stranger_lin_manuel_miranda.png"
+
+
+def closer(scale: float) -> bytes:
+    """Return a frame of the stranger at another size: he moved, the change gate lets it through."""
+    return frame_with([(FACES / STRANGER, scale)])[0]
+
+
+@pytest.mark.parametrize("still", [True, False], ids=["standing still", "moving"])
+async def test_a_stranger_is_announced_once_two_frames_name_nobody_not_at_the_end_of_the_burst(
+    hass: HomeAssistant, setup_entry: Setup, show: Show, freezer: FrozenDateTimeFactory, still: bool
+) -> None:
+    entry = await setup_door(setup_entry, hass)  # a burst of 5 frames 1 s apart
+    unknown = async_capture_events(hass, EVENT_UNKNOWN_FACE)
+    await show(photo(STRANGER_PHOTO))
+    await motion(hass)  # frame 1 names nobody: one frame is not enough
+    assert identify_calls(entry) == 1
+    assert not unknown
+    if not still:
+        await show(closer(1.0))  # he steps closer: the frame is sent
+    await tick(hass, freezer, 1)  # frame 2 agrees: a stranger, 1 s after the trigger, not 4 s
+    (event,) = unknown
+    # Standing still, the second frame is kept back by the change gate: the same scene, the same answer.
+    assert identify_calls(entry) == (1 if still else 2)
+    decision = event.data["decision"]
+    assert decision["outcome"] == UNKNOWN
+    assert [frame["result"] for frame in decision["frames"]] == ["nobody", "skipped" if still else "nobody"]
+    # The visit is over: the rest of the burst is not scanned, and no second stranger is announced.
+    await show(closer(0.8))
+    for _ in range(5):
+        await tick(hass, freezer, 1)
+    assert identify_calls(entry) == (1 if still else 2)
+    assert len(unknown) == 1
+    assert state(hass, IDENTIFY).state == "stranger"
+
+
+async def test_a_stranger_needs_as_many_frames_as_a_person_when_more_must_confirm(
+    hass: HomeAssistant, setup_entry: Setup, show: Show, freezer: FrozenDateTimeFactory
+) -> None:
+    entry = await setup_door(setup_entry, hass, frames_to_confirm=3)
+    unknown = async_capture_events(hass, EVENT_UNKNOWN_FACE)
+    await show(photo(STRANGER_PHOTO))
+    await motion(hass)
+    await show(closer(1.0))
+    await tick(hass, freezer, 1)
+    assert not unknown  # two frames of three
+    await show(closer(0.8))
+    await tick(hass, freezer, 1)
+    (event,) = unknown
+    assert event.data["frames_scanned"] == 3
+    await tick(hass, freezer, 5)
+    assert identify_calls(entry) == 3
+
+
+@pytest.mark.parametrize("frames_to_confirm", [1, 2])
+async def test_a_person_turning_to_the_camera_in_the_second_frame_is_named_not_announced_as_a_stranger(
+    hass: HomeAssistant, setup_entry: Setup, show: Show, freezer: FrozenDateTimeFactory, frames_to_confirm: int
+) -> None:
+    # Obama's first frame names nobody (here: another face, as a face turned away scores), the next names him.
+    entry = await setup_door(setup_entry, hass, frames_to_confirm=frames_to_confirm)
+    recognized = async_capture_events(hass, EVENT_RECOGNIZED)
+    unknown = async_capture_events(hass, EVENT_UNKNOWN_FACE)
+    await show(photo(STRANGER_PHOTO))
+    await motion(hass)
+    assert not unknown
+    await show(photo("probe/obama.jpg"))
+    await tick(hass, freezer, 1)  # he turns to the camera
+    if frames_to_confirm == 2:
+        await show(with_noise(photo("probe/obama.jpg"), 4))
+        await tick(hass, freezer, 0.3)
+    (event,) = recognized
+    assert event.data["uid"] == "obama"
+    await tick(hass, freezer, 5)
+    assert not unknown
+    assert identify_calls(entry) == 1 + frames_to_confirm
+    assert [frame["result"] for frame in event.data["decision"]["frames"]] == ["nobody"] + ["named"] * frames_to_confirm
+
+
+async def test_a_frame_without_a_face_does_not_agree_with_a_stranger(
+    hass: HomeAssistant, setup_entry: Setup, show: Show, freezer: FrozenDateTimeFactory
+) -> None:
+    # The stranger steps out, the doorway stays empty (kept back by the change gate), then Obama steps in.
+    entry = await setup_door(setup_entry, hass)
+    recognized = async_capture_events(hass, EVENT_RECOGNIZED)
+    unknown = async_capture_events(hass, EVENT_UNKNOWN_FACE)
+    empty, _ = frame_with([])
+    await show(photo(STRANGER_PHOTO))
+    await motion(hass)
+    await show(empty)
+    await tick(hass, freezer, 1)  # no face
+    await tick(hass, freezer, 1)  # the same empty doorway: kept back, it agrees with no face
+    assert not unknown
+    await show(photo("probe/obama.jpg"))
+    await tick(hass, freezer, 1)
+    (event,) = recognized
+    assert event.data["uid"] == "obama"
+    await tick(hass, freezer, 5)
+    assert not unknown
+    assert identify_calls(entry) == 3
