@@ -293,7 +293,9 @@ async def test_the_demo_dashboard_shows_people_and_scans_and_enrols_an_unknown_f
 @pytest.fixture
 async def chinese_demo(socket_enabled: None, tmp_path: Path) -> AsyncIterator[tuple[Demo, HassClient]]:
     """Run the demo with Home Assistant (the server) in Chinese: scripts/demo --language zh-Hans."""
-    demo = Demo(tmp_path / "state", FACES, port=free_port(), baidu_port=free_port(), language="zh-Hans")
+    demo = Demo(
+        tmp_path / "state", FACES, port=free_port(), baidu_port=free_port(), language="zh-Hans", frigate_camera=False
+    )
     async with demo.running() as hass:
         player = asyncio.create_task(demo.player(hass).play())
         try:
