@@ -35,7 +35,7 @@ from .visitors import Visitor, Visitors
 NAME = "Baidu Face"
 # The folder of the visitors, beside the kinds' folders.
 VISITORS = "visitors"
-# The folders' titles (texts.py), in the order the entry's folder lists them.
+# The folders' titles (texts.py).
 _TITLE_KEYS: dict[str, str] = {UNKNOWN: "unknown_faces", VISITORS: "visitors", RECOGNISED: "recognised_faces"}
 
 
@@ -105,9 +105,9 @@ class KeptFacesMediaSource(MediaSource):
     def _entry_node(self, entry: ConfigEntry, titles: dict[str, str], identifier: str | None = "") -> BrowseMediaSource:
         """Return an entry's folder with its kinds and visitors (as the root when `identifier` is None)."""
         folders = [
-            self._visitors_node(entry, titles) if folder == VISITORS else self._kind_node(entry, folder, titles)
-            for folder in _TITLE_KEYS
-            if folder == VISITORS or folder in KINDS
+            self._kind_node(entry, UNKNOWN, titles),
+            self._visitors_node(entry, titles),
+            self._kind_node(entry, RECOGNISED, titles),
         ]
         if identifier is None:
             return _folder(None, NAME, folders)
@@ -139,10 +139,10 @@ class KeptFacesMediaSource(MediaSource):
         """Return a visitor's folder ("Visitor 7 — 4 visits"), their latest crop as its thumbnail."""
         kept = _visitors(entry).kept_faces(visitor)
         name = texts.text(self.hass, "visitor_name", number=visitor.number)
-        key = "visitor_folder_one" if visitor.visits == 1 else "visitor_folder"
+        title = "visitor_folder_one" if visitor.visits == 1 else "visitor_folder"
         node = _folder(
             f"{entry.entry_id}/{VISITORS}/{visitor.number}",
-            texts.text(self.hass, key, visitor=name, visits=visitor.visits),
+            texts.text(self.hass, title, visitor=name, visits=visitor.visits),
             [self._face_node(entry, face) for face in reversed(kept)] if children else None,
         )
         if kept:
