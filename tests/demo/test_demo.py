@@ -205,7 +205,7 @@ async def poll[T](what: str, seconds: float, check: Callable[[], Awaitable[T | N
 
 async def people_follow_recognitions(hass: HassClient) -> None:
     """Every enrolled person has a device whose Last seen, Last seen at, Seen recently and tracker show them seen."""
-    people, _ = await read_registries(hass)
+    people, _, _ = await read_registries(hass)
     assert {name_of(person) for person in PEOPLE} <= {person.name for person in people}
 
     async def everyone_seen() -> bool | None:
@@ -332,7 +332,7 @@ async def teach_and_forget(hass: HassClient, done: Callable[[str], None]) -> Non
         who = await next_stranger_sighting(seen)
     assert who == VISITOR_UID
     done("the enrolled face recognised")
-    people, _ = await read_registries(hass)
+    people, _, _ = await read_registries(hass)
     assert VISITOR_NAME in {person.name for person in people}
 
     listed = await hass.action("baidu_face", "list_faces", {"uid": VISITOR_UID, "group_id": GROUP}, response=True)
