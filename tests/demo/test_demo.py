@@ -3,8 +3,9 @@
 Given a fresh state, the demo reports a busy port before starting anything, and SIGINT or
 SIGTERM during set-up stops everything it started. A first run recognises every enrolled
 person and the stranger; gives each person a device whose "Last seen" and "Seen recently"
-follow the recognitions, each camera an event entity and an annotated "Last scan"; keeps the
-stranger's face for the Media panel; enrols it, recognises it, forgets it, and it is unknown
+follow the recognitions, each camera an event entity and an annotated "Last scan"; remembers
+the stranger as one visitor whose visits rise (a folder in the Media panel, the dashboard's
+sensor); ignored, they are counted, not announced; enrolled, recognised; forgotten, unknown
 again; prints nothing alarming, and stops on SIGTERM after "ready". A second run on other
 ports listens only there, on 127.0.0.1, keeps one dashboard, and stops on SIGINT.
 """
