@@ -317,33 +317,80 @@ async def next_stranger_sighting(seen: list[dict[str, Any]]) -> str:
     return await poll("front-door sighting of the stranger", NEXT_VISIT_SECONDS, stranger)
 
 
+async def visitor_folders(hass: HassClient) -> dict[int, str]:
+    """Return the Media panel's visitor folders: their titles by visitor id."""
+    root = await browse(hass, MEDIA_ROOT)
+    (visitors,) = [child for child in root["children"] if child["media_content_id"].endswith("/visitors")]
+    folders = (await browse(hass, visitors["media_content_id"]))["children"]
+    return {int(folder["media_content_id"].rsplit("/", 1)[1]): folder["title"] for folder in folders}
+
+
+async def visitor_on_dashboard(hass: HassClient, visitor_id: int) -> dict[str, Any] | None:
+    """Return the visitor as the dashboard's "Visitors" sensor lists them (None: not among the latest)."""
+    _, _, sensor = await read_registries(hass)
+    assert sensor is not None
+    listed = (await hass.state(sensor))["attributes"]["visitors"]
+    return next((visitor for visitor in listed if visitor["visitor_id"] == visitor_id), None)
+
+
 async def teach_and_forget(hass: HassClient, done: Callable[[str], None]) -> None:
-    """Enrol a kept unknown face as the visitor, see them recognised; forget the face, see it unknown again."""
+    """The stranger comes back as one visitor; ignored, they are counted, not announced; enrolled, recognised.
 
-    async def unknown_faces() -> list[str] | None:
-        return await kept_faces(hass, "unknown") or None
-
-    faces = await poll("unknown face in the Media panel", SIGHTING_SECONDS, unknown_faces)
-    done("an unknown face in the Media panel")
+    Then one of the enrolled faces forgotten after another, and the stranger is unknown again.
+    """
     async with sightings(hass) as seen:
-        data = {"face_id": faces[0], "uid": VISITOR_UID, "user_info": VISITOR_NAME, "groups": [GROUP]}
-        await hass.action("baidu_face", "enroll_face", data)
-        assert faces[0] not in await kept_faces(hass, "unknown")
-        assert faces[0] in await kept_faces(hass, "recognised")
+
+        async def returning() -> tuple[int, list[int]] | None:
+            by_visitor: dict[int, list[int]] = {}
+            for event in seen:
+                if event["event_type"] == EVENT_UNKNOWN_FACE and event["data"]["visitor_id"] is not None:
+                    by_visitor.setdefault(event["data"]["visitor_id"], []).append(event["data"]["visits"])
+            return next(((number, visits) for number, visits in by_visitor.items() if len(visits) >= 2), None)
+
+        visitor_id, visits = await poll("the stranger back as the same visitor", NEXT_VISIT_SECONDS, returning)
+    # One stranger in the demo: one visitor, whose visits rise with each of their unknown-face events.
+    assert visits == sorted(visits) and visits[-1] > visits[0], visits
+    done(f"the stranger back as visitor {visitor_id} (visits {visits})")
+    titles = await visitor_folders(hass)
+    assert titles[visitor_id].startswith(f"Visitor {visitor_id} — ")
+
+    # Ignored (as the dashboard's Ignore does): counted, kept, and no unknown-face event.
+    async with sightings(hass) as seen:
+        await hass.action("baidu_face", "ignore_visitor", {"visitor_id": visitor_id})
+        counted = visits[-1]
+
+        async def visited_again() -> int | None:
+            listed = await visitor_on_dashboard(hass, visitor_id)
+            assert listed is not None and listed["ignored"]
+            return listed["visits"] if listed["visits"] > counted else None
+
+        now = await poll("an ignored visit counted", NEXT_VISIT_SECONDS, visited_again)
+    ignored = [e for e in seen if e["event_type"] == EVENT_UNKNOWN_FACE and e["data"]["visitor_id"] == visitor_id]
+    assert ignored == []
+    done(f"the ignored visitor counted ({counted} → {now} visits), not announced")
+
+    # Enrolled (as the dashboard's Enroll does): all their faces, and the next frame of them is the new person.
+    async with sightings(hass) as seen:
+        data = {"visitor_id": visitor_id, "uid": VISITOR_UID, "user_info": VISITOR_NAME, "groups": [GROUP]}
+        enrolled = await hass.action("baidu_face", "enroll_face", data, response=True)
+        assert enrolled["visitor_id"] == visitor_id
+        assert set(enrolled["face_ids"]) <= set(await kept_faces(hass, "recognised"))
+        assert visitor_id not in await visitor_folders(hass)
         who = await next_stranger_sighting(seen)
     assert who == VISITOR_UID
-    done("the enrolled face recognised")
+    done("the enrolled visitor recognised")
     people, _, _ = await read_registries(hass)
     assert VISITOR_NAME in {person.name for person in people}
 
     listed = await hass.action("baidu_face", "list_faces", {"uid": VISITOR_UID, "group_id": GROUP}, response=True)
-    (face,) = listed["faces"]
+    assert len(listed["faces"]) == len(enrolled["face_ids"])
     async with sightings(hass) as seen:
-        forget = {"uid": VISITOR_UID, "group_id": GROUP, "face_token": face["face_token"]}
-        await hass.action("baidu_face", "forget_face", forget)
+        for face in listed["faces"]:
+            forget = {"uid": VISITOR_UID, "group_id": GROUP, "face_token": face["face_token"]}
+            await hass.action("baidu_face", "forget_face", forget)
         who = await next_stranger_sighting(seen)
     assert who == "unknown"
-    done("the forgotten face unknown again")
+    done("the forgotten faces unknown again")
 
 
 async def test_a_port_in_use_is_reported_before_anything_starts(tmp_path: Path, socket_enabled: None) -> None:
