@@ -334,9 +334,9 @@ async def visitor_on_dashboard(hass: HassClient, visitor_id: int) -> dict[str, A
 
 
 async def teach_and_forget(hass: HassClient, done: Callable[[str], None]) -> None:
-    """The stranger comes back as one visitor; ignored, they are counted, not announced; enrolled, recognised.
+    """See the stranger come back as one visitor; ignored, counted and not announced; enrolled, recognised.
 
-    Then one of the enrolled faces forgotten after another, and the stranger is unknown again.
+    Then their enrolled faces forgotten one after another, and the stranger is unknown again.
     """
     async with sightings(hass) as seen:
 
@@ -349,7 +349,8 @@ async def teach_and_forget(hass: HassClient, done: Callable[[str], None]) -> Non
 
         visitor_id, visits = await poll("the stranger back as the same visitor", NEXT_VISIT_SECONDS, returning)
     # One stranger in the demo: one visitor, whose visits rise with each of their unknown-face events.
-    assert visits == sorted(visits) and visits[-1] > visits[0], visits
+    assert visits == sorted(visits), visits
+    assert visits[-1] > visits[0], visits
     done(f"the stranger back as visitor {visitor_id} (visits {visits})")
     titles = await visitor_folders(hass)
     assert titles[visitor_id].startswith(f"Visitor {visitor_id} — ")
@@ -361,7 +362,8 @@ async def teach_and_forget(hass: HassClient, done: Callable[[str], None]) -> Non
 
         async def visited_again() -> int | None:
             listed = await visitor_on_dashboard(hass, visitor_id)
-            assert listed is not None and listed["ignored"]
+            assert listed is not None
+            assert listed["ignored"]
             return listed["visits"] if listed["visits"] > counted else None
 
         now = await poll("an ignored visit counted", NEXT_VISIT_SECONDS, visited_again)
