@@ -41,7 +41,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "visitors": "Visitors",
         "remembered": "{count} remembered; the latest:",
         "visitor_number": "Visitor {number}",
-        "visits": "{visits} visits, first seen {first_seen}",
+        "visits": "Visits: {visits}, first seen {first_seen}",
         "ignored": "ignored: counted, not announced",
         "ignore": "Ignore",
         "enroll_visitor_script": "Enroll a visitor of the dashboard",

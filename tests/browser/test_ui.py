@@ -294,7 +294,7 @@ async def test_the_demo_dashboard_shows_people_and_scans_and_enrols_an_unknown_f
             # The latest visitor on the dashboard, with their visits: Ignore, then Enroll from their buttons.
             await page.goto(demo.url + demo.dashboard.path)
             latest = page.locator("hui-conditional-card").filter(has_text=re.compile(r"Visitor \d+")).first
-            await expect(latest).to_contain_text(re.compile(r"\d+ visits, first seen"))
+            await expect(latest).to_contain_text(re.compile(r"Visits: \d+, first seen"))
             await shot(page, "10_dashboard_visitors")
             await latest.locator("hui-button-card", has_text="Ignore").click()
             await expect(latest).to_contain_text("ignored: counted, not announced")
