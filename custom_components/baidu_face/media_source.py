@@ -1,8 +1,11 @@
-"""The kept faces in the Media panel: Baidu Face → (entry) → Unknown faces / Recognised → the crops.
+"""The kept faces in the Media panel: Baidu Face → (entry) → Unknown faces / Visitors / Recognised → the crops.
 
 Identifiers are `<entry_id>`, `<entry_id>/<kind>` and `<entry_id>/<kind>/<face_id>`;
-the entry level is skipped when there is one entry. A crop resolves to its
-authenticated URL (kept_face_view.image_url), which Media Source signs for the player.
+the entry level is skipped when there is one entry. A remembered stranger's crops
+are under Visitors → `<entry_id>/visitors/<number>` ("Visitor 7 — 4 visits"), not
+among the unknown faces (which keep the strangers not remembered); each crop keeps
+its one identifier wherever it is listed. A crop resolves to its authenticated URL
+(kept_face_view.image_url), which Media Source signs for the player.
 """
 
 from __future__ import annotations
@@ -25,12 +28,15 @@ from homeassistant.util import dt as dt_util
 from . import texts
 from .const import DOMAIN
 from .kept_face_view import image_url
-from .kept_faces import KINDS, RECOGNISED, FaceStore, KeptFace, Kind
+from .kept_faces import KINDS, RECOGNISED, UNKNOWN, FaceStore, KeptFace, Kind
 from .texts import camera_name
+from .visitors import Visitor, Visitors
 
 NAME = "Baidu Face"
-# The kinds' folder titles (texts.py).
-_TITLE_KEYS: dict[Kind, str] = {"unknown": "unknown_faces", "recognised": "recognised_faces"}
+# The folder of the visitors, beside the kinds' folders.
+VISITORS = "visitors"
+# The folders' titles (texts.py).
+_TITLE_KEYS: dict[str, str] = {UNKNOWN: "unknown_faces", VISITORS: "visitors", RECOGNISED: "recognised_faces"}
 
 
 async def async_get_media_source(hass: HomeAssistant) -> KeptFacesMediaSource:
@@ -59,20 +65,25 @@ class KeptFacesMediaSource(MediaSource):
 
     @override
     async def async_browse_media(self, item: MediaSourceItem) -> BrowseMediaSource:
-        """Return the entries, an entry's two folders, or a folder's crops."""
+        """Return the entries, an entry's folders, a folder's crops, the visitors, or a visitor's crops."""
         titles = await self._titles()
         if not item.identifier:
             entries = self._entries()
             if len(entries) == 1:
                 return self._entry_node(entries[0], titles, identifier=None)
             return _folder(None, NAME, [self._entry_node(entry, titles) for entry in entries])
-        entry_id, _, kind = item.identifier.partition("/")
+        entry_id, _, folder = item.identifier.partition("/")
         entry = next((entry for entry in self._entries() if entry.entry_id == entry_id), None)
         if entry is None:
             raise BrowseError(f"No Baidu Face entry {entry_id}")
-        if not kind:
+        if not folder:
             return self._entry_node(entry, titles)
-        if kind not in KINDS:
+        if folder == VISITORS:
+            return self._visitors_node(entry, titles, children=True)
+        kind, _, number = folder.partition("/")
+        if kind == VISITORS and number.isdigit() and (visitor := _visitors(entry).get(int(number))) is not None:
+            return self._visitor_node(entry, visitor, titles, children=True)
+        if kind not in KINDS or number:
             raise BrowseError(f"Unknown folder {item.identifier}")
         return self._kind_node(entry, kind, titles, children=True)
 
@@ -86,26 +97,57 @@ class KeptFacesMediaSource(MediaSource):
         store: FaceStore = entry.runtime_data.faces
         return store
 
-    async def _titles(self) -> dict[Kind, str]:
+    async def _titles(self) -> dict[str, str]:
         """Return the folders' titles in Home Assistant's language (it may have changed since set-up)."""
         await texts.async_load(self.hass)
-        return {kind: texts.text(self.hass, key) for kind, key in _TITLE_KEYS.items()}
+        return {folder: texts.text(self.hass, key) for folder, key in _TITLE_KEYS.items()}
 
-    def _entry_node(
-        self, entry: ConfigEntry, titles: dict[Kind, str], identifier: str | None = ""
-    ) -> BrowseMediaSource:
-        """Return an entry's folder with its two kinds (as the root when `identifier` is None)."""
-        kinds = [self._kind_node(entry, kind, titles) for kind in KINDS]
+    def _entry_node(self, entry: ConfigEntry, titles: dict[str, str], identifier: str | None = "") -> BrowseMediaSource:
+        """Return an entry's folder with its kinds and visitors (as the root when `identifier` is None)."""
+        folders = [
+            self._kind_node(entry, UNKNOWN, titles),
+            self._visitors_node(entry, titles),
+            self._kind_node(entry, RECOGNISED, titles),
+        ]
         if identifier is None:
-            return _folder(None, NAME, kinds)
-        return _folder(entry.entry_id, entry.title, kinds)
+            return _folder(None, NAME, folders)
+        return _folder(entry.entry_id, entry.title, folders)
 
     def _kind_node(
-        self, entry: ConfigEntry, kind: Kind, titles: dict[Kind, str], children: bool = False
+        self, entry: ConfigEntry, kind: Kind, titles: dict[str, str], children: bool = False
     ) -> BrowseMediaSource:
+        """Return a kind's folder; the unknown faces are the strangers not remembered (a visitor's are theirs)."""
         store: FaceStore = entry.runtime_data.faces
-        faces = [self._face_node(entry, face) for face in store.faces(kind)] if children else None
+        faces = None
+        if children:
+            visitors = _visitors(entry)
+            shown = [face for face in store.faces(kind) if kind != UNKNOWN or visitors.of_face(face.id) is None]
+            faces = [self._face_node(entry, face) for face in shown]
         return _folder(f"{entry.entry_id}/{kind}", titles[kind], faces)
+
+    def _visitors_node(self, entry: ConfigEntry, titles: dict[str, str], children: bool = False) -> BrowseMediaSource:
+        """Return the visitors' folder: a folder per visitor with kept crops, the most recently seen first."""
+        visitors = _visitors(entry)
+        folders = None
+        if children:
+            folders = [self._visitor_node(entry, v, titles) for v in visitors if visitors.kept_faces(v)]
+        return _folder(f"{entry.entry_id}/{VISITORS}", titles[VISITORS], folders)
+
+    def _visitor_node(
+        self, entry: ConfigEntry, visitor: Visitor, titles: dict[str, str], children: bool = False
+    ) -> BrowseMediaSource:
+        """Return a visitor's folder ("Visitor 7 — 4 visits"), their latest crop as its thumbnail."""
+        kept = _visitors(entry).kept_faces(visitor)
+        name = texts.text(self.hass, "visitor_name", number=visitor.number)
+        title = "visitor_folder_one" if visitor.visits == 1 else "visitor_folder"
+        node = _folder(
+            f"{entry.entry_id}/{VISITORS}/{visitor.number}",
+            texts.text(self.hass, title, visitor=name, visits=visitor.visits),
+            [self._face_node(entry, face) for face in reversed(kept)] if children else None,
+        )
+        if kept:
+            node.thumbnail = image_url(entry.entry_id, kept[-1].id)
+        return node
 
     def _face_node(self, entry: ConfigEntry, face: KeptFace) -> BrowseMediaSource:
         url = image_url(entry.entry_id, face.id)
@@ -128,6 +170,11 @@ class KeptFacesMediaSource(MediaSource):
             person = entry.runtime_data.people.get(face.uid)
             parts.append(person.name if person is not None else face.uid)
         return " · ".join([*parts, camera_name(self.hass, face.camera), seen])
+
+
+def _visitors(entry: ConfigEntry) -> Visitors:
+    visitors: Visitors = entry.runtime_data.visitors
+    return visitors
 
 
 def _folder(identifier: str | None, title: str, children: list[BrowseMediaSource] | None) -> BrowseMediaSource:

@@ -1,6 +1,8 @@
-"""Usage sensors (calls today, this month, left this month, per API in attributes) and each person's last sighting.
+"""Usage sensors (calls today, this month, left this month, per API in attributes), visitors, last sightings.
 
 Days and months are Beijing's (UTC+8), as Baidu's console counts them; see usage.py.
+"Visitors" counts the strangers remembered (visitors.py), the latest ones in its
+attributes, for a dashboard: an ignored visitor's visits are counted there, not announced.
 Each person has "Last seen" (when, with the camera, area, score and group) and
 "Last seen at" (the camera's name, for dashboards); see people.py.
 """
@@ -28,10 +30,13 @@ from .people import Person
 from .runtime import BaiduFaceConfigEntry
 from .texts import camera_name
 from .usage import DAY, MONTH, Usage
+from .visitors import Visitor, Visitors
 
 # Reading the counts makes no request; they are pushed on every change.
 PARALLEL_UPDATES = 0
 UNIT = "calls"
+# How many of the most recently seen visitors "Visitors" lists in its attributes.
+LATEST_VISITORS = 5
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -83,7 +88,9 @@ async def async_setup_entry(
     hass: HomeAssistant, entry: BaiduFaceConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
 ) -> None:
     """Add the entry's usage sensors, and each person's last-seen sensors (as people join, too)."""
-    async_add_entities(UsageSensor(hass, entry, description) for description in SENSORS)
+    async_add_entities(
+        [*(UsageSensor(hass, entry, description) for description in SENSORS), VisitorsSensor(hass, entry)]
+    )
     async_add_person_entities(hass, entry, async_add_entities, _person_sensors)
 
 
@@ -125,6 +132,55 @@ class UsageSensor(SensorEntity):
             return
         self._attr_native_value = self.entity_description.total(self._usage, per_api)
         self._attr_extra_state_attributes = per_api
+
+
+class VisitorsSensor(SensorEntity):
+    """How many visitors are remembered; the latest, with their visits, in the attributes."""
+
+    _attr_has_entity_name = True
+    _attr_should_poll = False
+    _attr_translation_key = "visitors"
+    _attr_state_class = SensorStateClass.MEASUREMENT
+    # It changes at every stranger's visit; the Media panel keeps the visitors' history.
+    _unrecorded_attributes = frozenset({"visitors"})
+
+    def __init__(self, hass: HomeAssistant, entry: BaiduFaceConfigEntry) -> None:
+        """Follow this entry's visitors."""
+        self._visitors: Visitors = entry.runtime_data.visitors
+        self._attr_unique_id = f"{entry.entry_id}_visitors"
+        self._attr_device_info = app_device(hass, entry)
+        self._refresh()
+
+    @override
+    async def async_added_to_hass(self) -> None:
+        """Update whenever a visitor comes, comes back, is ignored, enrolled or forgotten."""
+        self.async_on_remove(self._visitors.async_add_listener(self._updated))
+
+    @callback
+    def _updated(self) -> None:
+        self._refresh()
+        self.async_write_ha_state()
+
+    def _refresh(self) -> None:
+        visitors = self._visitors
+        self._attr_native_value = len(visitors)
+        latest = list(visitors)[:LATEST_VISITORS]
+        self._attr_extra_state_attributes = {"visitors": [_visitor(visitors, visitor) for visitor in latest]}
+
+
+def _visitor(visitors: Visitors, visitor: Visitor) -> dict[str, Any]:
+    """Return a visitor as "Visitors" lists them, with their latest kept crop (what enroll_face can take)."""
+    kept = visitors.kept_faces(visitor)
+    return {
+        "visitor_id": visitor.number,
+        "visitor": visitor.name,
+        "visits": visitor.visits,
+        "first_seen": visitor.first_seen.isoformat(),
+        "last_seen": visitor.last_seen.isoformat(),
+        "cameras": list(visitor.cameras),
+        "ignored": visitor.ignored,
+        "face_id": kept[-1].id if kept else None,
+    }
 
 
 class LastSeenSensor(PersonEntity, SensorEntity):

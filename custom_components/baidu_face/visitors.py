@@ -160,6 +160,7 @@ class Visitors:
         # Cameras whose groups leave no room for the visitors group (said once each).
         self._crowded: set[str] = set()
         self._unsub_daily: CALLBACK_TYPE | None = None
+        self._listeners: list[CALLBACK_TYPE] = []
 
     @classmethod
     async def async_load(
@@ -175,6 +176,12 @@ class Visitors:
     def __len__(self) -> int:
         """Return how many visitors are remembered."""
         return len(self._visitors)
+
+    @callback
+    def async_add_listener(self, listener: CALLBACK_TYPE) -> CALLBACK_TYPE:
+        """Call `listener` whenever the visitors changed (saved); return what removes it."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
 
     def get(self, number: int) -> Visitor | None:
         """Return a visitor by number."""
@@ -338,9 +345,12 @@ class Visitors:
         await self._async_save()
 
     async def _async_save(self) -> None:
+        # Every change is saved (a sighting, an ignore, an enrolment, the bounds): listeners hear them all here.
         await self._store.async_save(
             {"visitors": [v.as_dict() for v in self._visitors.values()], "next_number": self._next}
         )
+        for listener in list(self._listeners):
+            listener()
 
     def diagnostics(self) -> dict[str, Any]:
         """Return how many visitors there are, how many are ignored, the crowded cameras (no faces)."""

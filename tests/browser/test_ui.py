@@ -2,8 +2,8 @@
 
 Log in, add the integration and a camera through Home Assistant's own UI, scan, and see who is there.
 On the running demo: open its dashboard, see a person's card and an annotated "Last scan", browse
-the unknown faces in the Media panel, enrol the last one from the dashboard's button, and see the
-new person recognised.
+the stranger's visitor folder in the Media panel, ignore the visitor and enrol them from the
+dashboard's buttons, and see the new person recognised.
 
 Runs a real Home Assistant (hass) and the local Baidu server as processes, like the demo,
 and drives Debian's chromium headless with Playwright. Screenshots of each step are saved
@@ -26,7 +26,7 @@ from playwright.async_api import Locator, Page, async_playwright, expect
 
 from sample_faces.frames import frame_with
 from scripts.demo import API_KEY, DEMO_PASSWORD, DEMO_USER, SECRET_KEY, Demo
-from scripts.demo_dashboard import VISITOR_NAME, VISITOR_UID
+from scripts.demo_dashboard import VISITOR_NAME, VISITOR_UID, read_registries
 from scripts.hass_driver import HassClient
 from scripts.photo_player import show, show_bytes
 from tests.demo.scans import has_boxes, last_scan, wait_for_boxes
@@ -88,6 +88,15 @@ async def running_demo(socket_enabled: None, tmp_path: Path) -> AsyncIterator[tu
             player.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await player
+
+
+async def wait_for_visitor(hass: HassClient, sensor: str) -> None:
+    """Wait until the entry's Visitors sensor counts a visitor (the demo's stranger, once seen)."""
+    for _ in range(SIGHTING_MS // 1000):
+        if (await hass.state(sensor))["state"] not in ("0", "unknown", "unavailable"):
+            return
+        await asyncio.sleep(1)
+    raise AssertionError(f"no visitor after {SIGHTING_MS // 1000} s")
 
 
 async def shot(page: Page, name: str) -> None:
@@ -269,20 +278,35 @@ async def test_the_demo_dashboard_shows_people_and_scans_and_enrols_an_unknown_f
             await expect(who).to_contain_text(re.compile(r"\b(Stranger|Nobody)\b"), timeout=SIGHTING_MS)
             await shot(page, "08a_dashboard_who_is_there")
 
-            # The unknown faces the cameras kept, in the Media panel.
+            # The stranger is remembered as a visitor: their crops in the Media panel, under Visitors.
+            _, _, sensor = await read_registries(hass)
+            assert sensor is not None
+            await wait_for_visitor(hass, sensor)
             await page.goto(demo.url + "/media-browser")
             folders = page.locator("ha-media-player-browse .child")
             await folders.filter(has_text="Baidu Face").click()
-            await folders.filter(has_text="Unknown faces").click()
+            await expect(folders.filter(has_text="Unknown faces")).to_be_visible()
+            await folders.filter(has_text="Visitors").click()
+            await folders.filter(has_text=re.compile(r"Visitor \d+ — \d+ visits?")).first.click()
             await expect(page.locator("ha-media-player-browse .child", has_text="Front door").first).to_be_visible()
-            await shot(page, "09_media_unknown_faces")
+            await shot(page, "09_media_visitor")
 
-            # Enrol the front door's last unknown face from the dashboard's button.
+            # The latest visitor on the dashboard, with their visits: Ignore, then Enroll from their buttons.
             await page.goto(demo.url + demo.dashboard.path)
-            await page.locator("hui-button-card", has_text=f"Enroll as {VISITOR_NAME}").click()
+            latest = page.locator("hui-conditional-card").filter(has_text=re.compile(r"Visitor \d+")).first
+            await expect(latest).to_contain_text(re.compile(r"Visits: \d+, first seen"))
+            await shot(page, "10_dashboard_visitors")
+            await latest.locator("hui-button-card", has_text="Ignore").click()
+            await expect(latest).to_contain_text("ignored: counted, not announced")
+            await shot(page, "10a_visitor_ignored")
+            assert (await hass.state(sensor))["attributes"]["visitors"][0]["ignored"] is True
+            # The front door's own button is there too (its last unknown face), under the same word.
+            camera_button = page.locator("hui-vertical-stack-card", has_text="Front door: last unknown face")
+            await expect(camera_button.locator("hui-button-card", has_text=f"Enroll as {VISITOR_NAME}")).to_be_visible()
+            await latest.locator("hui-button-card", has_text=f"Enroll as {VISITOR_NAME}").click()
             visitor = page.locator("hui-entities-card", has_text=VISITOR_NAME)
             await expect(visitor.get_by_text("Front door").first).to_be_visible(timeout=SIGHTING_MS)
-            await shot(page, "10_enrolled")
+            await shot(page, "11_enrolled")
             last_seen = await hass.state(f"sensor.{VISITOR_UID}_last_seen")
             assert last_seen["attributes"]["camera_entity_id"] == "camera.front_door"
         finally:
@@ -351,7 +375,7 @@ async def test_in_chinese_activity_media_devices_and_the_dashboard_speak_chinese
 
             await page.goto(demo.url + demo.dashboard.path)
             await expect(page.get_by_text("Front door：上次扫描")).to_be_visible()  # noqa: RUF001
-            await expect(page.get_by_text("注册为访客")).to_be_visible()
+            await expect(page.get_by_text("注册为访客").first).to_be_visible()
             await shot(page, "24_dashboard_zh")
         finally:
             await shot(page, "99_last_page")

@@ -28,6 +28,7 @@ from baidu_face_server.server import RunningServer
 from custom_components.baidu_face.const import (
     CONF_API_KEY,
     CONF_GROUPS,
+    CONF_MAX_VISITORS,
     CONF_SECRET_KEY,
     DOMAIN,
     EVENT_RECOGNIZED,
@@ -260,20 +261,36 @@ async def test_the_media_panel_browses_and_shows_kept_faces(
     entry = await setup_door(setup_entry)
     await door_camera(STRANGER)
     await scan(hass)
+    await door_camera(STRANGER)
+    await scan(hass)
     await door_camera("probe/obama.jpg")
     await scan(hass)
-    (stranger,) = store_of(entry).faces(UNKNOWN)
+    stranger, first_visit = store_of(entry).faces(UNKNOWN)  # newest first
     (obama,) = store_of(entry).faces(RECOGNISED)
 
     # One entry: its level is skipped.
+    media = f"media-source://baidu_face/{entry.entry_id}"
     root = await media_source.async_browse_media(hass, "media-source://baidu_face")
     assert root.title == "Baidu Face"
     assert [(child.title, child.can_expand) for child in root.children or []] == [
         ("Unknown faces", True),
+        ("Visitors", True),
         ("Recognized", True),
     ]
-    unknown_folder = await media_source.async_browse_media(hass, f"media-source://baidu_face/{entry.entry_id}/unknown")
-    (item,) = unknown_folder.children or []
+    # The stranger came twice: one visitor, their crops in their folder, none left among the unknown faces.
+    assert (await media_source.async_browse_media(hass, f"{media}/unknown")).children == []
+    visitors = await media_source.async_browse_media(hass, f"{media}/visitors")
+    (visitor,) = visitors.children or []
+    assert (visitor.title, visitor.media_content_id, visitor.can_expand) == (
+        "Visitor 1 — 2 visits",
+        f"{media}/visitors/1",
+        True,
+    )
+    assert visitor.thumbnail == image_url(entry.entry_id, stranger.id)  # their latest crop
+    visitor_folder = await media_source.async_browse_media(hass, visitor.media_content_id)
+    assert visitor_folder.title == "Visitor 1 — 2 visits"
+    item, first = visitor_folder.children or []
+    assert first.media_content_id == f"{media}/unknown/{first_visit.id}"
     assert item.media_content_id == f"media-source://baidu_face/{entry.entry_id}/unknown/{stranger.id}"
     assert item.media_content_type == "image/jpeg"
     assert item.thumbnail == image_url(entry.entry_id, stranger.id)
@@ -304,19 +321,23 @@ async def test_the_media_panel_browses_and_shows_kept_faces(
     for wrong in (f"{entry.entry_id}/unknown/{'C' * 16}", f"not_an_entry/unknown/{stranger.id}", entry.entry_id):
         with pytest.raises(media_source.Unresolvable):
             await media_source.async_resolve_media(hass, f"media-source://baidu_face/{wrong}", None)
-    with pytest.raises(BrowseError):
-        await media_source.async_browse_media(hass, f"media-source://baidu_face/{entry.entry_id}/elsewhere")
+    for wrong in ("elsewhere", "visitors/2", "visitors/one", "unknown/1", "visitors/1/more"):
+        with pytest.raises(BrowseError):
+            await media_source.async_browse_media(hass, f"{media}/{wrong}")
 
     hass.config.language = "zh-Hans"
     root = await media_source.async_browse_media(hass, "media-source://baidu_face")
-    assert [child.title for child in root.children or []] == ["未知人脸", "已识别"]
+    assert [child.title for child in root.children or []] == ["未知人脸", "访客", "已识别"]
+    visitors = await media_source.async_browse_media(hass, f"{media}/visitors")
+    assert [child.title for child in visitors.children or []] == ["访客 1 — 2 次来访"]
 
 
 async def test_the_media_panel_lists_each_entry_when_there_are_several(
     hass: HomeAssistant, setup_entry: Setup, door_camera: Show, baidu: RunningServer
 ) -> None:
     assert await async_setup_component(hass, "media_source", {})
-    first = await setup_door(setup_entry)
+    # The first remembers no visitors: its strangers stay among the unknown faces.
+    first = await setup_door(setup_entry, **{CONF_MAX_VISITORS: 0})
     second = MockConfigEntry(
         domain=DOMAIN,
         title="Baidu Face (V3 app)",
@@ -336,7 +357,13 @@ async def test_the_media_panel_lists_each_entry_when_there_are_several(
         ("Baidu Face (V3 app)", f"media-source://baidu_face/{second.entry_id}"),
     }
     folders = await media_source.async_browse_media(hass, f"media-source://baidu_face/{first.entry_id}")
-    assert [child.title for child in folders.children or []] == ["Unknown faces", "Recognized"]
+    assert [child.title for child in folders.children or []] == ["Unknown faces", "Visitors", "Recognized"]
+    (stranger,) = (
+        await media_source.async_browse_media(hass, f"media-source://baidu_face/{first.entry_id}/unknown")
+    ).children or []
+    assert stranger.title.startswith("Door · ")
+    visitors = await media_source.async_browse_media(hass, f"media-source://baidu_face/{first.entry_id}/visitors")
+    assert visitors.children == []
     unknown = await media_source.async_browse_media(hass, f"media-source://baidu_face/{second.entry_id}/unknown")
     assert unknown.children == []  # the second entry has no camera
 

@@ -38,6 +38,8 @@ from .test_teach import MOTION, STRANGER_AGAIN, Door, Setup, act, refused, setup
 SEARCH = {"v3": "multi-search", "v2": "multi-identify"}
 ADD = "faceset/user/add"
 EVENT_ENTITY = "event.door_face"
+# The entry's "Visitors" sensor: how many are remembered, the latest in its attributes (for a dashboard).
+VISITORS_SENSOR = "sensor.baidu_face_127_0_0_1_visitors"
 
 
 @pytest.fixture
@@ -142,6 +144,13 @@ async def test_an_ignored_visitor_is_counted_but_not_announced(
     visitor = entry.runtime_data.visitors.get(1)
     assert visitor is not None
     assert (visitor.visits, visitor.ignored, len(visitor.face_ids)) == (2, True, 2)
+    # The dashboard's sensor still counts them.
+    sensor = state(hass, VISITORS_SENSOR)
+    assert sensor.state == "1"
+    (listed,) = sensor.attributes["visitors"]
+    assert (listed["visitor_id"], listed["visitor"], listed["visits"], listed["ignored"]) == (1, "Visitor 1", 2, True)
+    assert listed["face_id"] == visitor.face_ids[-1]
+    assert listed["cameras"] == ["camera.door"]
 
     await act(hass, "unignore_visitor", {"visitor_id": 1})
     (announced,) = await move(door, (door.folder / "look_1.img").read_bytes())
@@ -174,6 +183,7 @@ async def test_enrolling_a_visitor_moves_all_their_faces_and_the_next_frame_is_t
     # The visitor is gone, from the face set too.
     assert entry.runtime_data.visitors.get(1) is None
     assert await visitors_in_face_set(hass, entry) == []
+    assert (state(hass, VISITORS_SENSOR).state, state(hass, VISITORS_SENSOR).attributes["visitors"]) == ("0", [])
 
     recognised = await door.look((door.folder / "look_1.img").read_bytes())
     assert recognised.event_type == EVENT_RECOGNIZED
