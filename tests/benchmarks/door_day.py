@@ -31,38 +31,23 @@ import numpy
 import pytest
 from homeassistant.core import Event, HomeAssistant, callback
 from PIL import Image
-from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from baidu_face_server import running_server
 from baidu_face_server.images import decode_image_bytes
 from baidu_face_server.server import RunningServer, shared_engine
 from custom_components.baidu_face.const import (
-    CONF_API_KEY,
-    CONF_API_VERSION,
-    CONF_CAMERA,
     CONF_COOLDOWN,
-    CONF_ENDPOINT,
     CONF_FRAMES_TO_CONFIRM,
-    CONF_GROUPS,
     CONF_MAX_FACES,
-    CONF_MODE,
-    CONF_PLAN,
-    CONF_SECRET_KEY,
-    CONF_THRESHOLD,
-    DOMAIN,
     EVENT_RECOGNIZED,
     EVENT_UNCERTAIN,
     EVENT_UNKNOWN_FACE,
-    PLAN_PAID,
-    SUBENTRY_CAMERA,
-    camera_unique_id,
 )
 from scripts.photo_player import doorway_frame, show_bytes, triggered_by
-from tests.conftest import BOTH, apps
+from tests.benchmarks import MOTION, setup_door
+from tests.conftest import apps
 from tests.faces import FACES, STRANGER, build_face_set
 
-CAMERA = "camera.door"
-MOTION = "binary_sensor.door_motion"
 FAMILY = ("obama", "kit_harington", "alex_lacamoire")
 # A family member's visit: their probe photos.
 FAMILY_PHOTOS = {
@@ -228,44 +213,14 @@ async def test_the_door_day(hass: HomeAssistant, baidu: RunningServer, tmp_path:
     frame = tmp_path / "door.jpg"
     door = await hass.async_add_executor_job(Door, frame, pictures, day.seed)
     show_bytes(frame, door.copies[""][0])
-    hass.states.async_set(MOTION, "off", {"device_class": "motion"})
-    camera = MockConfigEntry(domain="local_file", options={"name": "Door", "file_path": str(frame)}, title="Door")
-    camera.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(camera.entry_id)
     settings = {
-        CONF_CAMERA: CAMERA,
-        CONF_MODE: "identify",
-        CONF_GROUPS: ["family"],
-        CONF_THRESHOLD: 80.0,
         CONF_MAX_FACES: 1,
         **triggered_by(MOTION),
         # Every visit is someone new at the door: no cool-down hides a second visit's announcement.
         CONF_COOLDOWN: 0,
         CONF_FRAMES_TO_CONFIRM: confirm,
     }
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title="Baidu Face",
-        data={
-            CONF_API_KEY: BOTH.api_key,
-            CONF_SECRET_KEY: BOTH.secret_key,
-            CONF_API_VERSION: "v3",
-            CONF_ENDPOINT: baidu.url,
-        },
-        options={CONF_GROUPS: ["family"], CONF_PLAN: PLAN_PAID},
-        unique_id=BOTH.api_key,
-        subentries_data=[
-            {
-                "data": settings,
-                "subentry_type": SUBENTRY_CAMERA,
-                "title": "Door",
-                "unique_id": camera_unique_id(CAMERA, "identify"),
-            }
-        ],
-    )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done(wait_background_tasks=True)
+    entry = await setup_door(hass, baidu, frame, **settings)
     (scanner,) = entry.runtime_data.scanners.values()
     if unknown_frames is not None:
         # The rule to compare with, on the camera's own scanner (its decisions record the same rule).

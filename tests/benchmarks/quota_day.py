@@ -27,36 +27,22 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
-from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from baidu_face_server import running_server
 from baidu_face_server.server import RunningServer
 from custom_components.baidu_face.const import (
-    CONF_API_KEY,
-    CONF_API_VERSION,
-    CONF_CAMERA,
     CONF_CHANGE_THRESHOLD,
-    CONF_ENDPOINT,
-    CONF_GROUPS,
     CONF_MAX_FACES,
-    CONF_MODE,
-    CONF_PLAN,
     CONF_SCAN_INTERVAL,
-    CONF_SECRET_KEY,
-    CONF_THRESHOLD,
-    DOMAIN,
     EVENT_RECOGNIZED,
     EVENT_UNKNOWN_FACE,
-    PLAN_PAID,
-    SUBENTRY_CAMERA,
-    camera_unique_id,
 )
 from scripts.photo_player import doorway_frame, show_bytes, triggered_by
-from tests.conftest import BOTH, apps
+from tests.benchmarks import MOTION, setup_door
+from tests.conftest import apps
 from tests.faces import FACES, PEOPLE, STRANGER, build_face_set
 
-CAMERA = "camera.door"
-MOTION = "binary_sensor.door_motion"
 IDENTIFY = "image_processing.door_recognised_person"
 FIXED_SECONDS = 10
 # Frames with the same picture differ only by sensor noise: a few of each, shown at random.
@@ -208,43 +194,8 @@ async def test_replay_the_day(
     frame = tmp_path / "door.jpg"
     doorway = Doorway(frame, visits, day.seed)
     doorway.show(None)
-    hass.states.async_set(MOTION, "off", {"device_class": "motion"})
-    camera = MockConfigEntry(domain="local_file", options={"name": "Door", "file_path": str(frame)}, title="Door")
-    camera.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(camera.entry_id)
-    data = {
-        CONF_CAMERA: CAMERA,
-        CONF_MODE: "identify",
-        CONF_GROUPS: ["family"],
-        CONF_THRESHOLD: 80.0,
-        CONF_MAX_FACES: 3,
-        **settings,
-    }
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title="Baidu Face",
-        data={
-            CONF_API_KEY: BOTH.api_key,
-            CONF_SECRET_KEY: BOTH.secret_key,
-            CONF_API_VERSION: "v3",
-            CONF_ENDPOINT: baidu.url,
-        },
-        # Baidu's paid plan: no monthly cap (the fixed interval would spend a free month), 10 QPS.
-        options={CONF_GROUPS: ["family"], CONF_PLAN: PLAN_PAID},
-        unique_id=BOTH.api_key,
-        subentries_data=[
-            {
-                "data": data,
-                "subentry_type": SUBENTRY_CAMERA,
-                "title": "Door",
-                "unique_id": camera_unique_id(CAMERA, "identify"),
-            }
-        ],
-    )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
     # The start-up read of the people is set-up, not the day's scanning: done before counting.
-    await hass.async_block_till_done(wait_background_tasks=True)
+    entry = await setup_door(hass, baidu, frame, **{CONF_MAX_FACES: 3, **settings})
 
     if mode == "motion":
         # Before triggers: an automation, one scan when motion turns on.
