@@ -76,18 +76,25 @@ async def home_assistant(socket_enabled: None, tmp_path: Path) -> AsyncIterator[
         yield demo, hass
 
 
-@pytest.fixture
-async def running_demo(socket_enabled: None, tmp_path: Path) -> AsyncIterator[tuple[Demo, HassClient]]:
-    """Run the demo as `scripts/demo` does: people enrolled, cameras playing, its dashboard."""
-    demo = Demo(tmp_path / "state", FACES, port=free_port(), baidu_port=free_port(), frigate_camera=False)
+@contextlib.asynccontextmanager
+async def playing(demo: Demo) -> AsyncIterator[HassClient]:
+    """Run `demo` with its cameras playing, as `scripts/demo` does, until the block ends."""
     async with demo.running() as hass:
         player = asyncio.create_task(demo.player(hass).play())
         try:
-            yield demo, hass
+            yield hass
         finally:
             player.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await player
+
+
+@pytest.fixture
+async def running_demo(socket_enabled: None, tmp_path: Path) -> AsyncIterator[tuple[Demo, HassClient]]:
+    """Run the demo as `scripts/demo` does: people enrolled, cameras playing, its dashboard."""
+    demo = Demo(tmp_path / "state", FACES, port=free_port(), baidu_port=free_port(), frigate_camera=False)
+    async with playing(demo) as hass:
+        yield demo, hass
 
 
 async def wait_for_visitor(hass: HassClient, sensor: str) -> None:
@@ -320,14 +327,8 @@ async def chinese_demo(socket_enabled: None, tmp_path: Path) -> AsyncIterator[tu
     demo = Demo(
         tmp_path / "state", FACES, port=free_port(), baidu_port=free_port(), language="zh-Hans", frigate_camera=False
     )
-    async with demo.running() as hass:
-        player = asyncio.create_task(demo.player(hass).play())
-        try:
-            yield demo, hass
-        finally:
-            player.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await player
+    async with playing(demo) as hass:
+        yield demo, hass
 
 
 async def test_in_chinese_activity_media_devices_and_the_dashboard_speak_chinese(
