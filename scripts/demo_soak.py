@@ -27,7 +27,7 @@ from pathlib import Path
 
 import aiohttp
 
-from custom_components.baidu_face.const import EVENT_RECOGNIZED, EVENT_UNKNOWN_FACE
+from custom_components.baidu_face.const import DOMAIN, EVENT_RECOGNIZED, EVENT_UNKNOWN_FACE
 from scripts import door_latency
 from scripts.demo import DEMO_PASSWORD, DEMO_USER, ROOT, USAGE_SENSORS
 from scripts.hass_driver import HassClient, HassError, HassUnavailable
@@ -37,6 +37,7 @@ NOISE = re.compile(r"\b(WARNING|ERROR|CRITICAL)\b|Traceback")
 # What makes two log lines the same message: their text without times, numbers and addresses.
 VARYING = re.compile(r"^\S+ \S+ |\b0x[0-9a-f]+\b|\d+(\.\d+)?")
 READY_SECONDS = 600
+VISITORS = "sensor.baidu_face_visitors"
 
 
 @dataclass
@@ -49,6 +50,9 @@ class Sample:
     recognitions: int
     unknown_faces: int
     calls_today: str
+    visitors: str  # the Visitors sensor: strangers remembered
+    kept_mb: float  # the integration's kept crops (people's and visitors' faces)
+    face_set_mb: float  # the local server's face set (its database)
 
 
 @dataclass
@@ -108,14 +112,24 @@ def noise(state: Path) -> collections.Counter[str]:
 
 async def sample(soak: Soak, hass: HassClient, started: float) -> Sample:
     """Measure the run now."""
-    try:
-        calls = (await hass.state(USAGE_SENSORS["calls_today"]))["state"]
-    except HassError as err:
-        calls = f"({err})"
+    calls, visitors = [await _state(hass, entity_id) for entity_id in (USAGE_SENSORS["calls_today"], VISITORS)]
     memory = {name: resident_mb(pid) for name, pid in soak.pids().items()}
     hours = (time.monotonic() - started) / 3600
     state_mb = await asyncio.to_thread(size_mb, soak.state)
-    return Sample(hours, memory, state_mb, soak.fired[EVENT_RECOGNIZED], soak.fired[EVENT_UNKNOWN_FACE], calls)
+    kept_mb = await asyncio.to_thread(size_mb, soak.state / "ha" / DOMAIN)
+    face_set_mb = sum(path.stat().st_blocks * 512 for path in soak.state.glob("faces.sqlite3*")) / 1e6
+    fired = soak.fired
+    return Sample(
+        hours, memory, state_mb, fired[EVENT_RECOGNIZED], fired[EVENT_UNKNOWN_FACE], calls, visitors,
+        kept_mb, face_set_mb,
+    )  # fmt: skip
+
+
+async def _state(hass: HassClient, entity_id: str) -> str:
+    try:
+        return str((await hass.state(entity_id))["state"])
+    except HassError as err:
+        return f"({err})"
 
 
 def say(measured: Sample) -> None:
@@ -124,7 +138,9 @@ def say(measured: Sample) -> None:
     print(
         f"[soak] {measured.hours:5.2f} h: {measured.recognitions} recognitions, {measured.unknown_faces} unknown"
         f" faces; resident {memory};"
-        f" state {measured.state_mb:.1f} MB; calls today {measured.calls_today}",
+        f" state {measured.state_mb:.1f} MB (kept crops {measured.kept_mb:.1f} MB,"
+        f" face set {measured.face_set_mb:.1f} MB);"
+        f" calls today {measured.calls_today}; visitors {measured.visitors}",
         flush=True,
     )
 
@@ -189,7 +205,7 @@ def report(run: Soak, samples: list[Sample], ended_by_itself: bool) -> None:
     print(
         "  hours  recognitions  per hour  unknown  per hour  "
         + "  ".join(f"{name} MB" for name in names)
-        + "  state MB  calls today"
+        + "  state MB  kept MB  face set MB  calls today  visitors"
     )
     for before, now in zip([None, *hourly], hourly, strict=False):
         span = (now.hours - before.hours) if before else 0.0
@@ -201,7 +217,8 @@ def report(run: Soak, samples: list[Sample], ended_by_itself: bool) -> None:
         memory = "  ".join(f"{now.memory_mb.get(name, 0):{len(name) + 3}.0f}" for name in names)
         print(
             f"  {now.hours:5.2f}  {now.recognitions:12d}  {rates[0]:8.0f}  {now.unknown_faces:7d}  {rates[1]:8.0f}"
-            f"  {memory}  {now.state_mb:8.1f}  {now.calls_today}"
+            f"  {memory}  {now.state_mb:8.1f}  {now.kept_mb:7.1f}  {now.face_set_mb:11.1f}  {now.calls_today:>11}"
+            f"  {now.visitors:>8}"
         )
     counted = noise(run.state)
     print(f"[soak] lines at WARNING or above in the logs: {sum(counted.values())}")
