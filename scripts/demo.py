@@ -69,6 +69,7 @@ from custom_components.baidu_face.const import (
     camera_unique_id,
 )
 from custom_components.baidu_face.frigate_events import SubLabelPolicy
+from custom_components.baidu_face.people import person_identifier
 from sample_faces import FOLDER as SAMPLE_FACES
 from sample_faces import enrolment_photos
 from scripts.demo_dashboard import LANGUAGES, Dashboard
@@ -112,6 +113,14 @@ USAGE_SENSORS = {
     "remaining_this_month": "sensor.baidu_face_remaining_this_month",
 }
 LOCK = "demo.lock"
+# The names a Chinese household would give the sample photos' people (the Last scan labels draw them).
+CHINESE_NAMES = {
+    "obama": "奥巴马",
+    "biden": "拜登",
+    "kit_harington": "基特·哈灵顿",
+    "rose_leslie": "罗丝·莱斯利",
+    "alex_lacamoire": "亚历克斯·拉卡莫尔",
+}
 # What a stopped process gets before SIGKILL: everything is gone within 10 s of a signal.
 STOP_SECONDS = 7.0
 # A process that ends this soon after it started, this many times in a row, is not started
@@ -705,24 +714,46 @@ class Demo:
             if person in self.enrolled:  # enrolled on an earlier run
                 continue
             for photo in photos:
-                data = {"uid": person, "user_info": _name(person), "groups": [GROUP], "image_path": str(photo)}
+                name = _name(person, self.language)
+                data = {"uid": person, "user_info": name, "groups": [GROUP], "image_path": str(photo)}
                 try:
                     await hass.action(DOMAIN, "register_user", data)
                 except HassError as err:
                     log(f"could not enroll {photo.name}: {err}")
                 else:
                     self.enrolled.add(person)
-            log(f"enrolled {_name(person)} ({len(photos)} photo{'s' if len(photos) > 1 else ''})")
+            log(f"enrolled {_name(person, self.language)} ({len(photos)} photo{'s' if len(photos) > 1 else ''})")
 
     async def add_people(self, hass: HassClient) -> None:
         """Give each enrolled person a Home Assistant person tracked by their face tracker, as README suggests."""
         (people,) = await hass.websocket({"type": "person/list"})
         tracked = {tracker for person in people["storage"] + people["config"] for tracker in person["device_trackers"]}
+        trackers = await self.trackers(hass)
         for uid in sorted(self.enrolled):
-            # The tracker is named after the device, which is named by the user_info enrol gave.
-            tracker = f"device_tracker.{uid}"
-            if tracker not in tracked:
-                await hass.websocket({"type": "person/create", "name": _name(uid), "device_trackers": [tracker]})
+            if (tracker := trackers.get(uid)) and tracker not in tracked:
+                name = _name(uid, self.language)
+                await hass.websocket({"type": "person/create", "name": name, "device_trackers": [tracker]})
+
+    async def trackers(self, hass: HassClient) -> dict[str, str]:
+        """Return each enrolled person's face tracker by uid, once they all exist (30 s at most).
+
+        Looked up, not guessed: the tracker is named after the person's device, whose name is the
+        user_info enrol gave (a Chinese name's entity id is its pinyin).
+        """
+        (entry,) = await hass.entries(DOMAIN)
+        deadline = time.monotonic() + 30
+        while True:
+            (entities,) = await hass.websocket({"type": "config/entity_registry/list"})
+            trackers = {
+                uid: entity["entity_id"]
+                for entity in entities
+                if entity["platform"] == DOMAIN and entity["entity_id"].startswith("device_tracker.")
+                for uid in self.enrolled
+                if entity["unique_id"].startswith(f"{person_identifier(entry['entry_id'], uid)}:")
+            }
+            if len(trackers) == len(self.enrolled) or time.monotonic() > deadline:
+                return trackers
+            await asyncio.sleep(0.5)
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[HassClient]:
@@ -815,7 +846,10 @@ def _ending(code: int) -> str:
     return f"exited (code {code})"
 
 
-def _name(person: str) -> str:
+def _name(person: str, language: str = "en") -> str:
+    """Return the name the demo enrols a person under: in Chinese for a Chinese Home Assistant."""
+    if language == "zh-Hans":
+        return CHINESE_NAMES[person]
     return person.replace("_", " ").title()
 
 

@@ -24,8 +24,9 @@ from typing import Any
 import pytest
 from playwright.async_api import Locator, Page, async_playwright, expect
 
+from custom_components.baidu_face.image import _drawable, label_font
 from sample_faces.frames import frame_with
-from scripts.demo import API_KEY, DEMO_PASSWORD, DEMO_USER, SECRET_KEY, Demo
+from scripts.demo import API_KEY, CHINESE_NAMES, DEMO_PASSWORD, DEMO_USER, SECRET_KEY, Demo
 from scripts.demo_dashboard import VISITOR_NAME, VISITOR_UID, read_registries
 from scripts.hass_driver import HassClient
 from scripts.photo_player import show, show_bytes
@@ -361,14 +362,14 @@ async def test_in_chinese_activity_media_devices_and_the_dashboard_speak_chinese
             await expect(folders.filter(has_text="已识别")).to_be_visible()
             await shot(page, "21_media_zh")
             await folders.filter(has_text="已识别").click()
-            # A recognized face's item is titled by the person's name ("Kit Harington", not kit_harington).
-            names = "|".join(person.replace("_", " ").title() for person in PEOPLE)
+            # A recognized face's item is titled by the person's name, as the household wrote it (奥巴马).
+            names = "|".join(CHINESE_NAMES[person] for person in PEOPLE)
             item = page.locator("ha-media-player-browse .child", has_text=re.compile(rf"^\s*({names}) · "))
             await expect(item.first).to_be_visible()
             await shot(page, "22_media_recognized_zh")
 
             (devices,) = await hass.websocket({"type": "config/device_registry/list"})
-            obama = next(device for device in devices if device["name"] == "Obama")
+            obama = next(device for device in devices if device["name"] == "奥巴马")
             assert obama["model"] == "人员"
             await page.goto(f"{demo.url}/config/devices/device/{obama['id']}")
             await expect(page.get_by_text("人员").first).to_be_visible()
@@ -378,6 +379,16 @@ async def test_in_chinese_activity_media_devices_and_the_dashboard_speak_chinese
             await expect(page.get_by_text("Front door：上次扫描")).to_be_visible()  # noqa: RUF001
             await expect(page.get_by_text("注册为访客").first).to_be_visible()
             await shot(page, "24_dashboard_zh")
+
+            # The front door's Last scan labels the face with its Chinese name, in glyphs the label font has
+            # (not the uid it falls back to): shown whole in 25_last_scan_zh.png.
+            assert all(_drawable(label_font(38), name) == name for name in CHINESE_NAMES.values())
+            event = await hass.state("event.front_door_face")
+            if event["attributes"]["event_type"] == "recognized":
+                assert event["attributes"]["name"] in CHINESE_NAMES.values()
+            picture = (await hass.state("image.front_door_last_scan"))["attributes"]["entity_picture"]
+            await page.goto(demo.url + picture)
+            await shot(page, "25_last_scan_zh")
         finally:
             await shot(page, "99_last_page")
             await browser.close()
