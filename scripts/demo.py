@@ -713,8 +713,8 @@ class Demo:
         for person, photos in enrolment_photos(self.state / "photos").items():
             if person in self.enrolled:  # enrolled on an earlier run
                 continue
+            name = _name(person, self.language)
             for photo in photos:
-                name = _name(person, self.language)
                 data = {"uid": person, "user_info": name, "groups": [GROUP], "image_path": str(photo)}
                 try:
                     await hass.action(DOMAIN, "register_user", data)
@@ -722,7 +722,7 @@ class Demo:
                     log(f"could not enroll {photo.name}: {err}")
                 else:
                     self.enrolled.add(person)
-            log(f"enrolled {_name(person, self.language)} ({len(photos)} photo{'s' if len(photos) > 1 else ''})")
+            log(f"enrolled {name} ({len(photos)} photo{'s' if len(photos) > 1 else ''})")
 
     async def add_people(self, hass: HassClient) -> None:
         """Give each enrolled person a Home Assistant person tracked by their face tracker, as README suggests."""

@@ -22,6 +22,7 @@ import signal
 import sys
 import tempfile
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -94,9 +95,9 @@ def resident_mb(pid: int) -> float:
     return 0.0
 
 
-def size_mb(folder: Path) -> float:
-    """Return what a folder's files take on disk, in MB."""
-    return sum(path.stat().st_blocks * 512 for path in folder.rglob("*") if path.is_file()) / 1e6
+def size_mb(paths: Iterable[Path]) -> float:
+    """Return what the files among `paths` take on disk, in MB."""
+    return sum(path.stat().st_blocks * 512 for path in paths if path.is_file()) / 1e6
 
 
 def noise(state: Path) -> collections.Counter[str]:
@@ -115,9 +116,9 @@ async def sample(soak: Soak, hass: HassClient, started: float) -> Sample:
     visitors = await _visitors(hass)
     memory = {name: resident_mb(pid) for name, pid in soak.pids().items()}
     hours = (time.monotonic() - started) / 3600
-    state_mb = await asyncio.to_thread(size_mb, soak.state)
-    kept_mb = await asyncio.to_thread(size_mb, soak.state / "ha" / DOMAIN)
-    face_set_mb = sum(path.stat().st_blocks * 512 for path in soak.state.glob("faces.sqlite3*")) / 1e6
+    state_mb = await asyncio.to_thread(size_mb, soak.state.rglob("*"))
+    kept_mb = await asyncio.to_thread(size_mb, (soak.state / "ha" / DOMAIN).rglob("*"))
+    face_set_mb = await asyncio.to_thread(size_mb, soak.state.glob("faces.sqlite3*"))
     fired = soak.fired
     return Sample(
         hours, memory, state_mb, fired[EVENT_RECOGNIZED], fired[EVENT_UNKNOWN_FACE], calls, visitors,
