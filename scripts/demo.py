@@ -27,6 +27,7 @@ import argparse
 import asyncio
 import contextlib
 import fcntl
+import itertools
 import os
 import shutil
 import signal
@@ -492,7 +493,14 @@ class Demo:
             left.remove(best)
             ordered.append(best)
             shown |= shows(best)
-        return ordered
+        # Strangers (nobody enrolled in the photo) come back every third visit: what a visitor
+        # does (returning, ignored, enrolled, corrected) shows within three minutes of "ready".
+        strangers = [photo for photo in ordered if not shows(photo) & set(people)]
+        known = [photo for photo in ordered if photo not in strangers]
+        if not strangers or not known:
+            return ordered
+        again = itertools.cycle(strangers)
+        return [played for pair in itertools.batched(known, 2, strict=False) for played in (*pair, next(again))]
 
     def player(self, hass: HassClient) -> PhotoPlayer:
         """Return the cameras' photo player: it sets their motion sensors, and plays Frigate at the garden."""

@@ -26,17 +26,17 @@ from scripts.hass_driver import HassClient
 URL_PATH = "baidu-face"
 TITLE = "Baidu Face"
 ICON = "mdi:face-recognition"
-# Whom a camera's last unknown face becomes when its dashboard button is pressed.
-VISITOR_UID = "visitor"
-VISITOR_NAME = "Visitor"
+# Whom an Enroll button makes of a camera's last unknown face or of a visitor: a new person
+# each time, named after the minute it was pressed (Home Assistant templates, rendered then).
+GUEST_UID = "guest_{{ now().strftime('%y%m%d_%H%M%S') }}"
 # The dashboard's own words, in the demo's language (Home Assistant's: --language); the
 # entities' names on it come translated from Home Assistant.
 TEXTS: dict[str, dict[str, str]] = {
     "en": {
-        "visitor": VISITOR_NAME,
+        "guest": "Guest {{ now().strftime('%-d %b %H:%M') }}",
         "last_scan": "{camera}: last scan",
         "last_unknown_face": "{camera}: last unknown face",
-        "enroll": "Enroll as {visitor}",
+        "enroll": "Enroll as a guest",
         "enroll_script": "Enroll the {camera}'s last unknown face",
         "visitors": "Visitors",
         "remembered": "{count} remembered; the latest:",
@@ -49,10 +49,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "index": "Their place on the dashboard (0: the latest)",
     },
     "zh-Hans": {
-        "visitor": "访客",
+        "guest": "客人 {{ now().strftime('%-m月%-d日 %H:%M') }}",
         "last_scan": "{camera}：上次扫描",  # noqa: RUF001 - Chinese punctuation
         "last_unknown_face": "{camera}：上次的陌生人脸",  # noqa: RUF001 - Chinese punctuation
-        "enroll": "注册为{visitor}",
+        "enroll": "注册为客人",
         "enroll_script": "注册{camera}上次的陌生人脸",
         "visitors": "访客",
         "remembered": "记住了 {count} 位；最近的：",  # noqa: RUF001 - Chinese punctuation
@@ -104,7 +104,7 @@ def enrol_script(camera: Camera) -> str:
 
 
 def script_config(camera: Camera, groups: list[str], language: str = "en") -> dict[str, Any]:
-    """Return the script that enrols the face shown by a camera's "Last unknown face" as the visitor."""
+    """Return the script that enrols the face shown by a camera's "Last unknown face" as a new guest."""
     texts = TEXTS[language]
     face_id = f"{{{{ state_attr('{camera.last_unknown_face}', 'face_id') }}}}"
     camera_name = camera.name.lower() if language == "en" else camera.name
@@ -116,7 +116,7 @@ def script_config(camera: Camera, groups: list[str], language: str = "en") -> di
         "sequence": [
             {
                 "action": f"{DOMAIN}.enroll_face",
-                "data": {"face_id": face_id, "uid": VISITOR_UID, "user_info": texts["visitor"], "groups": groups},
+                "data": {"face_id": face_id, "uid": GUEST_UID, "user_info": texts["guest"], "groups": groups},
             }
         ],
     }
@@ -128,7 +128,7 @@ def _nth_visitor(sensor: str) -> str:
 
 
 def visitor_scripts(sensor: str, groups: list[str], language: str = "en") -> dict[str, dict[str, Any]]:
-    """Return the scripts of a visitor's buttons, by id: enroll them as the visitor (all their faces), ignore them."""
+    """Return the scripts of a visitor's buttons, by id: enroll them as a new guest (all their faces), ignore them."""
     texts = TEXTS[language]
     fields = {"index": {"name": texts["index"], "required": True, "selector": {"number": {"min": 0, "max": 9}}}}
     visitor_id = f"{{{{ {_nth_visitor(sensor)}.visitor_id }}}}"
@@ -145,7 +145,7 @@ def visitor_scripts(sensor: str, groups: list[str], language: str = "en") -> dic
             "sequence": sequence,
         }
 
-    enroll = {"uid": VISITOR_UID, "user_info": texts["visitor"], "groups": groups}
+    enroll = {"uid": GUEST_UID, "user_info": texts["guest"], "groups": groups}
     return {
         ENROLL_VISITOR_SCRIPT: script(texts["enroll_visitor_script"], "mdi:account-plus", "enroll_face", enroll),
         IGNORE_VISITOR_SCRIPT: script(texts["ignore_visitor_script"], "mdi:bell-off", "ignore_visitor", {}),
@@ -183,7 +183,7 @@ def visitors_card(sensor: str, language: str = "en") -> dict[str, Any]:
         )
         buttons = [
             _button(
-                texts["enroll"].format(visitor=texts["visitor"]),
+                texts["enroll"],
                 "mdi:account-plus",
                 ENROLL_VISITOR_SCRIPT,
                 {"index": index},
@@ -222,7 +222,7 @@ def dashboard_config(
             cards.append({"type": "vertical-stack", "cards": [{"type": "tile", "entity": camera.recognition}, scan]})
         if camera.last_unknown_face is None:
             continue
-        button = _button(texts["enroll"].format(visitor=texts["visitor"]), "mdi:account-plus", enrol_script(camera))
+        button = _button(texts["enroll"], "mdi:account-plus", enrol_script(camera))
         face = {"type": "picture-entity", "entity": camera.last_unknown_face, "show_state": False}
         face["name"] = texts["last_unknown_face"].format(camera=camera.name)
         cards.append({"type": "vertical-stack", "cards": [face, button]})

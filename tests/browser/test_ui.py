@@ -27,7 +27,7 @@ from playwright.async_api import Locator, Page, async_playwright, expect
 from custom_components.baidu_face.image import _drawable, label_font
 from sample_faces.frames import frame_with
 from scripts.demo import API_KEY, CHINESE_NAMES, DEMO_PASSWORD, DEMO_USER, SECRET_KEY, Demo
-from scripts.demo_dashboard import VISITOR_NAME, VISITOR_UID, read_registries
+from scripts.demo_dashboard import read_registries
 from scripts.hass_driver import HassClient
 from scripts.photo_player import show, show_bytes
 from tests.demo.scans import has_boxes, last_scan, wait_for_boxes
@@ -49,6 +49,8 @@ CHROMIUM_FLAGS = [
 
 # The demo's cameras show each photo once in about 80 s: anyone is seen within this.
 SIGHTING_MS = 150_000
+# The person a dashboard Enroll button makes (scripts/demo_dashboard.py: GUEST_UID and its name).
+GUEST = re.compile(r"Guest \d{1,2} [A-Z][a-z]{2} \d\d:\d\d")
 RECOGNITION = "image_processing.front_door_recognised_person"
 
 pytestmark = pytest.mark.skipif(
@@ -310,13 +312,17 @@ async def test_the_demo_dashboard_shows_people_and_scans_and_enrols_an_unknown_f
             assert (await hass.state(sensor))["attributes"]["visitors"][0]["ignored"] is True
             # The front door's own button is there too (its last unknown face), under the same word.
             camera_button = page.locator("hui-vertical-stack-card", has_text="Front door: last unknown face")
-            await expect(camera_button.locator("hui-button-card", has_text=f"Enroll as {VISITOR_NAME}")).to_be_visible()
-            await latest.locator("hui-button-card", has_text=f"Enroll as {VISITOR_NAME}").click()
-            visitor = page.locator("hui-entities-card", has_text=VISITOR_NAME)
-            await expect(visitor.get_by_text("Front door").first).to_be_visible(timeout=SIGHTING_MS)
+            await expect(camera_button.locator("hui-button-card", has_text="Enroll as a guest")).to_be_visible()
+            await latest.locator("hui-button-card", has_text="Enroll as a guest").click()
+            # A new person, named after the minute the button was pressed ("Guest 3 Dec 10:02").
+            guest = page.locator("hui-entities-card", has_text=GUEST)
+            await expect(guest.get_by_text("Front door").first).to_be_visible(timeout=SIGHTING_MS)
             await shot(page, "11_enrolled")
-            last_seen = await hass.state(f"sensor.{VISITOR_UID}_last_seen")
-            assert last_seen["attributes"]["camera_entity_id"] == "camera.front_door"
+            people, _, _ = await read_registries(hass)
+            (enrolled,) = [person for person in people if GUEST.fullmatch(person.name)]
+            (last_seen,) = [row["entity"] for row in enrolled.rows if row["entity"].endswith("_last_seen")]
+            assert (await hass.state(last_seen))["attributes"]["camera_entity_id"] == "camera.front_door"
+            assert (await hass.state(last_seen))["attributes"]["uid"].startswith("guest_")
         finally:
             await shot(page, "99_last_page")
             await browser.close()
@@ -377,7 +383,7 @@ async def test_in_chinese_activity_media_devices_and_the_dashboard_speak_chinese
 
             await page.goto(demo.url + demo.dashboard.path)
             await expect(page.get_by_text("Front door：上次扫描")).to_be_visible()  # noqa: RUF001
-            await expect(page.get_by_text("注册为访客").first).to_be_visible()
+            await expect(page.get_by_text("注册为客人").first).to_be_visible()
             await shot(page, "24_dashboard_zh")
 
             # The front door's Last scan labels the face with its Chinese name, in glyphs the label font has
