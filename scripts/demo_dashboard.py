@@ -29,11 +29,12 @@ ICON = "mdi:face-recognition"
 # Whom an Enroll button makes of a camera's last unknown face or of a visitor: a new person
 # each time, named after the minute it was pressed (Home Assistant templates, rendered then).
 GUEST_UID = "guest_{{ now().strftime('%y%m%d_%H%M%S') }}"
+GUEST_WHEN = "{{ now().strftime('%m-%d %H:%M') }}"
 # The dashboard's own words, in the demo's language (Home Assistant's: --language); the
 # entities' names on it come translated from Home Assistant.
 TEXTS: dict[str, dict[str, str]] = {
     "en": {
-        "guest": "Guest {{ now().strftime('%-d %b %H:%M') }}",
+        "guest": f"Guest {GUEST_WHEN}",
         "last_scan": "{camera}: last scan",
         "last_unknown_face": "{camera}: last unknown face",
         "enroll": "Enroll as a guest",
@@ -49,7 +50,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "index": "Their place on the dashboard (0: the latest)",
     },
     "zh-Hans": {
-        "guest": "客人 {{ now().strftime('%-m月%-d日 %H:%M') }}",
+        "guest": f"客人 {GUEST_WHEN}",
         "last_scan": "{camera}：上次扫描",  # noqa: RUF001 - Chinese punctuation
         "last_unknown_face": "{camera}：上次的陌生人脸",  # noqa: RUF001 - Chinese punctuation
         "enroll": "注册为客人",

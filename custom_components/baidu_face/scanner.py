@@ -290,8 +290,15 @@ class CameraScanner:
         """Return a frame's known faces by uid, its other faces, and how many faces failed a level."""
         settings = self.settings
         if not settings.identify:
-            faces = await self._client.detect(image, max_faces=settings.max_faces, attributes=settings.attributes)
-            return {}, [SeenFace.detected(face) for face in faces], 0
+            # A detect camera counts only the faces that pass its levels, as its settings say.
+            faces = await self._client.detect(
+                image,
+                max_faces=settings.max_faces,
+                attributes=settings.attributes,
+                liveness=settings.liveness,
+                quality=settings.quality,
+            )
+            return {}, [SeenFace.detected(face) for face in faces], faces.refused
         # Two candidates a face: the second tells a tie (decisions.py), in the same call.
         groups, visitors = settings.groups, None
         if self._visitors is not None:

@@ -25,6 +25,8 @@ from syrupy.assertion import SnapshotAssertion
 from baidu_face_server.server import RunningServer
 from custom_components.baidu_face.const import EVENT_RECOGNIZED, EVENT_UNKNOWN_FACE
 from tests.conftest import BOTH
+from tests.degraded import SHARP, blurred
+from tests.faces import photo
 
 from .conftest import camera_subentry, state
 
@@ -109,6 +111,25 @@ async def test_detect_mode_counts_faces(hass: HomeAssistant, setup_entry: Setup,
     assert len(counted.attributes["faces"]) == 3
     assert len(counted.attributes["faces"][0]["landmarks"]) == 4
     assert len(detected) == 3
+
+
+@pytest.mark.parametrize("api_version", ["v3", "v2"])
+async def test_detect_mode_counts_only_the_faces_that_pass_its_quality_level(
+    hass: HomeAssistant, setup_entry: Setup, show: Callable[[bytes], Awaitable[None]], api_version: str
+) -> None:
+    # The form's quality level holds for a detect camera too (it used to be taken and not applied).
+    camera = camera_subentry("camera.door", "detect", max_faces=5, quality="normal")
+    entry = await setup_entry(api_version, subentries=[camera])
+    (scanner,) = entry.runtime_data.scanners.values()
+    await show(blurred())
+    await scan(hass, DETECT)
+    assert state(hass, DETECT).state == "0"
+    assert scanner.last_visit is not None
+    assert scanner.last_visit.frames_refused == 1
+    await show(photo(SHARP))
+    await scan(hass, DETECT)
+    assert state(hass, DETECT).state == "1"
+    assert state(hass, PROBLEM).state == "off"
 
 
 async def test_entities_belong_to_the_entry_and_a_device(hass: HomeAssistant, setup_entry: Setup) -> None:
