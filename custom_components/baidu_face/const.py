@@ -119,3 +119,6 @@ CONF_FRIGATE_SUB_LABEL: Final = "frigate_sub_label"
 CONF_FRIGATE_SUB_LABEL_POLICY: Final = "frigate_sub_label_policy"
 # Frigate's MQTT topic prefix, read from its config when the camera is set up (FrigateClient.config).
 CONF_FRIGATE_TOPIC_PREFIX: Final = "frigate_topic_prefix"
+# The Frigate events a camera follows at once: an event whose end never comes (a lost MQTT
+# message, Frigate restarted) is forgotten, the least recently heard first, not kept for ever.
+FOLLOWED_EVENTS: Final = 20

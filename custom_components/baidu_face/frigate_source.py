@@ -32,6 +32,7 @@ from .const import (
     CONF_FRIGATE_VERIFY_SSL,
     CONF_FRIGATE_ZONES,
     CONF_SOURCE,
+    FOLLOWED_EVENTS,
     SOURCE_FRIGATE,
 )
 from .errors import REASON_FRIGATE, REASON_FRIGATE_AUTH
@@ -107,10 +108,12 @@ class FrigateSource:
         self._visits: dict[str, FrigateFrames] = {}
         self._pending: dict[str, tuple[str, float]] = {}  # event id → the name and score to decide on at its end
         self._unsubscribe: CALLBACK_TYPE | None = None
-        # Figures (diagnostics, the benchmark): events that made visits, visits, ends of their events, sub_label calls.
+        # Figures (the tests read them): events that made visits, visits, ends of their events,
+        # events forgotten before their end (FOLLOWED_EVENTS), sub_label calls.
         self.events_seen = 0
         self.visits_started = 0
         self.events_ended = 0
+        self.events_forgotten = 0
         self.sub_label_calls = 0
 
     @callback
@@ -146,13 +149,14 @@ class FrigateSource:
         step = visit_step(self.rule, event, in_visit=frames is not None)
         if frames is not None:
             frames.latest = event.after
+            self._visits[event.id] = self._visits.pop(event.id)  # heard from: the most recent
         match step:
             case VisitStep.START:
                 self.events_seen += 1
                 frames = FrigateFrames(self.client, event)
                 if self._scanner.async_start_visit(source=frames):
                     self.visits_started += 1
-                    self._visits[event.id] = frames
+                    self._follow(event.id, frames)
             case VisitStep.END:
                 assert frames is not None
                 frames.ended = True
@@ -163,6 +167,15 @@ class FrigateSource:
             case VisitStep.FRAME | VisitStep.IGNORE:
                 # Later frames come from the scanner's burst: each is the snapshot Frigate holds best then.
                 pass
+
+    def _follow(self, event_id: str, frames: FrigateFrames) -> None:
+        """Follow an event until its end; past FOLLOWED_EVENTS, forget the one heard from least recently."""
+        self._visits[event_id] = frames
+        while len(self._visits) > FOLLOWED_EVENTS:
+            forgotten = next(iter(self._visits))
+            del self._visits[forgotten]
+            self._pending.pop(forgotten, None)  # its name waited for an end that did not come
+            self.events_forgotten += 1
 
     @callback
     def _visit_finished(self, visit: Visit) -> None:

@@ -22,6 +22,7 @@ from custom_components.baidu_face.const import (
     CONF_FRIGATE_TOPIC_PREFIX,
     CONF_FRIGATE_URL,
     CONF_SOURCE,
+    FOLLOWED_EVENTS,
     SOURCE_FRIGATE,
     SUBENTRY_CAMERA,
 )
@@ -379,3 +380,32 @@ async def test_back_to_the_live_picture_forgets_frigate_and_its_login(
     assert not [key for key in data if key.startswith("frigate")]
     assert "correct horse" not in repr(dict(data))
     assert not entry.runtime_data.frigate_sources
+
+
+async def test_events_whose_end_never_comes_are_forgotten_the_least_recently_heard_first(
+    hass: HomeAssistant, mqtt_entry: MockConfigEntry, mosquitto: Broker, frigate: FakeFrigate, setup_entry: Setup
+) -> None:
+    # Frigate's own recognition runs, so each recognized name waits for its event's end; no end comes.
+    frigate.face_recognition = frozenset({"front_door"})
+    entry = await setup_frigate_door(setup_entry, frigate, frigate_sub_label_policy="keep_frigate", cooldown=0)
+    _, source = parts(entry)
+    events = [frigate.add_event("front_door", "probe/obama.jpg") for _ in range(FOLLOWED_EVENTS + 1)]
+    for event in events:
+        assert "obama" in (await one_visit(hass, mosquitto, entry, event)).known
+    # One too many: the first is forgotten, name and all (a day-long run keeps no more than this).
+    assert source.events_forgotten == 1
+    # Heard from again, the second becomes the most recent, so the next one forgets the third.
+    await publish(hass, mosquitto, "frigate/events", events[1].message("update"))
+    await hass.async_block_till_done()
+    newest = frigate.add_event("front_door", "probe/obama.jpg")
+    await one_visit(hass, mosquitto, entry, newest)
+    assert source.events_forgotten == 2
+
+    # The first's end, when it comes after all, starts and writes nothing; the second's is followed.
+    ended = source.events_ended
+    events[0].in_progress = False
+    await publish(hass, mosquitto, "frigate/events", events[0].message("end"))
+    await end_event(hass, mosquitto, entry, events[1])
+    assert source.events_ended == ended + 1
+    assert [call.event_id for call in frigate.sub_label_calls] == [events[1].id]
+    assert names_written(frigate) == ["Obama"]
