@@ -75,6 +75,11 @@ class Rule:
     quality: ControlLevel = ControlLevel.NONE
     frames_to_confirm_unknown: int = UNKNOWN_FRAMES_TO_CONFIRM
 
+    @property
+    def unknown_frames(self) -> int:
+        """Return the frames that must name nobody before a stranger is announced (0: at the burst's end)."""
+        return max(self.frames_to_confirm, self.frames_to_confirm_unknown) if self.frames_to_confirm_unknown else 0
+
     def settled(self, visit: Visit) -> bool:
         """Whether more frames cannot change the outcome: someone confirmed, a lone face named twice over, a photo.
 
@@ -117,9 +122,9 @@ class Rule:
 
     def _unknown_confirmed(self, visit: Visit) -> bool:
         """Whether frames enough had faces that named nobody, and no frame named anyone or tied (a stranger)."""
-        if not self.frames_to_confirm_unknown or visit.named or visit.tied or visit.liveness_failed:
+        if not self.unknown_frames or visit.named or visit.tied or visit.liveness_failed:
             return False
-        return _frames_naming_nobody(visit) >= max(self.frames_to_confirm, self.frames_to_confirm_unknown)
+        return _frames_naming_nobody(visit) >= self.unknown_frames
 
     @staticmethod
     def _disagree(visit: Visit) -> bool:
@@ -128,7 +133,13 @@ class Rule:
 
     def attributes(self) -> dict[str, Any]:
         """Return the rule as the decision shows it."""
-        return {"frames_to_confirm": self.frames_to_confirm, "threshold": self.threshold, "tie_margin": self.tie_margin}
+        return {
+            "frames_to_confirm": self.frames_to_confirm,
+            # The frames that named nobody before a stranger is announced (0: at the burst's end).
+            "frames_to_confirm_unknown": self.unknown_frames,
+            "threshold": self.threshold,
+            "tie_margin": self.tie_margin,
+        }
 
 
 @dataclass

@@ -79,7 +79,10 @@ class SeenFace:
         A best candidate of the `visitors` group is no person: the face stays
         unknown, naming the visitor it is (whoever comes second: a visitor never
         opens anything). Otherwise, unless the best other candidate scores within
-        `tie_margin` points of it (a tie, naming nobody): then `tie` holds the two.
+        `tie_margin` points of it: a visitor there makes the face that visitor
+        all the same (which of the two comes first is noise; a face the user said
+        is not this person is such a visitor), another person is a tie, naming
+        nobody: then `tie` holds the two.
         """
         best = face.best
         if best is None or not is_same_person(best.score, threshold):
@@ -88,6 +91,8 @@ class SeenFace:
             return cls(best.score, face.box, face_token=face.face_token, visitor=best.uid)
         rival = next((c for c in face.candidates[1:] if c.uid != best.uid), None)
         if rival is not None and best.score - rival.score < tie_margin:
+            if visitors is not None and rival.group_id == visitors:
+                return cls(rival.score, face.box, face_token=face.face_token, visitor=rival.uid)
             return cls(best.score, face.box, face_token=face.face_token, tie=(best, rival))
         return cls(
             best.score,

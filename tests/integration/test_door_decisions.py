@@ -94,7 +94,8 @@ async def test_two_frames_to_confirm_announce_only_after_the_second_names_the_pe
     assert decision["frames_naming"] == 2
     assert [frame["result"] for frame in decision["frames"]] == ["named", "named"]
     assert all(frame["score"] >= 80 for frame in decision["frames"])
-    assert decision["rule"] == {"frames_to_confirm": 2, "threshold": 80.0, "tie_margin": TIE_MARGIN}
+    rule = {"frames_to_confirm": 2, "frames_to_confirm_unknown": 2, "threshold": 80.0, "tie_margin": TIE_MARGIN}
+    assert decision["rule"] == rule
     assert decision["liveness"] == {
         "level": "none",
         "checked": False,
@@ -241,6 +242,11 @@ async def test_the_tie_rule_on_the_real_clients_answers(hass: HomeAssistant, set
     assert [c.uid for c in tied.tie] == ["obama", rival.uid]
     apart = replace(face, candidates=(best, replace(rival, score=best.score - TIE_MARGIN)))
     assert SeenFace.identified(apart, 80.0, TIE_MARGIN).uid == "obama"
+    # A visitor just within the margin (a face the user said is not Obama) makes the face that visitor,
+    # as when the visitor comes first: no tie, and not Obama.
+    visitor = replace(rival, uid="visitor_3", group_id="visitors", score=best.score - TIE_MARGIN / 2)
+    seen = SeenFace.identified(replace(face, candidates=(best, visitor)), 80.0, TIE_MARGIN, "visitors")
+    assert (seen.uid, seen.tie, seen.visitor, seen.score) == (None, (), "visitor_3", visitor.score)
     # A tie below the threshold is a stranger, not a tie.
     low = replace(face, candidates=(replace(best, score=60.0), replace(rival, score=59.5)))
     assert SeenFace.identified(low, 80.0, TIE_MARGIN).tie == ()
