@@ -17,6 +17,7 @@ and it never fires `recognized`.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import weakref
 from collections.abc import Iterator, Mapping, Sequence
@@ -38,6 +39,7 @@ from .api import (
     BaiduFaceError,
     BaiduFaceNotFoundError,
     BaiduFaceQuotaExhaustedError,
+    is_same_person,
 )
 from .const import DOMAIN
 from .kept_faces import FaceStore, KeptFace
@@ -161,6 +163,8 @@ class Visitors:
         self._crowded: set[str] = set()
         self._unsub_daily: CALLBACK_TYPE | None = None
         self._listeners: list[CALLBACK_TYPE] = []
+        # One new visitor at a time, so a second camera's sighting of them finds them registered.
+        self._registering = asyncio.Lock()
 
     @classmethod
     async def async_load(
@@ -233,13 +237,14 @@ class Visitors:
         return (*groups, self.group) if self._visitors else tuple(groups)
 
     async def async_saw(
-        self, camera: str, faces: Sequence[SeenFace], crops: Sequence[KeptFace | None]
+        self, camera: str, faces: Sequence[SeenFace], crops: Sequence[KeptFace | None], searched: datetime
     ) -> list[VisitorSighting]:
         """Record the strangers of one visit (with their kept crops, same order); return who each one is.
 
         A face that matched a visitor is one more visit of theirs (no call); any
         other is registered as a new visitor from its crop (one call), unless it
-        has none or the registration is refused.
+        has none or the registration is refused. `searched`: when the visit's
+        frames were searched (at the earliest).
         """
         now = dt_util.utcnow()
         sightings: list[VisitorSighting] = []
@@ -250,8 +255,7 @@ class Visitors:
                 visitor = self._visited(visitor, camera, crop, now)
                 sightings.append(VisitorSighting(visitor))
             elif self.limit and crop is not None:
-                new = await self._async_register(camera, crop, now)
-                sightings.append(VisitorSighting(new, new=new is not None))
+                sightings.append(await self._async_stranger(camera, crop, searched, now))
             else:
                 sightings.append(VisitorSighting(None))
         if sightings:
@@ -270,6 +274,37 @@ class Visitors:
         if visitor is not None:
             await self._async_apply_bounds()
         return visitor
+
+    async def _async_stranger(self, camera: str, crop: KeptFace, searched: datetime, now: datetime) -> VisitorSighting:
+        """Return who a stranger no visitor matched is: a new visitor, or one registered after their frame's search.
+
+        Two cameras seeing a new stranger at once both search before either
+        registers them: the second waits for the first's registration, then one
+        search of the visitors' group (only then) tells whether it was this face.
+        """
+        async with self._registering:
+            if any(visitor.first_seen >= searched for visitor in self._visitors.values()):
+                visitor = await self._async_registered_since(crop, searched)
+                if visitor is not None:
+                    return VisitorSighting(self._visited(visitor, camera, crop, now))
+            new = await self._async_register(camera, crop, now)
+            return VisitorSighting(new, new=new is not None)
+
+    async def _async_registered_since(self, crop: KeptFace, searched: datetime) -> Visitor | None:
+        """Return the visitor registered since `searched` whose face this crop is (one search), if any."""
+        try:
+            image = await self._faces.async_read(crop.id)
+            (face,) = await self._client.identify(image, [self.group], max_faces=1, top=1) or (None,)
+        except (KeyError, BaiduFaceError) as err:
+            _LOGGER.debug("Could not tell whether a stranger is a visitor registered just now: %s", err)
+            return None
+        best = face.best if face is not None else None
+        # Baidu's own threshold for "the same person": the cameras' may differ, but this face
+        # already scored under theirs against everyone else.
+        if best is None or not is_same_person(best.score):
+            return None
+        visitor = self._of_uid(best.uid)
+        return visitor if visitor is not None and visitor.first_seen >= searched else None
 
     def _visited(self, visitor: Visitor, camera: str, crop: KeptFace | None, now: datetime) -> Visitor:
         face_ids = visitor.face_ids if crop is None else (*visitor.face_ids, crop.id)[-MAX_VISITOR_FACES:]

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Protocol
+
+from homeassistant.util import dt as dt_util
 
 from .api import Candidate
 from .seen import SeenFace
@@ -73,6 +76,8 @@ class Visit:
     """
 
     frames_left: int
+    # When it began: its frames were searched after this (visitors.py: registered meanwhile).
+    started: datetime = field(default_factory=dt_util.utcnow)
     frames_scanned: int = 0  # frames sent and answered
     frames_skipped: int = 0
     frames_refused: int = 0  # sent, refused for quality

@@ -7,13 +7,14 @@ more visit; an ignored visitor is counted but not announced; an enrolled visitor
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.core import HomeAssistant
+from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
@@ -283,3 +284,46 @@ async def test_beyond_the_most_visitors_the_longest_unseen_goes_from_the_face_se
     assert (second.data["visitor_id"], second.data["visits"]) == (2, 1)
     assert [v.number for v in entry.runtime_data.visitors] == [2]
     assert await visitors_in_face_set(hass, entry) == ["visitor_2"]
+
+
+@pytest.mark.parametrize("api_version", ["v3", "v2"])
+async def test_two_cameras_seeing_a_new_stranger_at_once_remember_one_visitor(
+    hass: HomeAssistant, setup_entry: Setup, door_camera: Any, tmp_path: Path, api_version: str
+) -> None:
+    # A second camera on the same motion sensor shows the same stranger: both search before either registers.
+    await door_camera(STRANGER)
+    garden = MockConfigEntry(
+        domain="local_file", options={"name": "Garden", "file_path": str(FACES / STRANGER)}, title="Garden"
+    )
+    garden.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(garden.entry_id)
+    hass.states.async_set(MOTION, "off")
+    cameras = [
+        camera_subentry(camera, triggers=[MOTION], burst_frames=1, cooldown=0, max_faces=2)
+        for camera in ("camera.door", "camera.garden")
+    ]
+    entry = await setup_entry(api_version, subentries=cameras, qps=50)
+    unknown: list[Event] = []
+    both = asyncio.Event()
+
+    @callback
+    def heard(event: Event) -> None:
+        unknown.append(event)
+        if len(unknown) == 2:
+            both.set()
+
+    hass.bus.async_listen(EVENT_UNKNOWN_FACE, heard)
+    before = usage(entry)
+
+    hass.states.async_set(MOTION, "on")
+    async with asyncio.timeout(30):
+        await both.wait()
+    # One visitor, seen by both cameras: the second camera's sighting is their second visit.
+    assert [(event.data["visitor_id"], event.data["visits"]) for event in unknown] == [(1, 1), (1, 2)]
+    assert {event.data["camera_entity_id"] for event in unknown} == {"camera.door", "camera.garden"}
+    assert await visitors_in_face_set(hass, entry) == ["visitor_1"]
+    visitor = entry.runtime_data.visitors.get(1)
+    assert visitor is not None
+    assert sorted(visitor.cameras) == ["camera.door", "camera.garden"]
+    # What it cost: each camera's search, one registration, and one search of the visitors (the second camera's).
+    assert (spent(entry, before, SEARCH[api_version]), spent(entry, before, ADD)) == (3, 1)
