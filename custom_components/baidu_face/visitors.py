@@ -163,8 +163,10 @@ class Visitors:
         self._crowded: set[str] = set()
         self._unsub_daily: CALLBACK_TYPE | None = None
         self._listeners: list[CALLBACK_TYPE] = []
-        # One new visitor at a time, so a second camera's sighting of them finds them registered.
+        # One new visitor at a time, so a second camera's sighting of them finds them registered,
+        # and when the last registration finished: a visit that began before it may have missed them.
         self._registering = asyncio.Lock()
+        self._registered_at: datetime | None = None
 
     @classmethod
     async def async_load(
@@ -278,20 +280,21 @@ class Visitors:
     async def _async_stranger(self, camera: str, crop: KeptFace, searched: datetime, now: datetime) -> VisitorSighting:
         """Return who a stranger no visitor matched is: a new visitor, or one registered after their frame's search.
 
-        Two cameras seeing a new stranger at once both search before either
-        registers them: the second waits for the first's registration, then one
-        search of the visitors' group (only then) tells whether it was this face.
+        Two cameras seeing a new stranger at once both search before either has
+        registered them: the second waits for the first's registration, then one
+        search of the visitors' group (only when a registration finished after
+        its visit began) tells whether it was this face.
         """
         async with self._registering:
-            if any(visitor.first_seen >= searched for visitor in self._visitors.values()):
-                visitor = await self._async_registered_since(crop, searched)
+            if self._registered_at is not None and self._registered_at >= searched:
+                visitor = await self._async_visitor_of(crop)
                 if visitor is not None:
                     return VisitorSighting(self._visited(visitor, camera, crop, now))
             new = await self._async_register(camera, crop, now)
             return VisitorSighting(new, new=new is not None)
 
-    async def _async_registered_since(self, crop: KeptFace, searched: datetime) -> Visitor | None:
-        """Return the visitor registered since `searched` whose face this crop is (one search), if any."""
+    async def _async_visitor_of(self, crop: KeptFace) -> Visitor | None:
+        """Return the visitor whose face this crop is, by one search of the visitors' group (None: nobody, failed)."""
         try:
             image = await self._faces.async_read(crop.id)
             (face,) = await self._client.identify(image, [self.group], max_faces=1, top=1) or (None,)
@@ -303,8 +306,7 @@ class Visitors:
         # already scored under theirs against everyone else.
         if best is None or not is_same_person(best.score):
             return None
-        visitor = self._of_uid(best.uid)
-        return visitor if visitor is not None and visitor.first_seen >= searched else None
+        return self._of_uid(best.uid)
 
     def _visited(self, visitor: Visitor, camera: str, crop: KeptFace | None, now: datetime) -> Visitor:
         face_ids = visitor.face_ids if crop is None else (*visitor.face_ids, crop.id)[-MAX_VISITOR_FACES:]
@@ -329,6 +331,7 @@ class Visitors:
             elif isinstance(err, BaiduFaceError):
                 _LOGGER.warning("A stranger at %s is not remembered: %s", camera, err)
             return None  # KeyError: the crop was dropped meanwhile
+        self._registered_at = dt_util.utcnow()
         self._put(visitor)
         return visitor
 

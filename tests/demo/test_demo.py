@@ -417,7 +417,8 @@ async def teach_and_correct(hass: HassClient, done: Callable[[str], None]) -> No
     async with sightings(hass) as seen:
         await enroll_visitor(hass, who["data"]["visitor_id"], WRONG_UID, WRONG_NAME)
         wrong = await next_stranger_sighting(seen, WRONG_UID)
-    assert (wrong["event_type"], wrong["data"].get("uid")) == (EVENT_RECOGNIZED, WRONG_UID), wrong
+    seen_as = (wrong["event_type"], wrong["data"].get("uid"), wrong["data"].get("visitor_id"), wrong.get("time_fired"))
+    assert seen_as[:2] == (EVENT_RECOGNIZED, WRONG_UID), (seen_as, await visitor_folders(hass))
     async with sightings(hass) as seen:
         corrected = await hass.action(
             "baidu_face", "not_this_person", {"face_id": wrong["data"]["face_id"]}, response=True
