@@ -353,7 +353,9 @@ class CameraScanner:
         if visitors is not None and visit.strangers and visitors.searches(self.settings.groups):
             # The crops just kept are what a new visitor is registered from: no second crop. A
             # stranger beside a known person is a visitor too.
-            sightings = await visitors.async_saw(self.settings.camera, visit.strangers, strangers, visit.started)
+            sightings = await visitors.async_saw(
+                self.settings.camera, visit.strangers, strangers, visit.started, self.settings.groups
+            )
         self.announcer.announce(visit, due, kept, strangers, sightings)
 
     def diagnostics(self) -> dict[str, Any]:

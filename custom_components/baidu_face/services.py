@@ -723,12 +723,14 @@ async def _enroll_face(call: ServiceCall, entry: BaiduFaceConfigEntry) -> dict[s
     if user_info is None and (person := data.people.get(uid)) is not None and person.name != uid:
         # Sent empty, user_info would overwrite the name the person has.
         user_info = person.name
-    registered = await _register_faces(entry, call, faces, uid, user_info or "")
+    # A camera seeing this face meanwhile searches again once it is done, rather than remember a visitor of it.
+    async with data.visitors.async_changing():
+        registered = await _register_faces(entry, call, faces, uid, user_info or "")
+        if visitor is not None:
+            await data.visitors.async_forget([visitor])
     for kept_id, _ in registered:
         with suppress(KeyError):  # dropped by the bounds meanwhile: registered all the same
             await data.faces.async_enrolled(kept_id, uid)
-    if visitor is not None:
-        await data.visitors.async_forget([visitor])
     first = registered[0][1]
     data.people.async_registered(uid, tuple(first.groups), user_info)
     response: dict[str, Any] = {

@@ -18,9 +18,10 @@ and it never fires `recognized`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import weakref
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -39,6 +40,7 @@ from .api import (
     BaiduFaceError,
     BaiduFaceNotFoundError,
     BaiduFaceQuotaExhaustedError,
+    Candidate,
     is_same_person,
 )
 from .const import DOMAIN
@@ -163,10 +165,10 @@ class Visitors:
         self._crowded: set[str] = set()
         self._unsub_daily: CALLBACK_TYPE | None = None
         self._listeners: list[CALLBACK_TYPE] = []
-        # One new visitor at a time, so a second camera's sighting of them finds them registered,
-        # and when the last registration finished: a visit that began before it may have missed them.
-        self._registering = asyncio.Lock()
-        self._registered_at: datetime | None = None
+        # One change of the face set's strangers at a time (a new visitor, an enrollment), and when
+        # the last one finished: a visit that began before it may have searched a face set without it.
+        self._changing = asyncio.Lock()
+        self._changed_at: datetime | None = None
 
     @classmethod
     async def async_load(
@@ -239,14 +241,19 @@ class Visitors:
         return (*groups, self.group) if self._visitors else tuple(groups)
 
     async def async_saw(
-        self, camera: str, faces: Sequence[SeenFace], crops: Sequence[KeptFace | None], searched: datetime
+        self,
+        camera: str,
+        faces: Sequence[SeenFace],
+        crops: Sequence[KeptFace | None],
+        searched: datetime,
+        groups: Sequence[str],
     ) -> list[VisitorSighting]:
         """Record the strangers of one visit (with their kept crops, same order); return who each one is.
 
         A face that matched a visitor is one more visit of theirs (no call); any
         other is registered as a new visitor from its crop (one call), unless it
         has none or the registration is refused. `searched`: when the visit's
-        frames were searched (at the earliest).
+        frames were searched (at the earliest), in `groups` and the visitors'.
         """
         now = dt_util.utcnow()
         sightings: list[VisitorSighting] = []
@@ -257,7 +264,7 @@ class Visitors:
                 visitor = self._visited(visitor, camera, crop, now)
                 sightings.append(VisitorSighting(visitor))
             elif self.limit and crop is not None:
-                sightings.append(await self._async_stranger(camera, crop, searched, now))
+                sightings.append(await self._async_stranger(camera, crop, searched, now, groups))
             else:
                 sightings.append(VisitorSighting(None))
         if sightings:
@@ -272,41 +279,54 @@ class Visitors:
         """
         if not self.limit:
             return None
-        visitor = await self._async_register(crop.camera, crop, dt_util.utcnow())
+        async with self._changing:
+            visitor = await self._async_register(crop.camera, crop, dt_util.utcnow())
         if visitor is not None:
             await self._async_apply_bounds()
         return visitor
 
-    async def _async_stranger(self, camera: str, crop: KeptFace, searched: datetime, now: datetime) -> VisitorSighting:
-        """Return who a stranger no visitor matched is: a new visitor, or one registered after their frame's search.
+    async def _async_stranger(
+        self, camera: str, crop: KeptFace, searched: datetime, now: datetime, groups: Sequence[str]
+    ) -> VisitorSighting:
+        """Return who a stranger no visitor matched is: a new visitor, unless the face set changed since their search.
 
         Two cameras seeing a new stranger at once both search before either has
-        registered them: the second waits for the first's registration, then one
-        search of the visitors' group (only when a registration finished after
-        its visit began) tells whether it was this face.
+        registered them, and a camera may search while the user enrolls the very
+        visitor it sees: a change waits for the one before, and a stranger whose
+        visit began before the last change finished is searched again, once (only
+        then: one search call), in `groups` and the visitors'. A visitor found is
+        one more visit of theirs; a person found (enrolled meanwhile) is no visitor.
         """
-        async with self._registering:
-            if self._registered_at is not None and self._registered_at >= searched:
-                visitor = await self._async_visitor_of(crop)
-                if visitor is not None:
-                    return VisitorSighting(self._visited(visitor, camera, crop, now))
+        async with self._changing:
+            if self._changed_at is not None and self._changed_at >= searched:
+                match = await self._async_match(crop, groups)
+                if match is not None:
+                    visitor = self._of_uid(match.uid) if match.group_id == self.group else None
+                    return VisitorSighting(None if visitor is None else self._visited(visitor, camera, crop, now))
             new = await self._async_register(camera, crop, now)
             return VisitorSighting(new, new=new is not None)
 
-    async def _async_visitor_of(self, crop: KeptFace) -> Visitor | None:
-        """Return the visitor whose face this crop is, by one search of the visitors' group (None: nobody, failed)."""
+    async def _async_match(self, crop: KeptFace, groups: Sequence[str]) -> Candidate | None:
+        """Return who a crop is in `groups` and the visitors' (one search); None: nobody, or the search failed."""
         try:
             image = await self._faces.async_read(crop.id)
-            (face,) = await self._client.identify(image, [self.group], max_faces=1, top=1) or (None,)
+            found = await self._client.identify(image, [*groups, self.group], max_faces=1, top=1)
         except (KeyError, BaiduFaceError) as err:
-            _LOGGER.debug("Could not tell whether a stranger is a visitor registered just now: %s", err)
+            _LOGGER.debug("Could not search a stranger again after the visitors changed: %s", err)
             return None
-        best = face.best if face is not None else None
+        best = found[0].best if found else None
         # Baidu's own threshold for "the same person": the cameras' may differ, but this face
-        # already scored under theirs against everyone else.
-        if best is None or not is_same_person(best.score):
-            return None
-        return self._of_uid(best.uid)
+        # already scored under theirs against everyone the camera searched.
+        return best if best is not None and is_same_person(best.score) else None
+
+    @contextlib.asynccontextmanager
+    async def async_changing(self) -> AsyncIterator[None]:
+        """Hold new visitors while the face set's strangers change (an enrollment moves one into a person)."""
+        async with self._changing:
+            try:
+                yield
+            finally:
+                self._changed_at = dt_util.utcnow()
 
     def _visited(self, visitor: Visitor, camera: str, crop: KeptFace | None, now: datetime) -> Visitor:
         face_ids = visitor.face_ids if crop is None else (*visitor.face_ids, crop.id)[-MAX_VISITOR_FACES:]
@@ -331,7 +351,7 @@ class Visitors:
             elif isinstance(err, BaiduFaceError):
                 _LOGGER.warning("A stranger at %s is not remembered: %s", camera, err)
             return None  # KeyError: the crop was dropped meanwhile
-        self._registered_at = dt_util.utcnow()
+        self._changed_at = dt_util.utcnow()
         self._put(visitor)
         return visitor
 
