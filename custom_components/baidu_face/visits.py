@@ -76,7 +76,7 @@ class Visit:
     """
 
     frames_left: int
-    # When it began: its frames were searched after this (visitors.py: registered meanwhile).
+    # When it began: its frames were searched after this (visitors.py: the face set changed meanwhile).
     started: datetime = field(default_factory=dt_util.utcnow)
     frames_scanned: int = 0  # frames sent and answered
     frames_skipped: int = 0
